@@ -1,0 +1,129 @@
+"""`python -m rag index|ask|eval` — a stable contract other tools depend on."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rag.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        seeds_dir=getattr(args, "seeds", None),
+        index_dir=getattr(args, "index", None),
+        k=getattr(args, "k", None),
+    )
+
+
+def _progress_printer(stream=sys.stderr):
+    """One updating line per stage on a terminal; plain lines every 10% otherwise (CI logs)."""
+    last: dict[str, int] = {}
+    names = {"embed": "嵌入段落 embedding", "copy": "复用未变向量 reusing vectors", "keywords": "关键词索引 BM25", "done": "完成 done"}
+
+    def report(stage: str, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if stream.isatty():
+            stream.write(f"\r{names.get(stage, stage)}: {done}/{total} ({pct}%)   ")
+            if done >= total:
+                stream.write("\n")
+        elif pct // 10 != last.get(stage, -1) or done >= total:
+            last[stage] = pct // 10
+            stream.write(f"{names.get(stage, stage)}: {done}/{total} ({pct}%)\n")
+        stream.flush()
+
+    return report
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from rag.store import build_index
+
+    settings = _settings(args)
+    if not settings.seeds_dir.is_dir():
+        print(f"报告目录不存在：{settings.seeds_dir}（seeds folder not found）", file=sys.stderr)
+        return 2
+    result = build_index(settings, rebuild=args.rebuild, progress=_progress_printer())
+    print(result.summary())
+    print(f"索引位置 index: {settings.index_dir}（{result.generation}）")
+    return 0
+
+
+def _answer_json(answer) -> dict:
+    return answer.to_json()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import Assistant
+
+    settings = _settings(args)
+    assistant = Assistant(settings)
+    answer = assistant.ask(args.question, mode=args.mode)
+    if args.json:
+        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer.render_text())
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import evaluate, load_questions
+
+    settings = _settings(args)
+    questions = load_questions(Path(args.questions))
+    report = evaluate(settings, questions, mode=args.mode, progress=_progress_printer())
+    print(report.render())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"结果已写入 {args.json}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="报告问答 Report QA")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="建立/更新索引 build or update the index")
+    p.add_argument("--seeds", help="报告目录 reports folder (default: seeds/)")
+    p.add_argument("--index", help="索引目录 index folder (default: index/)")
+    p.add_argument("--rebuild", action="store_true", help="从头重建 rebuild from scratch")
+    p.set_defaults(func=cmd_index)
+
+    modes = ("auto", "extractive", "llm")
+    p = sub.add_parser("ask", help="提问 ask a question")
+    p.add_argument("question")
+    p.add_argument("--index")
+    p.add_argument("--k", type=int, help="来源段落数 number of sources")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--mode", choices=modes, default="auto")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="评测 evaluate on a JSONL question set")
+    p.add_argument("questions")
+    p.add_argument("--index")
+    p.add_argument("--k", type=int)
+    p.add_argument("--json", help="把结果写入此 JSON 文件 write results here")
+    p.add_argument("--mode", choices=modes, default="extractive")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.documents import DocumentError
+    from rag.store import IndexError_
+
+    args = build_parser().parse_args(argv)
+    started = time.monotonic()
+    try:
+        code = args.func(args)
+    except (IndexError_, DocumentError, ValueError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断 interrupted", file=sys.stderr)
+        return 130
+    if args.command == "index":
+        print(f"总用时 {time.monotonic() - started:.1f} 秒", file=sys.stderr)
+    return code

@@ -1,0 +1,651 @@
+"""Numeric facts (指标) pulled out of report text, with every number traceable to its offsets.
+
+The reports state their economic indicators in a small set of recurring shapes, e.g.
+
+    1-6月,完成一般公共预算收入1.52亿元,进度52.4%,位列全区第二;规模工业总产值8.59亿元,增幅5.1%,...
+    工业总产值和规模以上工业产值分别达到191.5亿元和138.5亿元,完成年度目标的105.8%和104.9%,...
+
+A sentence is cut into clauses (,;:), a clause into tokens (period / value / growth / progress / rank), and a
+value clause opens a fact that the following modifier clauses (进度, 增幅, 位列...) attach to until a semicolon,
+the next fact or the end of the sentence.  Nothing is guessed: a number whose metric cannot be read off the
+text is dropped rather than given a plausible name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Indicator:
+    metric: str  # normalised via the synonym table, e.g. "规模工业产值", "固定资产投资"
+    raw_metric: str  # as written (a substring of text[start:end]), e.g. "规模工业总产值"
+    value: float | None  # 17.03; None for growth-only / rank-only facts
+    value_text: str  # exact digits as in the text, e.g. "17.03"; "" when value is None
+    unit: str | None  # "亿元" "万元" "万美元" "%" "个" "家" ...
+    growth: float | None  # year-on-year change, sign kept (下降/降幅 -> negative); "同比下降-58.6%" -> -58.6
+    growth_text: str | None  # exact text, e.g. "同比下降-58.6%"
+    progress: float | None  # 进度 / 完成年度目标的 …%  -> 52.4
+    progress_text: str | None
+    rank: int | None  # 位列全区第一 -> 1
+    rank_scope: str | None  # "全区" / "全县" / "全市" / "全街道" ...
+    rank_text: str | None  # exact, e.g. "位列全区第一"
+    period: str | None  # "1-6月" / "上半年" / "全年" / "2017年" when stated near the fact
+    start: int  # offsets of the clause(s) the fact came from, into the text given
+    end: int
+    estimate: bool = False  # "预计完成…": a forecast stated beside (or instead of) the actual figure
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Synonym table.  Only forms that are the same statistical indicator are merged; decided from the seeds:
+#  * 规模工业(总)产值 / 规模以上工业(总)产值 / 规上工业产值: one indicator (above-scale industrial output).
+#    工业总产值 (all industry) is NOT the same: 004 reports both side by side (191.5 vs 138.5 亿元).
+#  * 公共财政预算收入 is the pre-2014 name of 一般公共预算收入.
+#  * 全社会固定资产投资 is what 固定资产投资 means in these reports.
+#  * 外资到账 (003) is 实际到账外资 (002) reworded.  实际利用/使用外资 is usually the same figure, but no seed
+#    shows that, so it stays its own metric rather than silently merging two towns' numbers.
+#  * 工业投入 (000, 常州) is probably 工业固定资产投入 (003, 南通) but the text does not say so: kept apart.
+#  * 限额以上社会消费品零售总额 is a part of 社会消费品零售总额, never merged with it.
+# ---------------------------------------------------------------------------------------------------------
+METRIC_SYNONYMS: dict[str, list[str]] = {
+    "规模工业产值": [
+        "规模工业产值",
+        "规模工业总产值",
+        "规模以上工业产值",
+        "规模以上工业总产值",
+        "规上工业产值",
+        "规上工业总产值",
+    ],
+    "工业总产值": ["工业总产值"],
+    "一般公共预算收入": ["一般公共预算收入", "公共财政预算收入", "一般预算收入"],
+    "固定资产投资": ["固定资产投资", "全社会固定资产投资"],
+    "工业固定资产投入": ["工业固定资产投入", "工业固定资产投资"],
+    "工业投入": ["工业投入"],
+    "制造业投资": ["制造业投资"],
+    "限额以上批零住餐销售额": ["限额以上批零住餐销售额", "限上批零住餐销售额"],
+    "限额以上零售业销售额": ["限额以上零售业销售额", "限上零售业销售额"],
+    "限额以上社会消费品零售总额": ["限额以上社会消费品零售总额", "限上社会消费品零售总额", "限上社零额"],
+    "社会消费品零售总额": ["社会消费品零售总额"],
+    "限上住宿餐饮营业额": ["限上住宿餐饮营业额", "限额以上住宿餐饮营业额", "限额以上住宿餐饮业营业额"],
+    "纳入核算重点服务业营业收入": ["纳入核算重点服务业营业收入", "纳入核算重点服务业行业营业收入"],
+    # 003 lists "营利性服务业营业销售" among its lagging indicators: the same figure it reported as 营业收入.
+    "营利性服务业营业收入": ["营利性服务业营业收入", "营利性服务业营业销售"],
+    "服务业应税销售": ["服务业应税销售", "服务业应税销售额"],
+    "规模工业应税销售": ["规模工业应税销售", "规模工业应税销售额", "规模工业应税"],
+    "实际到账外资": ["实际到账外资", "外资到账", "到账外资"],
+    "实际利用外资": ["实际利用外资", "实际使用外资"],
+    "地区生产总值": ["地区生产总值", "GDP"],
+    "服务业增加值": ["服务业增加值"],
+    "居民人均可支配收入": ["居民人均可支配收入", "人均可支配收入"],
+    "数字经济企业产值": ["数字经济企业产值"],
+}
+
+_SURFACE_TO_METRIC: dict[str, str] = {
+    surface: norm for norm, forms in METRIC_SYNONYMS.items() for surface in (norm, *forms)
+}
+
+# Words that change which population a metric covers; "农村居民人均可支配收入" is not 居民人均可支配收入.
+_BLOCKING_PREFIXES = ("农村", "城镇", "城市", "非", "规下")
+
+# ---------------------------------------------------------------------------------------------------------
+# Regexes (each small; the clause walker combines them).
+# ---------------------------------------------------------------------------------------------------------
+_NUM = r"\d+(?:\.\d+)?"
+# Growth numbers keep an explicit sign: "增幅-11.9%", "下降-58.6%" (full-width minus too).
+_SIGNED_PCT = r"[-+−－]?\d+(?:\.\d+)?[%％]"
+_PCT = r"\d+(?:\.\d+)?[%％]"
+
+# Sentences end at 。！？ or a newline, or an ASCII "." that is not a decimal point ("99.4%." / "1.经济...").
+_SENTENCE_END_RE = re.compile(r"[。！？!?\n]|\.(?!\d)")
+# Clauses: commas, semicolons (which also close the current fact) and colons ("工业指标:1-10月,...").
+_CLAUSE_SEP_RE = re.compile(r"[，,；;：:]")
+_SEMICOLONS = "；;"
+
+# Reporting periods.  An optional year before a sub-year period is absorbed ("2022年上半年" -> "上半年": the year
+# is the document's).  A bare year must not be "2018年初" / "2017年度" (a point in time / an adjective).
+_PERIOD_RE = re.compile(
+    r"(?:(?:19|20)\d{2}年)?"
+    r"(?:(?P<m1>\d{1,2})\s*[-—–~～至到]\s*(?P<m2>\d{1,2})\s*月(?:份)?"
+    r"|(?P<named>上半年|下半年|全年|前三季度|第?[一二三四1-4]季度))"
+    r"|(?P<year>(?:19|20)\d{2})年(?![初底末中度])"
+)
+
+# Units after a number, longest first so "万平方米" wins over "万" and "个百分点" over "个".  Years, months and days
+# (年 月 日) are deliberately absent: "2021年", "11月18日" are never values.
+_UNIT_GROUPS = (
+    "个百分点 % ％",
+    "万亿元 亿美元 万美元 美元 亿元 万元 元",
+    "万平方米 平方米 万平方 平方 ㎡ 亩 公里 米",
+    "万人次 人次 家次 批次 场次 课时 万人 万户",
+    "个 家 件 户 项 名 座 场 次 处 条 套 本 期 辆 幢 栋 篇 份 起 人 吨 台",
+    "亿 万",
+)
+_UNITS = tuple(unit for group in _UNIT_GROUPS for unit in group.split())
+# A value: number, optional 余/多 ("300余万元", "1100余份"), unit, optional trailing qualifier.  Not preceded by a
+# letter, digit, "." or "-" so "K12", "H5次方", "1-2个" and "9313" fragments are never read as values.
+_VALUE_RE = re.compile(
+    rf"(?<![A-Za-z0-9.\-])(?P<num>{_NUM})(?:余|多)?(?P<unit>{'|'.join(map(re.escape, _UNITS))})(?:余|多|以上|左右)?"
+)
+# What may follow a value for it to be a stated fact.  Anything else ("50亿元的京东项目", "16个产业类项目",
+# "100万以上税源项目") makes the number an attribute of a noun, not an indicator.
+_VALUE_END_CHARS = set("，,；;。：:、）)」”』.!！？? \t\r\n")
+_VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去年", "较同期", "增", "降", "下降", "（", "(")
+
+# Year-on-year change.  环比 (vs previous period) is not year-on-year: matched separately and ignored.
+_GROWTH_RE = re.compile(
+    r"(?<!环比)(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    r"(?:分别)?(?:为|达到|达|约|了)?"
+    rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
+)
+_NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
+_HUANBI_RE = re.compile(rf"环比(?:增长|增幅|下降|降幅|减少|上升|提高)(?:为|达到|达|约|了)?{_SIGNED_PCT}")
+
+# Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
+# "占全年计划的70%", "完成区政府年初下达指标108.6%".  The gap before 目标/计划 may not contain digits, so
+# "完成规模工业产值47.64亿元" is never mistaken for it.
+_PROGRESS_RE = re.compile(
+    r"(?:(?:完成)?进度(?:为|达到?|已达)?"
+    r"|(?:完成|占)[^，,；;。：:%％\d]{0,12}?(?:目标|计划|指标|任务)(?:投资|数)?的?)"
+    rf"(?P<nums>{_PCT}(?:[和、及]{_PCT})*)"
+)
+
+# Ranks: "位列全区第一", "排名全区第二", "居全县首位", "全区第一", "全区排名第三".  A scope (全X) or a ranking verb
+# is required so "第一书记", "第一道防线", "第五批" never count; "全区前列" carries no number and is skipped.
+_SCOPE = r"全(?:区|县|市|省|国|街道|镇|开发区|高新区)"
+_ORD = r"(?:第(?P<ord{n}>[一二三四五六七八九十\d]+)(?:位|名)?(?![批届道次个轮期季])|(?P<first{n}>首位))"
+_RANK_RE = re.compile(
+    r"(?P<all>均|都)?"
+    rf"(?:(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope1>{_SCOPE}){_ORD.format(n=1)}"
+    rf"|(?P<scope2>{_SCOPE})?(?:位列|排名|名列|位居|排在|居){_ORD.format(n=2)})"
+)
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+# Metric clean-up.  Leading fillers (list markers, dates, subjects, verbs) and trailing verbs/qualifiers are
+# peeled off one at a time; what remains is the metric as written.
+_LEAD_FILLER_RE = re.compile(
+    # Separators/closers only: an opening quote belongs to the metric ("“政企通”注册率").
+    r"^(?:[\s、，,”’》）)\]】·•]+"
+    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年初|目前|现已|截至目前|截止目前"
+    r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
+    r"|全街道|我街道|本街道|街道(?![及和与、的])|辖区|预计)"
+)
+_LEAD_VERB_RE = re.compile(r"^(?:预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)")
+_TRAIL_RE = re.compile(
+    r"(?:多达|高达|达到|达|突破|超过|超|约|近|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
+)
+# A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
+# states an achievement again ("…;完成规模工业产值47.64亿元").
+_ESTIMATE_RE = re.compile(r"预计|预期|有望")
+_ACTUAL_VERB_RE = re.compile(r"^(?:已经?|累计)?(?:完成|实现)")
+# A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
+_TARGET_RE = re.compile(r"^(?:力争|争取|争创|确保|力求|拟|预期|目标)")
+# A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
+_CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_MAX_METRIC_CHARS = 40
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public helpers
+# ---------------------------------------------------------------------------------------------------------
+def normalize_metric(raw: str) -> str:
+    """Normalised metric name: fillers/verbs stripped, quotes dropped, synonyms mapped ("完成规模工业总产值" -> "规模工业产值")."""
+    _, cleaned = _clean_metric(raw)
+    name = re.sub(r"[\s“”\"'《》]", "", cleaned)
+    name = re.sub(r"累计|共计", "", name) or name  # "重点楼宇累计税收" names the same thing as "重点楼宇税收"
+    return _SURFACE_TO_METRIC.get(name, name)
+
+
+def find_metric(question: str, known_metrics: Iterable[str] = ()) -> str | None:
+    """The normalised metric a question mentions (longest surface form wins), or None.
+
+    known_metrics: extra normalised names (e.g. metrics extracted from the corpus) matched as themselves.
+    """
+    surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
+    for name in known_metrics:
+        surfaces.setdefault(name, name)
+    haystack = question.upper()  # "gdp" asks about GDP too
+    best: tuple[int, str] | None = None
+    for surface, norm in surfaces.items():
+        for m in re.finditer(re.escape(surface.upper()), haystack):
+            before = haystack[: m.start()].removesuffix("居民")  # "农村居民人均…" blocks "人均可支配收入" too
+            if before.endswith(_BLOCKING_PREFIXES):
+                continue
+            if best is None or len(surface) > best[0]:
+                best = (len(surface), norm)
+    return best[1] if best else None
+
+
+def format_value(ind: Indicator) -> str:
+    """The value as written with its unit, e.g. "17.03亿元"; "" for growth-only / rank-only facts."""
+    if ind.value is None:
+        return ""
+    return f"{ind.value_text}{ind.unit or ''}"
+
+
+def format_indicator(ind: Indicator) -> str:
+    """One-line display, built only from the exact texts: "1-6月 固定资产投资 17.03亿元，进度54.1%，位列全区第一"."""
+    head = " ".join(p for p in (ind.period, ind.metric, format_value(ind)) if p)
+    extras = []
+    if ind.growth_text:
+        extras.append(ind.growth_text)
+    if ind.progress_text:
+        extras.append(ind.progress_text)
+    if ind.rank_text:
+        extras.append(ind.rank_text)
+    return "，".join([head, *extras])
+
+
+def extract_indicators(text: str, default_period: str | None = None) -> list[Indicator]:
+    """Every numeric fact in text, in text order; offsets point into text."""
+    out: list[Indicator] = []
+    for s_start, s_end in _sentences(text):
+        out.extend(_extract_sentence(text, s_start, s_end, default_period))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Internals
+# ---------------------------------------------------------------------------------------------------------
+@dataclass
+class _Token:
+    kind: str  # "period" | "value" | "growth" | "progress" | "rank" | "ignore"
+    start: int  # clause-relative
+    end: int
+    text: str
+    nums: list[tuple[float, str]] = field(default_factory=list)  # growth/progress: one per listed number
+    unit: str | None = None
+    period: str | None = None
+    rank: int | None = None
+    scope: str | None = None
+    applies_to_all: bool = False  # "均位列全区第一"
+
+
+@dataclass
+class _Draft:
+    raw_metric: str
+    value: float | None
+    value_text: str
+    unit: str | None
+    start: int
+    end: int
+    period: str | None
+    growth: float | None = None
+    growth_text: str | None = None
+    progress: float | None = None
+    progress_text: str | None = None
+    rank: int | None = None
+    rank_scope: str | None = None
+    rank_text: str | None = None
+    estimate: bool = False
+    dropped: bool = False  # a target ("力争…"): modifiers still attach to it, but it is never emitted
+
+    def freeze(self) -> Indicator:
+        return Indicator(
+            metric=normalize_metric(self.raw_metric),
+            raw_metric=self.raw_metric,
+            value=self.value,
+            value_text=self.value_text,
+            unit=self.unit,
+            growth=self.growth,
+            growth_text=self.growth_text,
+            progress=self.progress,
+            progress_text=self.progress_text,
+            rank=self.rank,
+            rank_scope=self.rank_scope,
+            rank_text=self.rank_text,
+            period=self.period,
+            start=self.start,
+            end=self.end,
+            estimate=self.estimate,
+        )
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        if m.start() > pos:
+            yield pos, m.start()
+        pos = m.end()
+    if pos < len(text):
+        yield pos, len(text)
+
+
+def _clauses(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, follows_semicolon) for each clause of text[start:end]."""
+    pos, after_semicolon = start, False
+    for m in _CLAUSE_SEP_RE.finditer(text, start, end):
+        yield pos, m.start(), after_semicolon
+        pos, after_semicolon = m.end(), m.group() in _SEMICOLONS
+    yield pos, end, after_semicolon
+
+
+def _normalize_period(m: re.Match[str]) -> str:
+    if m.group("m1"):
+        return f"{int(m.group('m1'))}-{int(m.group('m2'))}月"
+    if m.group("named"):
+        named = m.group("named").lstrip("第")
+        return named.translate(str.maketrans("1234", "一二三四"))
+    return f"{m.group('year')}年"
+
+
+def _parse_ordinal(s: str) -> int | None:
+    if s.isdigit():
+        return int(s)
+    if s in _CN_DIGITS:
+        return _CN_DIGITS[s]
+    if s.startswith("十"):  # 十, 十一 … 十九
+        return 10 + _CN_DIGITS.get(s[1:], 0)
+    if len(s) >= 2 and s[1] == "十" and s[0] in _CN_DIGITS:  # 二十, 二十三
+        return _CN_DIGITS[s[0]] * 10 + _CN_DIGITS.get(s[2:], 0)
+    return None
+
+
+def _pct_numbers(nums_text: str) -> list[tuple[float, str]]:
+    """ "7.5%和6.5%" -> [(7.5, "7.5%"), (6.5, "6.5%")]; full-width minus read as minus."""
+    out = []
+    for m in re.finditer(r"[-+−－]?\d+(?:\.\d+)?[%％]", nums_text):
+        s = m.group()
+        out.append((float(s.rstrip("%％").replace("−", "-").replace("－", "-")), s))
+    return out
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+def _value_is_stated(clause: str, end: int) -> bool:
+    """True when the text after a value ends the fact (boundary, 同比…, or "和" before another number)."""
+    rest = clause[end:]
+    if not rest or rest[0] in _VALUE_END_CHARS:
+        return True
+    if rest.startswith(_VALUE_CONTINUATIONS):
+        return True
+    # "191.5亿元和138.5亿元": a list of values, not "106户和万家塘14户" (a noun follows).
+    return rest[0] in "和及与" and len(rest) > 1 and rest[1].isdigit()
+
+
+def _scan_clause(clause: str) -> list[_Token]:
+    """All tokens of one clause, in order; modifiers are found first so their numbers are never values."""
+    tokens: list[_Token] = []
+    taken: list[tuple[int, int]] = []
+
+    for m in _HUANBI_RE.finditer(clause):
+        tokens.append(_Token("ignore", m.start(), m.end(), m.group()))
+        taken.append(m.span())
+    for m in _GROWTH_RE.finditer(clause):
+        if _overlaps(m.span(), taken):
+            continue
+        nums = _pct_numbers(m.group("nums"))
+        if any(w in m.group("kw") for w in _NEGATIVE_GROWTH_WORDS):
+            # 下降/降幅 mean negative; an explicit sign is kept as written ("下降-58.6%" -> -58.6).
+            nums = [(v if t[0] in "-+−－" else -v, t) for v, t in nums]
+        tokens.append(_Token("growth", m.start(), m.end(), m.group(), nums=nums))
+        taken.append(m.span())
+    for m in _PROGRESS_RE.finditer(clause):
+        if _overlaps(m.span(), taken):
+            continue
+        tokens.append(_Token("progress", m.start(), m.end(), m.group(), nums=_pct_numbers(m.group("nums"))))
+        taken.append(m.span())
+    for m in _RANK_RE.finditer(clause):
+        if _overlaps(m.span(), taken):
+            continue
+        ordinal = m.group("ord1") or m.group("ord2")
+        rank = 1 if (m.group("first1") or m.group("first2")) else _parse_ordinal(ordinal or "")
+        if rank is None:
+            continue
+        start = m.start("all") + len(m.group("all")) if m.group("all") else m.start()
+        tokens.append(
+            _Token(
+                "rank",
+                start,
+                m.end(),
+                clause[start : m.end()],
+                rank=rank,
+                scope=m.group("scope1") or m.group("scope2"),
+                applies_to_all=bool(m.group("all")),
+            )
+        )
+        taken.append(m.span())
+    for m in _PERIOD_RE.finditer(clause):
+        if _overlaps(m.span(), taken):  # "占全年计划的70%": 全年 there is part of the progress phrase
+            continue
+        tokens.append(_Token("period", m.start(), m.end(), m.group(), period=_normalize_period(m)))
+        taken.append(m.span())
+    for m in _VALUE_RE.finditer(clause):
+        if _overlaps(m.span(), taken) or not _value_is_stated(clause, m.end()):
+            continue
+        if m.group("unit") == "个百分点":  # a change in points, not a level; never seen with a metric in front
+            continue
+        tokens.append(
+            _Token(
+                "value",
+                m.start(),
+                m.end(),
+                m.group(),
+                unit=m.group("unit"),
+                nums=[(float(m.group("num")), m.group("num"))],
+            )
+        )
+    tokens.sort(key=lambda t: t.start)
+    return tokens
+
+
+def _strip_lead_fillers(s: str) -> tuple[int, str]:
+    """Drop list markers, dates, subjects and periods at the front; (chars dropped, rest)."""
+    dropped = 0
+    while True:
+        m = _LEAD_FILLER_RE.match(s) or _PERIOD_RE.match(s)
+        if not m or not m.group():
+            return dropped, s
+        dropped += m.end()
+        s = s[m.end() :]
+
+
+def _clean_metric(text: str) -> tuple[int, str]:
+    """(offset of the metric inside text, metric as written) after peeling fillers, verbs and qualifiers."""
+    offset = 0
+    while True:
+        n, text = _strip_lead_fillers(text)
+        offset += n
+        m = _LEAD_VERB_RE.match(text)
+        # Never leave a single character ("完成率" must not become "率"); nothing left is fine ("可完成").
+        if not m or len(text) - m.end() == 1:
+            break
+        offset += m.end()
+        text = text[m.end() :]
+    while (m := _TRAIL_RE.search(text)) and m.start() >= 2:
+        text = text[: m.start()]
+    return offset, text.strip()
+
+
+def _is_target(segment: str) -> bool:
+    _, rest = _strip_lead_fillers(segment)
+    return bool(_TARGET_RE.match(rest))
+
+
+def _is_estimate(segment: str, estimate_mode: bool) -> bool:
+    """Does the fact after this segment state a forecast? ("预计完成…" yes; "完成…" ends a run of forecasts)."""
+    if _ESTIMATE_RE.search(segment):
+        return True
+    _, rest = _strip_lead_fillers(segment)
+    return estimate_mode and not _ACTUAL_VERB_RE.match(rest)
+
+
+def _looks_like_metric(raw: str, unit: str | None) -> bool:
+    if len(_CJK_RE.findall(raw)) < 2 or len(raw) > _MAX_METRIC_CHARS:
+        return False
+    if raw.endswith("的"):  # "约占盘活存量土地的55%": a share of something, not a named indicator
+        return False
+    return not (unit in ("%", "％") and _CHANGE_WORD_RE.search(raw))
+
+
+def _is_known_metric(raw: str) -> bool:
+    return normalize_metric(raw) in METRIC_SYNONYMS
+
+
+def _attach(drafts: list[_Draft], tok: _Token, abs_end: int) -> bool:
+    """Put a growth/progress/rank token on the current fact(s); never overwrite what is already there."""
+    if not drafts:
+        return False
+    if tok.kind == "rank":
+        targets = drafts if (tok.applies_to_all or len(drafts) == 1) else []
+        if not targets or any(d.rank is not None for d in targets):
+            return False
+        for d in targets:
+            d.rank, d.rank_scope, d.rank_text = tok.rank, tok.scope, tok.text
+            d.end = max(d.end, abs_end)
+        return True
+    if len(tok.nums) != len(drafts):  # "105.8%和104.9%" needs exactly two facts
+        return False
+    slot = "growth" if tok.kind == "growth" else "progress"
+    if any(getattr(d, slot) is not None for d in drafts):
+        return False
+    for d, (v, _t) in zip(drafts, tok.nums, strict=True):
+        setattr(d, slot, v)
+        setattr(d, f"{slot}_text", tok.text)
+        d.end = max(d.end, abs_end)
+    return True
+
+
+def _value_run(tokens: list[_Token], i: int, clause: str) -> list[_Token]:
+    """Consecutive value tokens joined only by 和/及/与/、 ("191.5亿元和138.5亿元")."""
+    run = [tokens[i]]
+    j = i + 1
+    while (
+        j < len(tokens)
+        and tokens[j].kind == "value"
+        and clause[run[-1].end : tokens[j].start] in ("和", "及", "与", "、")
+    ):
+        run.append(tokens[j])
+        j += 1
+    return run
+
+
+def _split_names(names_text: str) -> list[tuple[int, str]]:
+    """ "工业总产值和规模以上工业产值" -> [(0, "工业总产值"), (6, "规模以上工业产值")]."""
+    out = []
+    for m in re.finditer(r"[^和及与、]+", names_text):
+        off, raw = _clean_metric(m.group())
+        out.append((m.start() + off, raw))
+    return out
+
+
+def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str | None) -> list[Indicator]:
+    drafts: list[_Draft] = []
+    carry = default_period  # a period heading the sentence/clause applies to the rest of the sentence
+    current: list[_Draft] = []  # the fact(s) that modifier clauses attach to
+    target_mode = False  # once a sentence states a target ("力争…"), its later values are targets too
+    estimate_mode = False  # likewise for forecasts ("预计…"), until a clause states an achievement
+    prev_clause_made_fact = False
+
+    for c_start, c_end, after_semicolon in _clauses(text, s_start, s_end):
+        if after_semicolon:
+            current = []
+        clause = text[c_start:c_end]
+        tokens = _scan_clause(clause)
+        local: str | None = None
+        seg_start = anchor = 0
+        made_fact = False
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.kind == "period":
+                if not clause[: tok.start].strip(" \t“”\"'（("):
+                    carry = tok.period  # "1-6月," / "全年18座…": heads the clause, so it heads what follows
+                local = tok.period
+                anchor = tok.end
+                i += 1
+                continue
+            if tok.kind == "ignore":
+                seg_start = anchor = tok.end
+                i += 1
+                continue
+
+            period = local or carry
+            metric_text = clause[anchor : tok.start]
+            target_mode = target_mode or _is_target(clause[seg_start : tok.start])
+            estimate = _is_estimate(clause[seg_start : tok.start], estimate_mode)
+
+            if tok.kind == "value":
+                run = _value_run(tokens, i, clause)
+                new = _respectively(run, metric_text, anchor, c_start, period) if len(run) > 1 else []
+                if new:
+                    i += len(run)
+                else:
+                    run = [tok]
+                    i += 1
+                    new = _single_value(tok, metric_text, anchor, c_start, period, current, prev_clause_made_fact)
+                for d in new:
+                    d.dropped, d.estimate = target_mode, estimate
+                if _clean_metric(metric_text)[1]:  # a restated value ("预计全年可完成220亿元") forecasts only itself
+                    estimate_mode = estimate
+                drafts.extend(new)
+                current = new
+                made_fact = made_fact or bool(new)
+                seg_start = anchor = run[-1].end
+                continue
+
+            # growth / progress / rank
+            off, raw = _clean_metric(metric_text)
+            opens_fact = (
+                tok.kind in ("growth", "rank")
+                and _looks_like_metric(raw, None)
+                and (not current or _is_known_metric(raw))
+            )
+            if opens_fact:
+                d = _Draft(raw, None, "", None, c_start + anchor + off, c_start + tok.end, period)
+                d.dropped, d.estimate = target_mode, estimate
+                estimate_mode = estimate
+                _attach([d], tok, c_start + tok.end)
+                drafts.append(d)
+                current = [d]
+                made_fact = True
+            else:
+                _attach(current, tok, c_start + tok.end)
+            seg_start = anchor = tok.end
+            i += 1
+        prev_clause_made_fact = made_fact
+
+    return [d.freeze() for d in drafts if not d.dropped]
+
+
+def _respectively(run: list[_Token], metric_text: str, anchor: int, c_start: int, period: str | None) -> list[_Draft]:
+    """ "A和B分别达到X和Y": one fact per name, or [] when names and values do not pair up."""
+    if "分别" not in metric_text:
+        return []
+    names = [(off, raw) for off, raw in _split_names(metric_text.split("分别")[0]) if raw]
+    if len(names) != len(run) or not all(
+        _looks_like_metric(raw, t.unit) for (_o, raw), t in zip(names, run, strict=True)
+    ):
+        return []
+    start = c_start + anchor + names[0][0]
+    return [
+        _Draft(raw, t.nums[0][0], t.nums[0][1], t.unit, start, c_start + run[-1].end, period)
+        for (_o, raw), t in zip(names, run, strict=True)
+    ]
+
+
+def _single_value(
+    tok: _Token,
+    metric_text: str,
+    anchor: int,
+    c_start: int,
+    period: str | None,
+    current: list[_Draft],
+    prev_clause_made_fact: bool,
+) -> list[_Draft]:
+    value, value_text = tok.nums[0]
+    off, raw = _clean_metric(metric_text)
+    if not raw.strip():
+        # "完成服务业应税销售171.22亿元,预计全年可完成220亿元": same metric, restated; only when the fact is in
+        # the clause right before and has the same unit ("…提升,达到75.45%" after a 亿元 fact is dropped).
+        if prev_clause_made_fact and len(current) == 1 and current[0].unit == tok.unit:
+            prev = current[0]
+            return [_Draft(prev.raw_metric, value, value_text, tok.unit, prev.start, c_start + tok.end, period)]
+        return []
+    if not _looks_like_metric(raw, tok.unit):
+        return []
+    return [_Draft(raw, value, value_text, tok.unit, c_start + anchor + off, c_start + tok.end, period)]

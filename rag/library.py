@@ -1,0 +1,165 @@
+"""Managing the report collection: upload, delete, correct metadata — each followed by an incremental re-index.
+
+Every operation is all-or-nothing from the user's point of view: a file that cannot be read is rejected before
+anything is written; if indexing fails after files were written, they are taken out again and the old index
+(still current: the pointer only moves at the end of a successful build) keeps answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from rag.config import Settings
+from rag.documents import SUPPORTED_SUFFIXES, DocumentError, ReportMeta, extract_text, write_manifest_entry
+from rag.store import BuildResult, Progress, build_index
+
+TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
+_MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    name: str  # as uploaded
+    status: str  # "added" | "duplicate" | "rejected"
+    message: str
+    doc_id: str | None = None
+
+
+def safe_filename(name: str) -> str:
+    """The bare file name of an upload, or DocumentError. Paths, '..', control characters are refused."""
+    normalized = unicodedata.normalize("NFC", name or "").strip()
+    if not normalized:
+        raise DocumentError("文件名为空（empty file name）")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in normalized):
+        raise DocumentError(f"文件名含有控制字符：{normalized!r}（file name has control characters）")
+    if normalized.startswith(("/", "\\")) or PureWindowsPath(normalized).drive or "/" in normalized or "\\" in normalized:
+        raise DocumentError(f"文件名不能包含路径：{normalized}（file name must not contain a path）")
+    base = PurePosixPath(normalized).name
+    if base in ("", ".", "..") or base.startswith("."):
+        raise DocumentError(f"无效的文件名：{normalized}（invalid file name）")
+    if len(base) > _MAX_NAME:
+        stem, suffix = os.path.splitext(base)
+        base = stem[: _MAX_NAME - len(suffix)] + suffix
+    return base
+
+
+def _unique_name(folder: Path, name: str) -> str:
+    """Never overwrite another report that happens to share a name."""
+    stem, suffix = os.path.splitext(name)
+    candidate, n = name, 2
+    while (folder / candidate).exists():
+        candidate, n = f"{stem}-{n}{suffix}", n + 1
+    return candidate
+
+
+def _known_hashes(folder: Path) -> dict[str, str]:
+    """sha256 → file name, for every report file in the seeds folder (what the index is built from)."""
+    hashes: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not any(p.startswith(".") for p in rel.parts):
+            hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel.as_posix())
+    return hashes
+
+
+def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, str]) -> UploadOutcome:
+    """Validate one upload without writing anything."""
+    try:
+        safe = safe_filename(name)
+        if len(data) > settings.max_upload_bytes:
+            limit = settings.max_upload_bytes / 1024 / 1024
+            raise DocumentError(f"文件过大：{len(data) / 1024 / 1024:.1f} MB，上限 {limit:.0f} MB（file too large）")
+        suffix = Path(safe).suffix.lower()
+        extract_text(data, suffix)  # raises DocumentError with a clear message for anything unreadable
+    except DocumentError as exc:
+        return UploadOutcome(name, "rejected", str(exc))
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in known:
+        return UploadOutcome(name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest])
+    return UploadOutcome(name, "added", "", safe)
+
+
+def add_reports(
+    settings: Settings, files: list[tuple[str, bytes]], progress: Progress | None = None, embeddings=None
+) -> tuple[list[UploadOutcome], BuildResult | None]:
+    """Validate, store and index uploaded reports. Rejected and duplicate files change nothing."""
+    folder = settings.seeds_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    known = _known_hashes(folder)
+    outcomes: list[UploadOutcome] = []
+    written: list[Path] = []
+    for name, data in files:
+        outcome = check_upload(settings, name, data, known)
+        if outcome.status == "added":
+            target = folder / _unique_name(folder, outcome.doc_id)
+            _write_atomically(target, data)
+            written.append(target)
+            known[hashlib.sha256(data).hexdigest()] = target.name
+            outcome = UploadOutcome(name, "added", f"已添加：{target.name}（added）", target.name)
+        outcomes.append(outcome)
+    if not written:
+        return outcomes, None
+    try:
+        result = build_index(settings, progress=progress, embeddings=embeddings)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return outcomes, result
+
+
+def delete_report(settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None) -> BuildResult:
+    """Move the report into seeds/.trash/ and drop it from the index."""
+    source = _report_path(settings, doc_id)
+    trash = settings.seeds_dir / TRASH
+    trash.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = trash / f"{stamp}-{uuid.uuid4().hex[:4]}-{source.name}"
+    shutil.move(source, target)
+    try:
+        return build_index(settings, progress=progress, embeddings=embeddings)
+    except BaseException:
+        shutil.move(target, source)
+        raise
+
+
+def update_metadata(
+    settings: Settings, doc_id: str, meta: ReportMeta, progress: Progress | None = None, embeddings=None
+) -> BuildResult:
+    """Save a correction to seeds/manifest.csv and re-index that report (its chunk headers change)."""
+    _report_path(settings, doc_id)
+    manifest = settings.manifest_path
+    before = manifest.read_bytes() if manifest.exists() else None
+    write_manifest_entry(manifest, doc_id, meta)
+    try:
+        return build_index(settings, progress=progress, embeddings=embeddings)
+    except BaseException:
+        if before is None:
+            manifest.unlink(missing_ok=True)
+        else:
+            _write_atomically(manifest, before)
+        raise
+
+
+def _report_path(settings: Settings, doc_id: str) -> Path:
+    root = settings.seeds_dir.resolve()
+    path = (root / doc_id).resolve()
+    if root not in path.parents or not path.is_file():
+        raise DocumentError(f"报告不存在：{doc_id}（no such report）")
+    return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,215 @@
+"""Hybrid search: BM25 over character bigrams + dense e5 vectors, fused by weighted reciprocal-rank fusion.
+
+Streets named in the question (full name "西林街道", short name "西林", or pinyin "Xilin" in English questions)
+restrict the search to those streets' reports; years named boost reports of that year. Filters chosen in the UI
+are hard restrictions. `Searcher` re-opens the index when a newer generation has been swapped in, so a report
+added through the app is searchable at once, without a restart.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, SkipValidation
+from pypinyin import lazy_pinyin
+
+from rag.chunking import Chunk
+from rag.config import Settings
+from rag.store import Index, ReportRecord
+
+_SUFFIXES = ("街道", "镇", "乡")
+_YEAR = re.compile(r"(20\d{2})\s*年?")
+# "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
+_STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
+_NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
+YEAR_BOOST = 1.25
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard restrictions chosen by the user (UI sidebar / CLI)."""
+
+    streets: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def allows(self, report: ReportRecord) -> bool:
+        return (
+            (not self.streets or report.meta.street in self.streets)
+            and (not self.years or report.meta.year in self.years)
+            and (not self.doc_ids or report.doc_id in self.doc_ids)
+        )
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    streets: tuple[str, ...] = ()  # streets of the loaded reports that the question names
+    unknown_streets: tuple[str, ...] = ()  # "XX街道" named but not among the loaded reports
+    years: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    report: ReportRecord
+    score: float  # fused RRF score
+    rank: int  # 1-based
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    bm25_score: float = 0.0
+    dense_score: float = 0.0  # cosine similarity
+
+
+def short_name(street: str) -> str:
+    for suffix in _SUFFIXES:
+        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
+            return street[: -len(suffix)]
+    return street
+
+
+def street_aliases(street: str) -> list[str]:
+    """How a question may name a street: 西林街道, 西林, xilin."""
+    short = short_name(street)
+    return [street, short, "".join(lazy_pinyin(short)).lower()]
+
+
+def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
+    lowered = question.lower()
+    compact = re.sub(r"[\s\-]", "", lowered)
+    named = []
+    for street in known_streets:
+        chinese = [a for a in street_aliases(street)[:2] if a in question]
+        pinyin = street_aliases(street)[2]
+        latin = re.search(rf"\b{re.escape(pinyin)}", lowered) or re.search(rf"{re.escape(pinyin)}(street|subdistrict|town)", compact)
+        if chinese or latin:
+            named.append(street)
+    known_short = {short_name(s) for s in known_streets}
+    unknown = []
+    for match in _STREET_MENTION.finditer(question):
+        name = match.group(1)
+        name = next((name[i:] for i in range(len(name) - 1) if name[i:] in known_short), name)
+        if name in known_short or any(name.startswith(w) or name.endswith(w) for w in _NOT_A_NAME):
+            continue
+        unknown.append(name + match.group(2))
+    years = tuple(sorted({int(y) for y in _YEAR.findall(question)}))
+    return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
+
+
+@dataclass
+class Searcher:
+    """Search over the current index generation; thread-safe, reloads when the index is rebuilt."""
+
+    settings: Settings
+    embeddings: object = None
+    _index: Index | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.embeddings is None:
+            from rag.embeddings import get_embeddings
+
+            self.embeddings = get_embeddings(self.settings)
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None or not self._index.is_current():
+                self._index = Index.open(self.settings, expected_model=self.embeddings.name)
+            return self._index
+
+    def known_streets(self) -> list[str]:
+        return sorted({r.meta.street for r in self.index.reports.values() if r.meta.street})
+
+    def analyze(self, question: str) -> QueryAnalysis:
+        return analyze_query(question, self.known_streets())
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        index = self.index
+        k = k or self.settings.k
+        analysis = analyze_query(question, sorted({r.meta.street for r in index.reports.values() if r.meta.street}))
+        allowed = _allowed_docs(index, filters or Filters(), analysis)
+        if not allowed or not index.chunks:
+            return []
+        limit = self.settings.candidates
+        bm25 = _bm25_ranking(index, question, allowed, limit)
+        dense = self._dense_ranking(index, question, allowed, limit)
+        return _fuse(index, bm25, dense, analysis, self.settings, k)
+
+    def _dense_ranking(self, index: Index, question: str, allowed: set[str], limit: int) -> list[tuple[int, float]]:
+        vector = self.embeddings.encode_query(question)
+        where = None if len(allowed) == len(index.reports) else {"doc_id": {"$in": sorted(allowed)}}
+        n = min(limit, len(index.chunks))
+        got = index.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        return [(index.position[cid], 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True) if cid in index.position]
+
+
+def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> set[str]:
+    allowed = {doc_id for doc_id, r in index.reports.items() if filters.allows(r)}
+    if analysis.streets:
+        named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.street in analysis.streets}
+        allowed = named or allowed
+    return allowed
+
+
+def _bm25_ranking(index: Index, question: str, allowed: set[str], limit: int) -> list[tuple[int, float]]:
+    mask = None
+    if len(allowed) < len(index.reports):
+        mask = np.fromiter((c.doc_id in allowed for c in index.chunks), dtype=np.float32, count=len(index.chunks))
+    return index.keywords.search(question, limit, mask)
+
+
+def _fuse(index: Index, bm25: list[tuple[int, float]], dense: list[tuple[int, float]], analysis: QueryAnalysis, settings: Settings, k: int) -> list[Hit]:
+    scores: dict[int, float] = {}
+    ranks: dict[int, dict[str, tuple[int, float]]] = {}
+    for name, ranking, weight in (("bm25", bm25, settings.bm25_weight), ("dense", dense, settings.dense_weight)):
+        for rank, (pos, raw) in enumerate(ranking, start=1):
+            scores[pos] = scores.get(pos, 0.0) + weight / (settings.rrf_k + rank)
+            ranks.setdefault(pos, {})[name] = (rank, raw)
+    for pos in scores:
+        if analysis.years and index.reports[index.chunks[pos].doc_id].meta.year in analysis.years:
+            scores[pos] *= YEAR_BOOST
+    ordered = sorted(scores, key=lambda p: (-scores[p], p))[:k]
+    hits = []
+    for rank, pos in enumerate(ordered, start=1):
+        chunk = index.chunks[pos]
+        b = ranks[pos].get("bm25", (None, 0.0))
+        d = ranks[pos].get("dense", (None, 0.0))
+        hits.append(Hit(chunk, index.reports[chunk.doc_id], scores[pos], rank, b[0], d[0], b[1], d[1]))
+    return hits
+
+
+def hit_to_document(hit: Hit) -> LCDocument:
+    meta = hit.report.meta
+    return LCDocument(
+        page_content=hit.chunk.text,
+        metadata={
+            "chunk_id": hit.chunk.chunk_id,
+            "doc_id": hit.chunk.doc_id,
+            "street": meta.street,
+            "year": meta.year,
+            "period": meta.period,
+            "section": hit.chunk.section,
+            "start": hit.chunk.start,
+            "end": hit.chunk.end,
+            "score": hit.score,
+            "rank": hit.rank,
+        },
+    )
+
+
+class ReportRetriever(BaseRetriever):
+    """LangChain face of the hybrid search, so it composes with chains and other LangChain tools."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    searcher: SkipValidation[Searcher]
+    k: int = 5
+    filters: Filters | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return [hit_to_document(h) for h in self.searcher.search(query, k=self.k, filters=self.filters)]

@@ -1,0 +1,113 @@
+"""Shared fixtures: the real embedding model, a real index of the seed reports, a real Chroma server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401  (sets the offline environment before anything loads a model)
+from rag.config import ROOT, Settings
+
+SEEDS = ROOT / "seeds"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SMALL = ("001_edf690f87470ca0e.txt", "002_fe0a95f5f2085df9.txt")  # 西林 + 荷花池: enough for indexing mechanics
+
+
+def copy_seeds(target: Path, only: tuple[str, ...] | None = None) -> Path:
+    """Copy the seed reports (all, or `only` these) with the manifest."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in SEEDS.iterdir():
+        if path.is_file() and (only is None or path.name in only or path.name == "manifest.csv"):
+            shutil.copy2(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    from rag.embeddings import get_embeddings
+
+    return get_embeddings(Settings.from_env())
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, embeddings) -> Settings:
+    """A read-only index of the five seed reports, built once per test session. Do not modify it."""
+    from rag.store import build_index
+
+    root = tmp_path_factory.mktemp("seed-index")
+    settings = _embedded(Settings.from_env(seeds_dir=copy_seeds(root / "seeds"), index_dir=root / "index"))
+    build_index(settings, embeddings=embeddings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def searcher(seed_settings, embeddings):
+    from rag.retrieval import Searcher
+
+    return Searcher(seed_settings, embeddings)
+
+
+@pytest.fixture
+def work_settings(tmp_path) -> Settings:
+    """A private, writable seeds folder + index location for tests that change things."""
+    return _embedded(Settings.from_env(seeds_dir=copy_seeds(tmp_path / "seeds"), index_dir=tmp_path / "index"))
+
+
+@pytest.fixture
+def small_settings(tmp_path) -> Settings:
+    """Like work_settings with two reports only: cheap to (re)build when a test is about indexing itself."""
+    return _embedded(Settings.from_env(seeds_dir=copy_seeds(tmp_path / "seeds", SMALL), index_dir=tmp_path / "index"))
+
+
+def _embedded(settings: Settings) -> Settings:
+    # CHROMA_HOST in the environment must not leak into tests meant for the embedded store.
+    return replace(settings, chroma_host=None)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """`chroma run` on 127.0.0.1 with its own data folder; stopped at the end of the session."""
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.fail(f"chroma CLI not found next to {sys.executable}")
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115  (lives as long as the server process)
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start: {(data / 'server.log').read_text(errors='replace')[-2000:]}")
+            time.sleep(0.3)
+    yield ("127.0.0.1", port)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

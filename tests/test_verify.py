@@ -1,0 +1,127 @@
+"""The number and citation checks (rag.verify), on real report sentences and the tricky forms answers take."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.config import ROOT
+from rag.verify import bad_citations, citations_in, numbers_in, strip_citations, unsupported_numbers
+
+SEEDS = ROOT / "seeds"
+XILIN = (SEEDS / "002_fe0a95f5f2085df9.txt").read_text(encoding="utf-8")
+XINZHA = (SEEDS / "000_51ed8297329c7c41.txt").read_text(encoding="utf-8")
+# Straight from the 西林 report (ASCII commas and semicolons, as it is written).
+XILIN_ECONOMY = XILIN[XILIN.index("1-6月,完成一般公共预算收入") : XILIN.index("1-6月,预计完成")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1-6月,完成一般公共预算收入1.52亿元,进度52.4%,位列全区第二", ["1", "6", "1.52", "52.4%"]),
+        ("完成全社会固定资产投资7.25亿元，同比下降-58.6%", ["7.25", "-58.6%"]),
+        ("固定资产投资17.03亿元[1]，位列全区第一【2】", ["17.03"]),
+        ("2023年上半年", ["2023"]),
+        ("2021-2023年", ["2021", "2023"]),
+        ("3~5个", ["3", "5"]),
+    ],
+)
+def test_numbers_in_report_sentences(text, expected):
+    assert numbers_in(text) == expected
+
+
+def test_chinese_numerals_and_ranks_are_not_figures():
+    assert numbers_in("位列全区第一，三场座谈会，党的二十大，“四场硬仗”") == []
+
+
+def test_citation_markers_are_not_figures():
+    assert numbers_in("收入1.52亿元[1]［２］【3】[1, 2][4-5]") == ["1.52"]
+
+
+def test_full_width_digits_and_marks_fold_to_ascii():
+    assert numbers_in("固定资产投资１７．０３亿元，增幅５．１％，同比下降－５８．６％") == ["17.03", "5.1%", "-58.6%"]
+
+
+def test_thousands_separators_only_with_three_digit_groups():
+    assert numbers_in("1,234万元、１，２３４万元、1,234.50万美元") == ["1234", "1234", "1234.50"]
+    # Not a thousands group: two figures, as a clause break or list would be.
+    assert numbers_in("12,3456户") == ["12", "3456"]
+    assert numbers_in("签约12户,安装3户") == ["12", "3"]
+
+
+def test_a_dash_between_digits_is_a_range_not_a_sign():
+    assert numbers_in("1-6月") == ["1", "6"]
+    assert numbers_in("COVID-19") == ["19"]
+    assert numbers_in("变化(-5%)") == ["-5%"]
+
+
+def test_single_capital_labels_are_not_figures_but_currency_codes_are():
+    assert numbers_in("In H1 2023, Q2 and G312") == ["2023"]
+    assert numbers_in("RMB1.52 billion, PM2.5") == ["1.52", "2.5"]
+
+
+def test_every_seed_report_supports_its_own_figures():
+    # The tokenizer must read a passage and an answer quoting it the same way.
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert numbers_in(text), path.name
+        assert unsupported_numbers(text, [text]) == [], path.name
+
+
+def test_copied_figures_are_supported():
+    answer = "西林街道1-6月固定资产投资17.03亿元，进度54.1%，位列全区第一[1]；一般公共预算收入1.52亿元[1]。"
+    assert unsupported_numbers(answer, [XILIN_ECONOMY]) == []
+
+
+def test_a_changed_figure_is_unsupported():
+    answer = "西林街道固定资产投资17.30亿元[1]，一般公共预算收入1.52亿元[1]。"
+    assert unsupported_numbers(answer, [XILIN_ECONOMY]) == ["17.30"]
+
+
+def test_figure_from_a_passage_not_given_is_unsupported():
+    # 80.1亿元 is 新闸's figure: true somewhere, but not in the passage given.
+    assert unsupported_numbers("规模工业总产值80.1亿元[1]", [XILIN_ECONOMY]) == ["80.1"]
+
+
+def test_trailing_zeros_and_separators_do_not_matter():
+    assert unsupported_numbers("17.030亿元，52.40%", [XILIN_ECONOMY]) == []
+    assert unsupported_numbers("共1,234户", ["共1234户"]) == []
+
+
+def test_a_percentage_matches_the_same_digits():
+    assert unsupported_numbers("进度52.4", [XILIN_ECONOMY]) == []
+    assert unsupported_numbers("增长52.4%", ["进度52.4个百分点"]) == []
+
+
+def test_minus_sign_needs_a_decrease_in_the_passage():
+    xinzha = XINZHA[XINZHA.index("完成全社会固定资产投资") :][:40]
+    assert unsupported_numbers("同比下降-58.6%", [xinzha]) == []
+    assert unsupported_numbers("fell -58.6%", ["同比下降58.6%"]) == []
+    assert unsupported_numbers("下降58.6%", [xinzha]) == []  # direction in words, digits copied
+    assert unsupported_numbers("同比-5.1%", ["增幅5.1%"]) == ["-5.1%"]  # a growth turned into a fall
+
+
+def test_ranks_in_english_match_chinese_ordinals():
+    passage = "固定资产投资17.03亿元,位列全区第一"
+    assert unsupported_numbers("ranked 1st in the district [1]", [passage]) == []
+    assert unsupported_numbers("位列全区第1", [passage]) == []
+    assert unsupported_numbers("ranked 2nd", [passage]) == ["2"]
+    # A plain "1" is a quantity, not a rank: 第一 does not support it.
+    assert unsupported_numbers("投资1亿元", [passage]) == ["1"]
+
+
+def test_unsupported_numbers_are_listed_once_in_order():
+    assert unsupported_numbers("9.9亿元，8.8%，9.9亿元", ["无"]) == ["9.9", "8.8%"]
+
+
+def test_citations_in_order_once_all_bracket_forms():
+    assert citations_in("甲[2]乙[1][2]丙【3】丁［４］戊[1, 5]己[6-7]") == [2, 1, 3, 4, 5, 6, 7]
+    assert citations_in("没有引用") == []
+
+
+def test_bad_citations():
+    assert bad_citations("西林[1]，秦灶[3]，另见[7]和[0]", 3) == [7, 0]
+    assert bad_citations("西林[1][2][3]", 3) == []
+
+
+def test_strip_citations():
+    assert strip_citations("收入1.52亿元[1]，增幅【2】。") == "收入1.52亿元，增幅。"
