@@ -79,7 +79,16 @@ def machine() -> dict:
     with contextlib.suppress(OSError, StopIteration):
         cpu = next(x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name"))
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cores": cores, "mem_gib": mem_gib, "cpu": cpu, "loadavg_at_start": [round(x, 2) for x in load] if load else None}
+    chroma = "embedded"
+    if os.environ.get("BENCH_CHROMA_SERVER"):
+        chroma = f"server {os.environ.get('CHROMA_HOST')}:{os.environ.get('CHROMA_PORT', '8000')}"
+    return {
+        "cores": cores,
+        "mem_gib": mem_gib,
+        "cpu": cpu,
+        "chroma": chroma,
+        "loadavg_at_start": [round(x, 2) for x in load] if load else None,
+    }
 
 
 def device_of(embeddings) -> str:

@@ -5,7 +5,8 @@ build:  `build_index(settings, rebuild=True)` end to end (load + decode, chunk, 
 raw:    `E5Embeddings.encode_passages` on the very same chunks' `indexed_text`, same batch size
         (`settings.embed_batch_size`) -> chunks / seconds.
 ratio = build / raw (target >= 0.85). Runs alternate raw, build, raw, build … so a change in machine load hits both
-sides alike; the ratio is taken per pair and the median reported.
+sides alike; the ratio is taken per pair and the median reported. Also reported: the share of a build's wall time
+spent outside the embedding stage (chunking, catalog, BM25, swap), which machine load hardly changes.
 
     .venv/bin/python -m bench.index_throughput [--rounds 3]
 """
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                     "build_s": round(wall, 2),
                     "build_embed_s": round(embed_s, 2),
                     "build_other_s": round(wall - embed_s, 2),
+                    "other_share": round((wall - embed_s) / wall, 4),
                 }
             )
             print(f"round {len(pairs)}: {pairs[-1]}", flush=True)
@@ -75,14 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         "median_ratio": round(ratio, 3),
         "median_raw_chunks_per_s": round(statistics.median(p["raw_chunks_per_s"] for p in pairs), 2),
         "median_build_chunks_per_s": round(statistics.median(p["build_chunks_per_s"] for p in pairs), 2),
+        "median_other_share": round(statistics.median(p["other_share"] for p in pairs), 4),
         "target": 0.85,
         "meets_target": ratio >= 0.85,
     }
     print(f"\n## Index build throughput — {args.reports} reports, {len(texts)} chunks, batch {settings.embed_batch_size}\n")
     print(
         md_table(
-            ["raw encode chunks/s", "build_index chunks/s", "ratio (median of pairs)", "non-embedding s per build", "target"],
-            [[summary["median_raw_chunks_per_s"], summary["median_build_chunks_per_s"], summary["median_ratio"], statistics.median(p["build_other_s"] for p in pairs), "≥ 0.85"]],
+            ["raw encode chunks/s", "build_index chunks/s", "ratio (median of pairs)", "non-embedding share of build time", "target"],
+            [[summary["median_raw_chunks_per_s"], summary["median_build_chunks_per_s"], summary["median_ratio"], f"{summary['median_other_share']:.1%}", "≥ 0.85"]],
         )
     )
     write_json(args.out, {"machine": machine(), "device": device_of(embeddings), "summary": summary, "rounds": pairs})

@@ -22,7 +22,16 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document as LCDocument
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from bench.common import add_common_args, bench_settings, dev_questions, device_of, machine, md_table, workdir, write_json
+from bench.common import (
+    add_common_args,
+    bench_settings,
+    dev_questions,
+    device_of,
+    machine,
+    md_table,
+    workdir,
+    write_json,
+)
 from bench.corpus import make_corpus
 from rag.evaluate import evidence_rank
 

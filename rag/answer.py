@@ -1,22 +1,60 @@
-"""Answers built from retrieved passages, each with its sources.
+"""Answers built from the reports, each with its sources.
 
-The extractive engine quotes the report: every figure in an answer is copied from a cited passage.
+    question -> understand (rag.query) -> scope + retrieve -> refuse? -> indicator table (rag.compare)
+             | extractive quote (rag.extractive) -> [LLM rewrite: the place rag.llm plugs in] -> numbered sources
+
+The extractive engine quotes the report: every figure in an answer is copied from a passage it cites, and the
+answer is checked for that before it is returned (rag.verify). When nothing retrieved supports an answer the
+status is "not_found", the text says so plainly and the closest passages are still shown.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
+from rag import compare
 from rag.config import Settings
-from rag.keywords import keyword_tokens
-from rag.retrieval import Filters, Hit, Searcher
+from rag.corpus import Cite, Corpus, Draft, Part, Row
+from rag.extractive import (
+    Span,
+    asks_number,
+    coverage,
+    following,
+    has_figure,
+    has_unit_asked,
+    is_heading,
+    select,
+    shorten,
+    union_coverage,
+)
+from rag.query import (
+    Query,
+    content_terms,
+    metric_surfaces,
+    quoted_terms,
+    street_english,
+    understand,
+)
+from rag.retrieval import Filters, Hit, Searcher, street_aliases
+from rag.verify import numbers_in, unsupported_numbers
 
 RETRIEVE_FOR_EVAL = 10
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
-# Question words carry no content: they must not make an unrelated sentence look relevant.
-_STOP_BIGRAMS = set(keyword_tokens("多少是什么哪个哪些怎么如何情况有关请问以及的了吗呢"))
+# Share of the question's (rarity-weighted) content that the quoted sentences must hold; below it the reports
+# do not answer the question. Calibrated on eval/dev.jsonl, where answered questions sit far above and questions
+# about absent metrics ("常住人口", "进出口总额") far below.
+MIN_COVERAGE = 0.5
+# A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
+REFERENT_COVERAGE = 0.8
+# A term this rare (in at most a few passages) that no retrieved passage holds sends us to the passages that do.
+RARE_WEIGHT = 3.5
+
+NOT_FOUND = "报告中未找到"
+CLOSEST = "以下是最接近的段落，供参考。"
+CLOSEST_EN = "The closest passages are listed below."
 
 
 @dataclass(frozen=True)
@@ -24,6 +62,8 @@ class Source:
     rank: int
     hit: Hit
     highlights: tuple[tuple[int, int], ...] = ()  # report offsets of the sentences the answer rests on
+    cited: bool = False
+    origin: str = "retrieval"  # "retrieval" | "lookup": added because the answer cites it (an indicator row, ...)
 
     def to_json(self) -> dict:
         chunk, meta = self.hit.chunk, self.hit.report.meta
@@ -39,6 +79,8 @@ class Source:
             "end": chunk.end,
             "score": round(self.hit.score, 6),
             "highlights": [list(span) for span in self.highlights],
+            "cited": self.cited,
+            "origin": self.origin,
         }
 
 
@@ -78,20 +120,66 @@ class Answer:
         for s in self.sources:
             meta = s.hit.report.meta
             label = " · ".join(str(p) for p in (meta.street, meta.period, s.hit.chunk.section, s.hit.chunk.doc_id) if p)
-            lines.append(f"[{s.rank}] {label}")
+            lines.append(f"[{s.rank}]{'' if s.cited else ' (相关 related)'} {label}")
             lines.append(f"    {s.hit.chunk.text}")
         return "\n".join(lines)
 
 
-def _sentences(hit: Hit) -> list[tuple[int, int]]:
-    """Sentence spans of a passage, as offsets into the report."""
-    base = hit.chunk.start
-    return [(base + m.start(), base + m.end()) for m in _SENTENCE.finditer(hit.chunk.text) if m.group().strip()]
+# ------------------------------------------------------------------------------------------------ sources
 
 
-def _overlap(question_tokens: set[str], sentence: str) -> float:
-    tokens = set(keyword_tokens(sentence))
-    return len(question_tokens & tokens) / max(len(question_tokens), 1)
+class SourceBook:
+    """Numbers sources in order of first citation; a cited stretch the retriever did not return gets the chunk
+    that holds it, so every "[n]" points to a passage containing what it supports."""
+
+    def __init__(self, corpus: Corpus, retrieved: list[Hit]) -> None:
+        self.corpus = corpus
+        self.retrieved = {h.chunk.chunk_id: h for h in retrieved}
+        self.order: list[Hit] = []
+        self.number: dict[str, int] = {}
+        self.highlights: dict[str, list[tuple[int, int]]] = {}
+        self.origin: dict[str, str] = {}
+
+    def cite(self, c: Cite) -> list[int]:
+        numbers = []
+        for chunk in self.corpus.chunks_over(c.doc_id, c.start, c.end):
+            if chunk.chunk_id not in self.number:
+                hit = self.retrieved.get(chunk.chunk_id)
+                self.origin[chunk.chunk_id] = "retrieval" if hit else "lookup"
+                hit = hit or Hit(chunk, self.corpus.index.reports[chunk.doc_id], 0.0, 0)
+                self.order.append(hit)
+                self.number[chunk.chunk_id] = len(self.order)
+            span = (max(c.start, chunk.start), min(c.end, chunk.end))
+            marks = self.highlights.setdefault(chunk.chunk_id, [])
+            if span not in marks:
+                marks.append(span)
+            numbers.append(self.number[chunk.chunk_id])
+        return numbers
+
+    def sources(self, k: int) -> list[Source]:
+        """The cited sources, then the other retrieved passages up to k in all (context for the reader)."""
+        cited = [
+            Source(i + 1, h, tuple(sorted(self.highlights[h.chunk.chunk_id])), True, self.origin[h.chunk.chunk_id])
+            for i, h in enumerate(self.order)
+        ]
+        extra = [h for h in self.retrieved.values() if h.chunk.chunk_id not in self.number]
+        extra = extra[: max(0, k - len(cited))]
+        return cited + [Source(len(cited) + i + 1, h) for i, h in enumerate(extra)]
+
+
+def render(draft: Draft, book: SourceBook, english: bool) -> str:
+    """The answer text, each citation a "[n]" marker numbered by the book."""
+    out = [part if isinstance(part, str) else "".join(f"[{n}]" for n in book.cite(part)) for part in draft.parts]
+    text = "".join(out).strip()
+    return re.sub(r" +\[", " [", text) if english else text
+
+
+def row_json(row: Row, book: SourceBook) -> dict:
+    numbers = book.cite(row.cite)
+    return {"street": row.street, "doc": row.doc_id, **asdict(row.indicator), "sources": numbers}
+
+
+# ------------------------------------------------------------------------------------------------ the engine
 
 
 class Assistant:
@@ -100,31 +188,289 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, searcher: Searcher | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.searcher = searcher or Searcher(self.settings)
+        self._corpus: Corpus | None = None
+        self._lock = threading.Lock()
 
-    def ask(self, question: str, *, mode: str = "auto", filters: Filters | None = None, k: int | None = None) -> Answer:
+    def corpus(self) -> Corpus:
+        """The answer engine's view of the current index generation (rebuilt when the index is)."""
+        index = self.searcher.index
+        with self._lock:
+            if self._corpus is None or self._corpus.generation != index.generation:
+                self._corpus = Corpus(index)
+            return self._corpus
+
+    def ask(
+        self,
+        question: str,
+        *,
+        mode: str = "auto",
+        filters: Filters | None = None,
+        k: int | None = None,
+        history: list[tuple[str, str]] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question. `history` (earlier (user, assistant) turns) and `on_token` (streamed text) are for
+        the LLM engine; the extractive engine answers each question on its own."""
         started = time.monotonic()
         k = k or self.settings.k
-        hits = self.searcher.search(question, k=max(k, RETRIEVE_FOR_EVAL), filters=filters)
-        answer = self._extractive(question, hits[:k])
+        corpus = self.corpus()
+        known = sorted({r.meta.street for r in corpus.index.reports.values() if r.meta.street})
+        query = understand(question, self.searcher.analyze(question), known)
+        scope, narrowed = resolve_scope(query, corpus, filters or Filters())
+        hits = self._retrieve(query, scope, narrowed, filters, k)
+        answer = self._extractive_answer(query, corpus, scope, hits, k)
+        if mode != "extractive":
+            answer = self._with_llm(answer, mode, history, on_token)
         answer.retrieved = hits
         answer.latency_ms = (time.monotonic() - started) * 1000
         return answer
 
-    def _extractive(self, question: str, hits: list[Hit]) -> Answer:
-        q_tokens = set(keyword_tokens(question)) - _STOP_BIGRAMS
-        best: tuple[float, int, tuple[int, int]] | None = None
-        for i, hit in enumerate(hits):
-            for span in _sentences(hit):
-                sentence = hit.chunk.text[span[0] - hit.chunk.start : span[1] - hit.chunk.start]
-                score = _overlap(q_tokens, sentence) - 0.02 * i
-                if best is None or score > best[0]:
-                    best = (score, i, span)
-        sources = [Source(i + 1, h) for i, h in enumerate(hits)]
-        if best is None or best[0] < 0.2:
-            return Answer(question, "not_found", "报告中未找到该问题的答案（not found in the reports）。以下是最接近的段落。", sources=sources)
-        score, i, span = best
-        hit = hits[i]
-        sentence = hit.chunk.text[span[0] - hit.chunk.start : span[1] - hit.chunk.start].strip()
-        sources[i] = Source(i + 1, hit, (span,))
-        who = hit.report.meta.street or "该报告"
-        return Answer(question, "answered", f"{who}：{sentence}[{i + 1}]", sources=sources)
+    def _with_llm(
+        self,
+        answer: Answer,
+        mode: str,
+        history: list[tuple[str, str]] | None,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        """Where the LLM engine plugs in (not wired yet: the extractive answer is returned as it is).
+
+        For an "answered" extractive answer, `rag.llm.generate(self.settings, answer.question,
+        [s.hit for s in answer.sources], history, on_token)` may replace `answer.text` (mode="llm"); the sources,
+        highlights and indicator rows stay, since the model is given exactly these numbered passages. On
+        `result.error` or `result.problems` the extractive text stays and `answer.notice` says why. A "not_found"
+        answer stays extractive: the model is not asked to answer what the reports do not hold."""
+        return answer
+
+    def _retrieve(self, query: Query, scope: list[str], narrowed: bool, filters: Filters | None, k: int) -> list[Hit]:
+        n = max(k, RETRIEVE_FOR_EVAL)
+        if narrowed and scope:  # the question picked its report by content: search that report
+            base = filters or Filters()
+            return self.searcher.search(query.search_text, k=n, filters=replace(base, doc_ids=tuple(scope)))
+        return self.searcher.search(query.search_text, k=n, filters=filters)
+
+    def _extractive_answer(self, query: Query, corpus: Corpus, scope: list[str], hits: list[Hit], k: int) -> Answer:
+        book = SourceBook(corpus, hits[:k])
+        reason = refusal(query, corpus, scope)
+        draft = None
+        if reason is None:
+            draft = indicator_draft(query, corpus, scope, self._street_lookup(query, corpus, scope))
+            draft = draft or extractive_draft(query, corpus, hits + rescue(query, corpus, hits, scope), set(scope))
+        if draft is None:
+            return not_found(query, reason, book, k)
+        text = render(draft, book, query.english)
+        missing = unknown_places(query, corpus) if query.streets else []
+        if missing:  # "新闸街道和青龙街道…": answer what is there, say what is not
+            names = "、".join(missing)
+            text += f"\n（{NOT_FOUND}关于{names}的内容 / not found: {names}）"
+        rows = [row_json(r, book) for r in draft.rows]
+        sources = book.sources(k)
+        passages = [s.hit.chunk.text for s in sources if s.cited]
+        return Answer(
+            query.text,
+            "answered",
+            text,
+            sources=sources,
+            unverified_numbers=unsupported_numbers(text, passages),
+            indicators=rows,
+            notice=draft.notice,
+        )
+
+    def _street_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
+        """For a comparison row the indicator table lacks (a target, say): quote that street's report instead."""
+
+        def lookup(street: str, segment: str) -> list[Part] | None:
+            docs = [d for d in scope if corpus.street(d) == street]
+            if not docs:
+                return None
+            sub = replace(
+                query,
+                text=segment,
+                terms=tuple(content_terms(segment, street_aliases(street))) if not query.english else query.terms,
+                streets=(street,),
+                plan=bool(re.search(r"力争|目标|计划|确保", segment)) or query.plan,
+                compare=False,
+            )
+            hits = self.searcher.search(segment, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
+            draft = extractive_draft(sub, corpus, hits, set(docs), require_metric=True, target=sub.plan)
+            return [p.lstrip("\n") if isinstance(p, str) else p for p in draft.parts] if draft else None
+
+        return lookup
+
+
+# ------------------------------------------------------------------------------------------------ scope & refusal
+
+
+def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[str], bool]:
+    """The reports an answer may come from, and whether the question's content (not a name) picked them."""
+    allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
+    if query.streets:
+        return [d for d in allowed if corpus.street(d) in query.streets], False
+    quoted = quoted_terms(query.text)
+    if quoted:
+        having = [d for d in allowed if all(q in corpus.texts[d] for q in quoted)]
+        if having and len(having) < len(allowed):
+            return having, True
+    clause = query.referent
+    if clause and not query.which_street:
+        terms = content_terms(clause)
+        scores = {d: _share(terms, corpus.texts[d], corpus) for d in allowed}
+        best = max(scores.values(), default=0.0)
+        picked = [d for d, s in scores.items() if s == best]
+        if best >= REFERENT_COVERAGE and len(picked) < len(allowed):
+            return picked, True
+    return allowed, False
+
+
+def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
+    """Passages holding the question's rarest term when no retrieved passage does ("非诉服务中心" is in one passage
+    that the fused ranking can miss): a name that specific decides more than any ranking."""
+    seen = {h.chunk.chunk_id for h in hits}
+    rare = [t for t in query.words if corpus.weight(t) >= RARE_WEIGHT and not any(t in h.chunk.text for h in hits)]
+    extra: list[Hit] = []
+    for term in sorted(rare, key=corpus.weight, reverse=True)[:2]:
+        for chunk in corpus.index.chunks:
+            if term in chunk.text and chunk.doc_id in scope and chunk.chunk_id not in seen:
+                seen.add(chunk.chunk_id)
+                extra.append(Hit(chunk, corpus.index.reports[chunk.doc_id], 0.0, 0))
+    return extra
+
+
+def _share(terms: list[str], text: str, corpus: Corpus) -> float:
+    total = sum(corpus.weight(t) for t in terms)
+    return sum(corpus.weight(t) for t in terms if t in text) / total if total else 0.0
+
+
+def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """Why the loaded reports cannot answer, from the question alone (None: go and look)."""
+    unknown = unknown_places(query, corpus)
+    if unknown and not query.streets:
+        loaded = "、".join(dict.fromkeys(s for d in corpus.doc_ids if (s := corpus.street(d))))
+        return f"关于{'、'.join(unknown)}的内容（已载入的报告涉及：{loaded}）"
+    if not scope:
+        return "符合当前筛选条件的相关报告（no report matches the filters）"
+    for year in query.years:
+        if not any(corpus.meta(d).year == year or f"{year}年" in corpus.texts[d] for d in scope):
+            return f"{_whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
+    if query.metric:
+        surfaces = metric_surfaces(query.metric)
+        if not any(s in corpus.texts[d] for d in scope for s in surfaces):
+            return f"{_whose(query, corpus, scope, '的')}{query.metric}数据"
+    return None
+
+
+def unknown_places(query: Query, corpus: Corpus) -> list[str]:
+    """Places the question names that no loaded report covers. A "street" the reports themselves write
+    ("建成街道非诉服务中心") is a phrase, and "有几个街道" is a question, not a place."""
+    return [
+        _place(u)
+        for u in query.unknown_streets
+        if not any(u in text for text in corpus.texts.values()) and not _ASKING.search(u)
+    ]
+
+
+_ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
+
+
+def _place(name: str) -> str:
+    """"宁区青龙街道" (a district glued to the front) -> "青龙街道"."""
+    m = re.search(r"[区县市]([\u4e00-\u9fff]{2,}(?:街道|镇|乡))$", name)
+    name = m.group(1) if m else name
+    return re.sub(r"^[和与及跟同、的在]", "", name)
+
+
+def _whose(query: Query, corpus: Corpus, scope: list[str], joiner: str) -> str:
+    streets = query.streets or tuple(dict.fromkeys(s for d in scope if (s := corpus.street(d))))
+    return f"{'、'.join(streets)}{joiner}" if len(scope) < len(corpus.doc_ids) and streets else ""
+
+
+def not_found(query: Query, reason: str | None, book: SourceBook, k: int) -> Answer:
+    what = reason or "能回答该问题的内容"
+    if query.english:
+        text = f"Not found in the reports ({NOT_FOUND}{what}). {CLOSEST_EN}"
+    else:
+        text = f"{NOT_FOUND}{what}。{CLOSEST}"
+    return Answer(query.text, "not_found", text, sources=book.sources(k))
+
+
+# ------------------------------------------------------------------------------------------------ drafts
+
+
+def indicator_draft(query: Query, corpus: Corpus, scope: list[str], lookup: compare.Fallback) -> Draft | None:
+    """Questions the indicator table answers best: ranks, rankings, comparisons, a street's figure for a metric."""
+    if (query.plan and not (query.metric and len(query.streets) >= 2)) or query.share:
+        return None
+    if query.rank and query.which_metrics:
+        return compare.rank_list(query, corpus, scope)
+    if query.rank and query.which_street:
+        return compare.which_street_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
+    if not query.metric:
+        return None
+    if query.superlative and len(query.streets) != 1:
+        return compare.superlative(query, corpus, scope)
+    if len(query.streets) >= 2:
+        return compare.comparison(query, corpus, scope, lookup)
+    if len({corpus.street(d) for d in scope}) == 1:
+        draft = compare.single_value(query, corpus, scope)
+        if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
+            return draft
+    return None
+
+
+def _ranked_metric(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """A metric outside the synonym table that the question names and a report ranks ("网格化知晓率")."""
+    names = {ind.metric for d, ind in corpus.indicators_of(scope) if ind.rank and len(ind.metric) >= 4}
+    named = [n for n in names if n in query.text]
+    return max(named, key=len) if named else None
+
+
+def _quote_coverage(draft: Draft, query: Query, corpus: Corpus) -> float:
+    text = "".join(corpus.quote(p.doc_id, p.start, p.end) for p in draft.parts if isinstance(p, Cite))
+    return coverage(text, query.terms, corpus)[0] if query.terms else 1.0
+
+
+def extractive_draft(
+    query: Query, corpus: Corpus, hits: list[Hit], scope: set[str], require_metric: bool = False, target: bool = False
+) -> Draft | None:
+    """Quote the sentence(s) that answer, naming the street (from metadata) and the period."""
+    chosen = select(query, hits, corpus, scope)
+    if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
+        return None
+    spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
+    if (asks_number(query) and not any(has_figure(s.text) for s in spans)) or not has_unit_asked(spans, query):
+        return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
+    if len(spans) == 1 and is_heading(spans[0]):  # "2018年工作总体思路": quote what follows the heading too
+        spans += following(spans[0])[:1]
+    if require_metric and query.metric:
+        surfaces = metric_surfaces(query.metric)
+        if not any(s in span.text for span in spans for s in surfaces):
+            return None
+    doc_id = spans[0].doc_id
+    head = _heading(query, corpus, doc_id, spans)
+    if target:  # a comparison row that quotes an aim ("年底力争完成…"), not an achievement
+        head = head.replace("：", "（目标）：", 1) if not query.english else head.replace(": ", " (target): ", 1)
+    parts: list[Part] = [head]
+    for i, span in enumerate(spans):
+        if i:
+            parts.append("; " if query.english else "；")
+        parts += [span.text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
+    parts.append("." if query.english else "。")
+    return Draft(parts)
+
+
+def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> str:
+    """"西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
+    the report's own period). A period whose digits the quote does not contain is left out."""
+    meta = corpus.meta(doc_id)
+    who = meta.street or meta.title or "该报告"
+    when = None if query.plan else _period_of(corpus, doc_id, spans) or meta.period
+    if when and not set(numbers_in(when)) <= set(numbers_in("".join(s.hit.chunk.text for s in spans))):
+        when = meta.period
+    if query.english:
+        who_en = street_english(meta.street) if meta.street else who
+        return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
+    return f"{who}（{when}）：" if when else f"{who}："
+
+
+def _period_of(corpus: Corpus, doc_id: str, spans: list[Span]) -> str | None:
+    periods = [ind.period for s in spans for ind in corpus.indicators_in(doc_id, s.start, s.end) if ind.period]
+    return periods[0] if periods else None

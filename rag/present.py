@@ -102,7 +102,7 @@ def cited_ranks(text: str) -> list[int]:
     return cited
 
 
-def _escape_markdown(text: str) -> str:
+def escape_markdown(text: str) -> str:
     # HTML first (so nothing in the text is markup), then the characters Streamlit's markdown would turn into
     # maths ($) or strike-through (~); other markdown (lists, bold) in an LLM answer is kept on purpose.
     return html.escape(text, quote=False).replace("$", "\\$").replace("~", "\\~")
@@ -116,7 +116,7 @@ def answer_markdown(text: str, n_sources: int) -> str:
     out: list[str] = []
     last = 0
     for match in _CITATION.finditer(text or ""):
-        out.append(_escape_markdown(text[last : match.start()]))
+        out.append(escape_markdown(text[last : match.start()]))
         numbers = _numbers(match.group(1)) or [0]
         badges = []
         for n in numbers:
@@ -126,7 +126,7 @@ def answer_markdown(text: str, n_sources: int) -> str:
             badges.append(f'<sup class="{css}" title="{title}">[{n}]</sup>')
         out.append("".join(badges))
         last = match.end()
-    out.append(_escape_markdown((text or "")[last:]))
+    out.append(escape_markdown((text or "")[last:]))
     return "".join(out)
 
 
@@ -183,6 +183,7 @@ def report_html(text: str, spans: Iterable[Sequence[int]] = (), *, mark_id: str 
     """The whole report, escaped, in a scrollable box, the spans marked and the first one scrolled into view.
 
     The script only looks up our own element id; the report text cannot add markup, so it cannot add script.
+    The script contains no "<": Streamlit's HTML sanitiser (DOMPurify) drops a script whose text has "<" + letter.
     """
     body = highlight_html(text, spans, mark_id=mark_id)
     target = html.escape(mark_id, quote=True)
@@ -192,7 +193,7 @@ def report_html(text: str, spans: Iterable[Sequence[int]] = (), *, mark_id: str 
         f'white-space:normal;font-size:0.95rem">{body}</div>'
         "<script>(function(){var tries=0;function go(){"
         f'var el=document.getElementById("{target}");'
-        'if(el){el.scrollIntoView({block:"center"});}else if(tries++<40){setTimeout(go,100);}}'
+        'if(el){el.scrollIntoView({block:"center"});}else if(40>tries++){setTimeout(go,100);}}'
         "setTimeout(go,50);})();</script>"
     )
 
@@ -223,7 +224,10 @@ class IndicatorRow:
 
     @property
     def period_label(self) -> str:
-        return " ".join(p for p in (f"{self.year}年" if self.year else "", self.period) if p)
+        """ "2024年 1-6月"; a period that already names its year ("2017年") is not prefixed again."""
+        if not self.year or re.match(r"(19|20)\d{2}\s*年", self.period):
+            return self.period
+        return " ".join(p for p in (f"{self.year}年", self.period) if p)
 
     def label(self) -> str:
         """ "西林街道 · 2024年 1-6月 · 固定资产投资 17.03亿元" """
@@ -321,19 +325,42 @@ def chart_rows(rows: Iterable[IndicatorRow], metric: str) -> tuple[list[dict], s
     if not candidates:
         return [], "", 0
     unit = Counter(r.unit for r in candidates).most_common(1)[0][0]
-    records = [
-        {
-            "街道": r.street,
-            "时期": r.period_label or "未注明",
-            "数值": r.value,
-            "原文": r.value_text,
-            "row_id": r.row_id,
-            "文件": r.doc_id,
-        }
-        for r in candidates
-        if r.unit == unit
-    ]
+    records = []
+    seen: Counter[str] = Counter()
+    for r in candidates:
+        if r.unit != unit:
+            continue
+        period = r.period_label or "未注明"
+        bar = f"{r.street} · {period}"
+        seen[bar] += 1
+        if seen[bar] > 1:  # e.g. 完成 and 预计完成 for the same half-year: a bar each, never stacked
+            bar = f"{bar} ({seen[bar]})"
+        records.append({"柱": bar, "街道": r.street, "时期": period, "数值": r.value, "原文": r.value_text, "row_id": r.row_id, "文件": r.doc_id})
     return records, unit, len(candidates) - len(records)
+
+
+def answer_indicator_table(rows: Sequence[dict]) -> list[dict]:
+    """An answer's indicator rows (Answer.indicators: Indicator fields + street, doc, sources) for a small table.
+
+    Unknown or missing keys are tolerated: the answer engine may add fields."""
+    table = []
+    for row in rows:
+        unit = row.get("unit") or ""
+        value = f"{row.get('value_text') or ''}{unit}" if row.get("value_text") else ""
+        sources = row.get("sources") or []
+        table.append(
+            {
+                "街道": row.get("street") or "",
+                "时期": row.get("period") or "",
+                "指标": row.get("metric") or row.get("raw_metric") or "",
+                "数值": value,
+                "增幅": row.get("growth_text") or "",
+                "进度": row.get("progress_text") or "",
+                "排名": row.get("rank_text") or "",
+                "来源": "".join(f"[{n}]" for n in sources) if isinstance(sources, list | tuple) else str(sources),
+            }
+        )
+    return table
 
 
 # ---------------------------------------------------------------------------------------------- uploads

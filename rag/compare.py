@@ -1,0 +1,353 @@
+"""Answers from the indicator table (Index.indicators): values, comparisons, rankings, "which indicators rank first".
+
+Every row quoted is one extracted Indicator, cited at its own offsets. Two things are kept apart on purpose:
+- a *stated rank* ("位列全区第一") is the report's own claim about its district;
+- a *comparison across the loaded reports* only compares what was loaded, often for different periods and years,
+  which the answer says instead of pretending the figures are comparable.
+Figures are shown as written; nothing is summed, converted or rounded in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.corpus import Cite, Corpus, Draft, Part, Row
+from rag.indicators import Indicator, format_value
+from rag.query import Query, asked_period, street_english
+from rag.verify import numbers_in, unsupported_numbers
+
+# Same-currency units, for ordering values only (the text never shows a converted figure).
+_SCALE = {"亿元": ("CNY", 1e8), "万元": ("CNY", 1e4), "元": ("CNY", 1.0), "亿美元": ("USD", 1e8), "万美元": ("USD", 1e4), "美元": ("USD", 1.0)}
+_EQUIVALENT_PERIODS = ({"上半年", "1-6月"}, {"全年", "1-12月"}, {"前三季度", "1-9月"}, {"一季度", "1-3月"})
+_EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
+_EN_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
+_NUM = re.compile(r"[-+−－]?\d+(?:\.\d+)?%?")
+
+# Lookup for a street the table cannot answer (a target, a figure the extractor skipped): (street, part of the
+# question about it) -> parts quoting the report, or None.
+Fallback = Callable[[str, str], list[Part] | None]
+
+
+@dataclass(frozen=True)
+class Pick:
+    doc_id: str
+    ind: Indicator
+
+
+def period_matches(asked: str | None, stated: str | None, year: int | None) -> bool:
+    if not asked:
+        return False
+    if asked == stated or (year and asked == f"{year}年"):
+        return True
+    return any(asked in group and stated in group for group in _EQUIVALENT_PERIODS)
+
+
+def facet_of(ind: Indicator, facet: str) -> float | None:
+    return {"growth": ind.growth, "progress": ind.progress}.get(facet, ind.value)
+
+
+def _choose(cands: list[Pick], corpus: Corpus, period: str | None, facet: str, estimate: bool) -> Pick | None:
+    """Best row of one report: the period asked, the facet asked, actual before forecast (unless asked), first stated."""
+
+    def key(p: Pick) -> tuple:
+        year = corpus.meta(p.doc_id).year
+        return (
+            period_matches(period, p.ind.period, year),
+            facet_of(p.ind, facet) is not None,
+            p.ind.estimate == estimate,
+            p.ind.value is not None,
+            -p.ind.start,
+        )
+
+    return max(cands, key=key) if cands else None
+
+
+def rows_of(corpus: Corpus, doc_ids: list[str], metric: str) -> list[Pick]:
+    return [Pick(d, ind) for d, ind in corpus.indicators_of(doc_ids) if ind.metric == metric]
+
+
+def best_per_report(corpus: Corpus, picks: list[Pick], period: str | None, facet: str, estimate: bool) -> list[Pick]:
+    by_doc: dict[str, list[Pick]] = {}
+    for p in picks:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    chosen = [_choose(c, corpus, period, facet, estimate) for c in by_doc.values()]
+    return [c for c in chosen if c is not None]
+
+
+def label(corpus: Corpus, pick: Pick) -> str:
+    """The period a figure is for: as stated next to it, else the report's period. A stated period whose digits the
+    cited passage lacks (the sentence's "1-6月," opens the previous passage) gives way to the report's period, so
+    the answer shows no figure its citation does not."""
+    stated, own = pick.ind.period, corpus.meta(pick.doc_id).period
+    if stated and numbers_in(stated):
+        passages = [c.text for c in corpus.chunks_over(pick.doc_id, pick.ind.start, pick.ind.end)]
+        if unsupported_numbers(stated, passages):
+            return own or ""
+    return stated or own or ""
+
+
+def _growth_display(text: str | None, value: float | None) -> str | None:
+    """The growth/progress phrase as written; a "分别 7.5%和6.5%" list is cut to this fact's own number."""
+    if not text or value is None:
+        return text
+    numbers = _NUM.findall(text)
+    if len(numbers) <= 1:
+        return text
+    mine = next((n for n in numbers if abs(abs(float(n.rstrip("%").replace("−", "-").replace("－", "-"))) - abs(value)) < 1e-9), None)
+    if mine is None:
+        return text
+    word = re.sub(r"分别|[-+−－]?\d+(?:\.\d+)?%?|[和、及]", "", text)
+    return f"{word}{mine.lstrip('-+−－') if word.endswith(('下降', '降幅', '减少')) else mine}"
+
+
+def fact_text(ind: Indicator) -> str:
+    """"固定资产投资17.03亿元，进度54.1%，位列全区第一": the metric as written and the exact figures."""
+    head = f"{ind.raw_metric}{format_value(ind)}"
+    extras = [_growth_display(ind.growth_text, ind.growth), _growth_display(ind.progress_text, ind.progress), ind.rank_text]
+    text = "，".join([head, *[e for e in extras if e]])
+    return f"{text}（预计数）" if ind.estimate else text
+
+
+def cite(pick: Pick) -> Cite:
+    return Cite(pick.doc_id, pick.ind.start, pick.ind.end)
+
+
+def _row(corpus: Corpus, pick: Pick) -> Row:
+    return Row(pick.doc_id, corpus.street(pick.doc_id), pick.ind, cite(pick))
+
+
+def _who(corpus: Corpus, doc_id: str, english: bool) -> str:
+    street = corpus.street(doc_id) or corpus.meta(doc_id).title or doc_id
+    return street_english(street) if english and corpus.street(doc_id) else street
+
+
+def period_en(period: str) -> str:
+    """"上半年" -> "first half of the year", "1-6月" -> "January-June (1-6月)"; digits only as the report has them."""
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})月", period)
+    if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 12:
+        return f"{_MONTHS[int(m.group(1)) - 1]}-{_MONTHS[int(m.group(2)) - 1]} ({period})"
+    if re.fullmatch(r"\d{4}年", period):
+        return period[:-1]
+    return _EN_PERIOD.get(period, period)
+
+
+def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
+    """One row: "西林街道（1-6月）：固定资产投资17.03亿元，进度54.1%，位列全区第一[n]"."""
+    when = label(corpus, pick)
+    if english:
+        head = f"{_who(corpus, pick.doc_id, True)}, {period_en(when)}: " if when else f"{_who(corpus, pick.doc_id, True)}: "
+        return [head + fact_text(pick.ind) + " ", cite(pick)]
+    head = f"{_who(corpus, pick.doc_id, False)}（{when}）：" if when else f"{_who(corpus, pick.doc_id, False)}："
+    return [head + fact_text(pick.ind), cite(pick)]
+
+
+def period_caveat(corpus: Corpus, picks: list[Pick], english: bool) -> str | None:
+    """Say so when the figures are for different periods or come from reports of different years."""
+    labels = {corpus.street(p.doc_id) or p.doc_id: label(corpus, p) for p in picks}
+    years = {corpus.meta(p.doc_id).year for p in picks}
+    if len(set(labels.values())) <= 1 and len(years) <= 1:
+        return None
+    listing = "；".join(f"{s}：{lab}" for s, lab in labels.items())
+    if english:
+        if len(set(labels.values())) <= 1:
+            return "Note: the figures come from reports of different years, so they are not directly comparable."
+        text = f"Note: the figures cover different periods ({listing})"
+        text += " and come from reports of different years" if len(years) > 1 else ""
+        return text + ", so they are not directly comparable."
+    text = f"注意：各数字的统计时期不同（{listing}）" if len(set(labels.values())) > 1 else "注意：各数字出自不同年份的报告"
+    if len(years) > 1 and len(set(labels.values())) > 1:
+        text += "，且出自不同年份的报告"
+    return text + "，不能直接比较。"
+
+
+def comparable(a: Pick, b: Pick, facet: str) -> bool:
+    if facet != "value":
+        return facet_of(a.ind, facet) is not None and facet_of(b.ind, facet) is not None
+    if a.ind.value is None or b.ind.value is None:
+        return False
+    ua, ub = _SCALE.get(a.ind.unit or ""), _SCALE.get(b.ind.unit or "")
+    return (ua is not None and ub is not None and ua[0] == ub[0]) or (a.ind.unit == b.ind.unit)
+
+
+def sort_key(pick: Pick, facet: str) -> float:
+    value = facet_of(pick.ind, facet) or 0.0
+    return value * _SCALE[pick.ind.unit][1] if facet == "value" and pick.ind.unit in _SCALE else value
+
+
+# ------------------------------------------------------------------------------------------------ answers
+
+
+def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
+    """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
+    has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？")."""
+    picks = rows_of(corpus, doc_ids, query.metric or "")
+    best = _choose(picks, corpus, query.period, query.facet, False)
+    if best is None:
+        return None
+    chosen = [best]
+    if query.estimate:
+        chosen += [p for p in picks if p.ind.estimate and p.doc_id == best.doc_id and p != best]
+    groups = _merge_spans([(p.ind.start, p.ind.end) for p in chosen])
+    marks = {g: Cite(best.doc_id, *g) for g in groups}
+    rows = [Row(p.doc_id, corpus.street(p.doc_id), p.ind, next(m for g, m in marks.items() if g[0] <= p.ind.start and p.ind.end <= g[1])) for p in chosen]
+    when = label(corpus, best)
+    forecast = best.ind.estimate  # no actual figure: say that what is quoted is a forecast
+    who = _who(corpus, best.doc_id, query.english)
+    body: list[Part] = []
+    for i, (g, mark) in enumerate(marks.items()):
+        quote = corpus.quote(best.doc_id, *g).strip(" ，,；;。")
+        is_forecast = i > 0 and not re.search(r"预计|预期", quote)
+        prefix = ("forecast: " if query.english else "预计数：") if is_forecast else ""
+        body += [("; " if query.english else "；") if i else "", prefix + quote + (" " if query.english else ""), mark]
+    if query.english:
+        head = f"{who}, {period_en(when)}: " if when else f"{who}: "
+        tail = f"; ranked {_EN_ORDINAL[best.ind.rank - 1]} in its {_scope_en(best.ind.rank_scope)}, as the report states" if _has_rank(best.ind) else ""
+        tail += " (a forecast figure)" if forecast else ""
+        return Draft([head, *body, tail + "."], rows)
+    head = f"{who}（{when}）：" if when else f"{who}："
+    return Draft([head, *body, "。" + ("（报告所列为预计数）" if forecast else "")], rows)
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching stretches become one quote; separate ones stay separate, in text order."""
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _has_rank(ind: Indicator) -> bool:
+    return bool(ind.rank and ind.rank_text and ind.rank <= len(_EN_ORDINAL))
+
+
+def _scope_en(scope: str | None) -> str:
+    return {"全区": "district", "全县": "county", "全市": "city", "全省": "province"}.get(scope or "", "area")
+
+
+def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
+    """"西林街道哪些指标位列全区第一？": every indicator of the street's reports stating that rank."""
+    picks = [
+        Pick(d, ind)
+        for d, ind in corpus.indicators_of(doc_ids)
+        if ind.rank == query.rank and (not query.rank_scope or ind.rank_scope == query.rank_scope)
+    ]
+    by_metric: dict[tuple[str, str], list[Pick]] = {}
+    for p in picks:
+        by_metric.setdefault((p.doc_id, p.ind.metric), []).append(p)
+    chosen = sorted(
+        (c for c in (_choose(v, corpus, query.period, "value", query.estimate) for v in by_metric.values()) if c),
+        key=lambda p: (p.doc_id, p.ind.start),
+    )
+    if not chosen:
+        return None
+    who = "、".join(dict.fromkeys(_who(corpus, p.doc_id, query.english) for p in chosen))
+    if query.english:
+        parts: list[Part] = [f"{who}: the report states this rank for these indicators (a rank within its own district, as the report claims):"]
+    else:
+        parts = [f"{who}报告中标明这一名次的指标（为报告自述的区内排名）："]
+    for p in chosen:
+        when = label(corpus, p)
+        sep = ": " if query.english else "："
+        parts += [f"\n- {period_en(when) if query.english else when}{sep}{fact_text(p.ind)}" if when else f"\n- {fact_text(p.ind)}", cite(p)]
+    return Draft(parts, [_row(corpus, p) for p in chosen])
+
+
+def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: str | None) -> Draft | None:
+    """"哪个街道的固定资产投资位列全区第一？": the reports that state that rank for that metric."""
+    picks = [
+        Pick(d, ind)
+        for d, ind in corpus.indicators_of(doc_ids)
+        if ind.rank == query.rank
+        and (metric is None or ind.metric == metric)
+        and (not query.rank_scope or ind.rank_scope == query.rank_scope)
+    ]
+    picks = best_per_report(corpus, picks, query.period, "value", query.estimate) if metric else picks
+    if not picks:
+        return None
+    parts: list[Part] = []
+    for i, p in enumerate(picks):
+        parts += (["\n"] if i else []) + line(corpus, p, query.english) + (["。"] if not query.english else ["."])
+    note = (
+        "\n(The rank is the report's own claim about its district, not a comparison of the loaded reports.)"
+        if query.english
+        else "\n（名次为该报告自述的区内排名，不是已载入报告之间的比较。）"
+    )
+    return Draft([*parts, note], [_row(corpus, p) for p in picks])
+
+
+def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
+    """"哪个街道的规模工业产值增幅最高？": compare the loaded reports' figures, and say what that comparison is."""
+    facet = query.facet
+    picks = [p for p in best_per_report(corpus, rows_of(corpus, doc_ids, query.metric or ""), query.period, facet, query.estimate) if facet_of(p.ind, facet) is not None]
+    if len(picks) < 2:
+        return None
+    if facet == "value":  # only figures in the same currency/unit can be ordered
+        head_unit = max(picks, key=lambda p: sum(comparable(p, o, facet) for o in picks))
+        picks = [p for p in picks if comparable(p, head_unit, facet)]
+    picks.sort(key=lambda p: sort_key(p, facet), reverse=query.superlative != "min")
+    top = picks[0]
+    word = "最高" if query.superlative != "min" else "最低"
+    street = _who(corpus, top.doc_id, query.english)
+    if query.english:
+        parts: list[Part] = [f"Among the loaded reports, {street} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "]
+        parts += [fact_text(top.ind) + " ", cite(top), ".\nAll reports:"]
+    else:
+        parts = [f"在已载入的报告中，{street}的{query.metric}{_FACET_WORD[facet]}{word}：{fact_text(top.ind)}", cite(top), "。\n各街道："]
+    for p in picks:
+        parts += ["\n- ", *line(corpus, p, query.english)]
+    caveat = period_caveat(corpus, picks, query.english)
+    scope_note = (
+        "This compares only the loaded reports; it is not a rank stated by any report."
+        if query.english
+        else "这是已载入报告之间的比较，并非报告自述的排名。"
+    )
+    parts.append("\n" + scope_note + (f"\n{caveat}" if caveat else ""))
+    return Draft(parts, [_row(corpus, p) for p in picks], notice=caveat)
+
+
+def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
+    """Two or more named streets: each street's figure with its period, cited; which is higher only when the
+    figures can be ordered, and a warning when their periods differ."""
+    parts: list[Part] = []
+    picks: list[Pick] = []
+    rows: list[Row] = []
+    answered = 0
+    for i, street in enumerate(query.streets):
+        segment = query.segments.get(street, query.text)
+        docs = [d for d in scope if corpus.street(d) == street]
+        period = asked_period(segment) or query.period
+        plan = bool(re.search(r"力争|目标|计划|预期|确保", segment))
+        estimate = bool(re.search(r"预计", segment)) or query.estimate
+        best = None if plan else _choose(rows_of(corpus, docs, query.metric or ""), corpus, period, query.facet, estimate)
+        parts.append("\n- " if i else "- ")
+        if best is not None:
+            picks.append(best)
+            rows.append(_row(corpus, best))
+            parts += line(corpus, best, query.english)
+            answered += 1
+            continue
+        quoted = fallback(street, segment)
+        if quoted:
+            parts += quoted
+            answered += 1
+        else:
+            parts.append(f"{street_english(street) if query.english else street}：报告中未找到该指标（not found）")
+    if not answered:
+        return None
+    if query.order and len(picks) >= 2 and all(comparable(picks[0], p, query.facet) for p in picks[1:]):
+        ordered = sorted(picks, key=lambda p: sort_key(p, query.facet), reverse=query.order == "max")
+        top = _who(corpus, ordered[0].doc_id, query.english)
+        word = "更高" if query.order == "max" else "更低"
+        facet = _FACET_WORD[query.facet]
+        parts.append(f"\nBy the figures, {top} is {'higher' if word == '更高' else 'lower'}." if query.english else f"\n从数字看，{top}的{query.metric}{facet}{word}。")
+    caveat = period_caveat(corpus, picks, query.english) if len(picks) >= 2 else None
+    if caveat:
+        parts.append("\n" + caveat)
+    return Draft(parts, rows, notice=caveat)

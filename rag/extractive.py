@@ -1,0 +1,252 @@
+"""Extractive answers: pick the sentence(s) of the retrieved passages that answer, quote them verbatim.
+
+A sentence is scored by how much of the question's content it holds (terms weighted by rarity), plus what the
+question expects of an answer: the metric it names, a number with the unit asked for ("多少亩" wants "380亩"), a
+rank, a plan or target, an actual figure rather than a forecast. Long sentences are cut down to the clauses that
+carry the answer. Offsets always point into the report, so the UI can highlight exactly what was quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.corpus import Corpus
+from rag.query import Query, metric_surfaces
+from rag.retrieval import Hit
+
+# A sentence for quoting ends at 。！？；, a newline, or a semicolon: report "sentences" are often long lists.
+_ENDS = set("。！？；;!?")
+_OPEN, _CLOSE = set("“「『"), set("”」』")
+_CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
+_DIGIT = re.compile(r"\d")
+_COUNT_WORD = re.compile(r"[一二三四五六七八九十两百千万]+[个家件项名年天次场座户]")
+_ESTIMATE = re.compile(r"预计|预期")
+_PLAN_WORDS = re.compile(r"力争|确保|争取|争创|目标|计划|将|年内|下半年|明年")
+_UNIT_FAMILIES = (
+    ("元", "万元", "亿元", "万亿元", "美元", "万美元", "亿美元", "万", "亿"),
+    ("平方米", "万平方米", "平方", "万平方", "㎡", "亩"),
+    ("人", "人次", "名"),
+    ("家", "家次", "户"),
+    ("次", "场", "场次", "批次"),
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_MODIFIER = re.compile(r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全")
+_TARGET_WORDS = re.compile(r"力争|确保|争取|争创")
+_RANK_WORDS = re.compile(r"位列|排名|名列|位居|全(?:区|县|市)第")
+_ASKS_NUMBER = re.compile(r"多少|几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b", re.I)
+_LEAD_TRIM = " \t\u3000，,、；;：:"
+_TAIL_TRIM = " \t\u3000，,、；;：:。"
+
+MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
+KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
+LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
+MIN_SECOND_GAIN = 0.2  # a second sentence must add this much of the question's weight to be quoted too
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of one report: [start, end) and its text."""
+
+    hit: Hit
+    start: int
+    end: int
+    text: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.hit.chunk.doc_id
+
+
+@dataclass(frozen=True)
+class Scored:
+    span: Span
+    score: float
+    coverage: float  # share of the question's term weight the sentence holds
+    matched: frozenset[str]
+
+
+def sentences(hit: Hit) -> list[Span]:
+    """The passage's sentences (report offsets), whitespace and list punctuation trimmed. A mark inside quotes
+    ("“你好!北大街”") does not end a sentence."""
+    base, text = hit.chunk.start, hit.chunk.text
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch == "\n" or (ch in _ENDS and depth == 0 and (i + 1 == len(text) or text[i + 1] not in _ENDS)):
+            out.append((start, i + 1))
+            start, depth = i + 1, 0
+    out.append((start, len(text)))
+    spans = [_trim(hit, base + s, base + e) for s, e in out]
+    return [s for s in spans if s is not None]
+
+
+def _trim(hit: Hit, start: int, end: int) -> Span | None:
+    text = hit.chunk.text
+    s, e = start - hit.chunk.start, end - hit.chunk.start
+    while s < e and text[s] in _LEAD_TRIM:
+        s += 1
+    while e > s and text[e - 1] in _TAIL_TRIM:
+        e -= 1
+    if e - s < 2:
+        return None
+    return Span(hit, hit.chunk.start + s, hit.chunk.start + e, text[s:e])
+
+
+def has_figure(text: str) -> bool:
+    return bool(_DIGIT.search(text) or _COUNT_WORD.search(text))
+
+
+def is_heading(span: Span) -> bool:
+    """A short line with no figure and nothing after it on its line: a title, not an answer."""
+    chunk = span.hit.chunk
+    rest = chunk.text[span.end - chunk.start :].lstrip("。；; \t")
+    return len(span.text) < 20 and not has_figure(_YEAR.sub("", span.text)) and (not rest or rest.startswith("\n"))
+
+
+def following(span: Span) -> list[Span]:
+    """The sentences after this one in the same passage."""
+    return [s for s in sentences(span.hit) if s.start >= span.end]
+
+
+def asks_number(query: Query) -> bool:
+    return bool(query.expected_units or query.wants_percent or _ASKS_NUMBER.search(query.text))
+
+
+def coverage(text: str, terms: tuple[str, ...], corpus: Corpus) -> tuple[float, frozenset[str]]:
+    """Share of the terms' total weight found in the text, and the terms found."""
+    total = sum(corpus.weight(t) for t in terms)
+    if not total:
+        return 0.0, frozenset()
+    matched = frozenset(t for t in terms if t in text)
+    return sum(corpus.weight(t) for t in matched) / total, matched
+
+
+def _has_unit(text: str, units: tuple[str, ...]) -> bool:
+    """Does the text state a figure in one of the units asked ("多少亩" -> "380亩")? Units of one kind count as
+    one: "多少元" is answered by "1.6亿元", "多少平方米" by "12万平方"."""
+    for unit in units:
+        forms = next((f for f in _UNIT_FAMILIES if unit in f), (unit,))
+        pattern = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(rf"[一二三四五六七八九十两]+(?:{pattern})", text):
+            return True
+    return False
+
+
+def has_unit_asked(spans: list[Span], query: Query) -> bool:
+    return not query.expected_units or any(_has_unit(s.text, query.expected_units) for s in spans)
+
+
+def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Scored:
+    cov, matched = coverage(span.text, query.terms, corpus)
+    score = cov - 0.01 * position
+    text = span.text
+    if query.metric and any(s in text for s in metric_surfaces(query.metric)):
+        score += 0.2
+    if asks_number(query) and not has_figure(text):
+        score -= 0.3
+    if query.expected_units:
+        score += 0.15 if _has_unit(text, query.expected_units) else -0.1
+    if query.wants_percent and "%" in text:
+        score += 0.05
+    if _ESTIMATE.search(text) and not query.estimate:
+        score -= 0.1
+    if query.plan:
+        score += 0.1 if _PLAN_WORDS.search(text) else 0.0
+    elif _TARGET_WORDS.search(text):
+        score -= 0.05
+    if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
+        score += 0.1
+    if query.years:  # the year asked, stated in the sentence; another year stated instead
+        stated = {int(y) for y in _YEAR.findall(text)}
+        score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0
+    # A short line without a figure is usually a heading ("撤村转居蹄疾步稳"): the sentences under it say more.
+    score += 0.002 * min(len(text), 50)
+    return Scored(span, score, cov, matched)
+
+
+def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
+    """A long sentence cut to the run of clauses that best trades what it holds of the question against length,
+    keeping the figure (and unit) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
+    if len(span.text) <= MAX_QUOTE_CHARS:
+        return span
+    clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
+    full, _ = coverage(span.text, query.terms, corpus)
+    wants_number = asks_number(query) and bool(_DIGIT.search(span.text))
+    wants_unit = bool(query.expected_units) and _has_unit(span.text, query.expected_units)
+    wants_percent = query.wants_percent and "%" in span.text
+    must = [(s, e) for s, e in clauses if query.plan and _aim_clause(corpus.quote(span.doc_id, s, e), query, corpus)]
+    best: tuple[float, int, int] | None = None
+    for i in range(len(clauses)):
+        for j in range(i, len(clauses)):
+            start, end = clauses[i][0], clauses[j][1]
+            if any(s < start or e > end for s, e in must):
+                continue
+            text = corpus.quote(span.doc_id, start, end)
+            cov = coverage(text, query.terms, corpus)[0]
+            if cov < KEEP_COVERAGE * full:
+                continue
+            if (wants_number and not _DIGIT.search(text)) or (wants_unit and not _has_unit(text, query.expected_units)):
+                continue
+            if wants_percent and "%" not in text:
+                continue
+            value = cov - LENGTH_COST * len(text)
+            if best is None or value > best[0]:
+                best = (value, start, _with_modifiers(clauses, j, span.doc_id, corpus))
+    trimmed = _trim(span.hit, best[1], best[2]) if best else None
+    return trimmed if trimmed is not None else span
+
+
+def _with_modifiers(clauses: list[tuple[int, int]], j: int, doc_id: str, corpus: Corpus) -> int:
+    """End of the window extended over the clause a label introduces ("2018年工作总体思路:…") and over the clauses
+    that qualify its last figure ("…1078万,同比增长54%")."""
+    if corpus.quote(doc_id, *clauses[j]).endswith((":", "：")) and j + 1 < len(clauses):
+        j += 1
+    end = clauses[j][1]
+    if not _DIGIT.search(corpus.quote(doc_id, *clauses[j])):
+        return end
+    for s, e in clauses[j + 1 :]:
+        if not _MODIFIER.match(corpus.quote(doc_id, s, e)):
+            break
+        end = e
+    return end
+
+
+def _aim_clause(text: str, query: Query, corpus: Corpus) -> bool:
+    """A clause stating a target about what was asked ("确保在年内完成…剩余200户集体民房")."""
+    return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus)[0] > 0
+
+
+def select(query: Query, hits: list[Hit], corpus: Corpus, scope: set[str]) -> list[Scored]:
+    """The best sentence, and a second one from the same report when it answers a part of a two-part question that
+    the first does not."""
+    scored = [
+        score_span(span, query, corpus, i)
+        for i, hit in enumerate(hits)
+        if hit.chunk.doc_id in scope
+        for span in sentences(hit)
+    ]
+    if not scored:
+        return []
+    best = max(scored, key=lambda s: s.score)
+    chosen = [best]
+    missing = tuple(t for t in query.terms if t not in best.matched)
+    if missing and query.asks >= 2:  # a second sentence only for a second question ("…多少？整改率多少？")
+        total = sum(corpus.weight(t) for t in query.terms)
+        rest = [s for s in scored if s.span.doc_id == best.span.doc_id and s.span.start != best.span.start]
+        gains = [(sum(corpus.weight(t) for t in s.matched if t in missing) / total, s) for s in rest]
+        gains = [(g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0]
+        if gains:
+            chosen.append(max(gains, key=lambda gs: (gs[0], gs[1].score))[1])
+    return chosen
+
+
+def union_coverage(chosen: list[Scored], query: Query, corpus: Corpus) -> float:
+    total = sum(corpus.weight(t) for t in query.terms)
+    if not total:
+        return 0.0
+    matched = set().union(*(s.matched for s in chosen)) if chosen else set()
+    return sum(corpus.weight(t) for t in matched) / total

@@ -1,0 +1,314 @@
+"""The Streamlit app driven headless with streamlit.testing.v1.AppTest: the real app.py, the real model and index.
+
+The app reads its folders from the environment (Settings.from_env), so each test points RAG_SEEDS_DIR /
+RAG_INDEX_DIR at a fixture index before AppTest.from_file("app.py"). Tests that change things use a private copy
+(work_settings + a copy of the seed index, so nothing is re-embedded that need not be).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rag.config import ROOT, Settings
+from rag.store import Index, current_generation
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 240  # the first run loads the embedding model; uploads embed a report on 2 shared cores
+SEEDS = ROOT / "seeds"
+XILIN_SEED = SEEDS / "002_fe0a95f5f2085df9.txt"
+
+
+def _point_app_at(monkeypatch, settings: Settings) -> None:
+    monkeypatch.setenv("RAG_SEEDS_DIR", str(settings.seeds_dir))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(settings.index_dir))
+    for name in ("CHROMA_HOST", "RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "RAG_LLM_MODEL", "RAG_K"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    _no_exception(at)
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _source_labels(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander if e.label.startswith("[")]
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="chat_input").set_value(question).run()
+    _no_exception(at)
+    return at
+
+
+def _sidebar_metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.sidebar.metric if m.label == label)
+
+
+@pytest.fixture
+def seed_app(seed_settings, monkeypatch) -> AppTest:
+    _point_app_at(monkeypatch, seed_settings)
+    return _app()
+
+
+@pytest.fixture
+def work_index(work_settings, seed_settings) -> Settings:
+    """A private seeds folder with a private copy of the seed index (same reports: nothing to re-embed)."""
+    shutil.copytree(seed_settings.index_dir, work_settings.index_dir)
+    return work_settings
+
+
+@pytest.fixture
+def work_app(work_index, monkeypatch) -> AppTest:
+    _point_app_at(monkeypatch, work_index)
+    return _app()
+
+
+def _index_state(settings: Settings) -> tuple[str | None, int, list[str]]:
+    gen = current_generation(settings.index_dir)
+    index = Index.open(settings)
+    files = sorted(p.name for p in settings.seeds_dir.iterdir() if p.is_file())
+    return gen, len(index.reports), files
+
+
+# ---------------------------------------------------------------------------------------------- chat
+
+
+def test_chat_answers_with_highlighted_sources(seed_app):
+    at = seed_app
+    assert [b.label for b in at.button if b.key and b.key.startswith("example_")]  # examples while chat is empty
+    assert _sidebar_metric(at, "报告 reports") == "5"
+    _ask(at, "哪个街道的固定资产投资位列全区第一？")
+    messages = at.chat_message
+    assert [m.name for m in messages] == ["user", "assistant"]
+    text = _markdown(at)
+    assert "西林街道" in text and "17.03亿元" in text
+    assert '<sup class="cite"' in text  # the [n] marker became a badge
+    assert "<mark>" in text and "位列全区第一" in text  # the answering sentence is highlighted in its passage
+    labels = _source_labels(at)
+    assert labels and labels[0].startswith("[1] 西林街道 · 2024年 上半年")
+    assert not [b for b in at.button if b.key and b.key.startswith("example_")]
+
+    # "Open full report": the whole report, the cited span marked with an id and scrolled into view.
+    at.button(key="open_1_1").click().run()
+    _no_exception(at)
+    report = next(h.value for h in at.html if "report-full" in h.value)
+    assert '<mark id="hl-' in report and "scrollIntoView" in report
+    assert "西林街道在区委区政府的坚强领导下" in report  # the start of the report, not just the passage
+
+
+def test_example_button_then_clear(seed_app):
+    at = seed_app
+    at.button(key="example_1").click().run()  # 西林街道上半年一般公共预算收入多少？
+    _no_exception(at)
+    assert at.chat_message[0].markdown[0].value == "西林街道上半年一般公共预算收入多少？"
+    assert "1.52亿元" in _markdown(at)
+    _ask(at, "What was Xilin's fixed asset investment?")
+    assert len(at.chat_message) == 4
+    at.button(key="clear_chat").click().run()
+    _no_exception(at)
+    assert len(at.chat_message) == 0
+    assert at.button(key="example_0").label == "哪个街道的固定资产投资位列全区第一？"
+
+
+def test_filters_change_results(seed_app):
+    at = seed_app
+    question = "固定资产投资完成了多少？"
+    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()
+    _ask(at, question)
+    xinzha = _source_labels(at)
+    assert xinzha and all(label.split("] ", 1)[1].startswith("新闸街道 · ") for label in xinzha), xinzha
+
+    at.button(key="clear_chat").click().run()
+    at.multiselect(key="filter_streets").set_value(["河海街道"]).run()
+    at.multiselect(key="filter_years").set_value([2017]).run()
+    _ask(at, question)
+    hehai = _source_labels(at)
+    assert hehai and all("河海街道 · 2017年" in label for label in hehai), hehai
+    assert "筛选 filters：河海街道 · 2017年" in "\n".join(c.value for c in at.caption)
+
+    # A filter that matches nothing gives no sources rather than an error.
+    at.button(key="clear_chat").click().run()
+    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()  # 新闸 has no 2017 report
+    _ask(at, question)
+    assert _source_labels(at) == []
+    assert not at.error
+
+
+def test_answer_mode_and_k_controls(seed_app):
+    at = seed_app
+    assert at.radio(key="answer_mode").options == ["自动 auto", "摘录式 extractive"]  # no LLM configured
+    assert any("LLM 未配置" in c.value for c in at.sidebar.caption)
+    at.radio(key="answer_mode").set_value("extractive").run()
+    at.slider(key="answer_k").set_value(2).run()
+    _ask(at, "西林街道上半年一般公共预算收入多少？")
+    assert 1 <= len(_source_labels(at)) <= 2
+    assert "摘录式 extractive" in "\n".join(c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+def test_missing_index_offers_build_button(tmp_path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy2(SEEDS / "001_edf690f87470ca0e.txt", seeds)  # one short report: a quick build
+    settings = replace(Settings.from_env(seeds_dir=seeds, index_dir=tmp_path / "index"), chroma_host=None)
+    _point_app_at(monkeypatch, settings)
+    at = _app()
+    assert any("尚未建立索引" in e.value for e in at.error)
+    assert not at.chat_input  # nothing to ask yet
+    at.button(key="fix_index").click().run()
+    _no_exception(at)
+    assert any("索引已建立" in s.value for s in at.success)
+    assert _sidebar_metric(at, "报告 reports") == "1"
+    assert current_generation(settings.index_dir) is not None
+
+
+# ---------------------------------------------------------------------------------------------- reports page
+
+
+def test_reports_page_lists_reports(seed_app):
+    at = seed_app.switch_page("ui/pages/reports.py").run()
+    _no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["街道"]) == {"新闸街道", "荷花池街道", "西林街道", "秦灶街道", "河海街道"}
+    assert at.button(key="save_meta").disabled  # nothing edited yet
+
+
+def test_upload_ask_and_delete(work_app, work_index):
+    at = work_app
+    gen_before, n_before, _ = _index_state(work_index)
+    donghu = XILIN_SEED.read_text(encoding="utf-8").replace("西林", "东湖").encode("utf-8")
+    name = "东湖街道2024年上半年工作总结.txt"
+
+    at.switch_page("ui/pages/reports.py").run()
+    at.file_uploader[0].set_value([(name, donghu, "text/plain")])
+    at.run()
+    at.button(key="add_reports").click().run()
+    _no_exception(at)
+    assert any(name in s.value and "已添加" in s.value for s in at.success), [s.value for s in at.success]
+    gen_after, n_after, files = _index_state(work_index)
+    assert (n_after, name in files) == (n_before + 1, True) and gen_after != gen_before
+    assert _sidebar_metric(at, "报告 reports") == str(n_before + 1)
+    assert "东湖街道" in set(at.dataframe[0].value["街道"])
+
+    # The new report answers at once (the cached assistant picks up the new index generation).
+    at.switch_page("ui/pages/chat.py").run()
+    _ask(at, "东湖街道上半年一般公共预算收入多少？")
+    assert "东湖街道" in _markdown(at) and "1.52亿元" in _markdown(at)
+    assert _source_labels(at)[0].startswith("[1] 东湖街道")
+
+    # Uploading the same bytes again: "已存在", nothing changes.
+    at.switch_page("ui/pages/reports.py").run()
+    at.file_uploader[0].set_value([("again.txt", donghu, "text/plain")])
+    at.run()
+    at.button(key="add_reports").click().run()
+    assert any("已存在" in i.value for i in at.info), [i.value for i in at.info]
+    assert _index_state(work_index)[0] == gen_after
+
+    # Delete it again (select + confirm in the popover).
+    at.selectbox(key="delete_pick").set_value(name).run()
+    at.button(key="confirm_delete").click().run()
+    _no_exception(at)
+    assert any("已删除" in s.value for s in at.success)
+    _, n_final, files = _index_state(work_index)
+    assert n_final == n_before and name not in files
+    assert (work_index.seeds_dir / ".trash").is_dir()
+    assert _sidebar_metric(at, "报告 reports") == str(n_before)
+
+
+def test_bad_uploads_are_rejected_and_change_nothing(work_app, work_index):
+    at = work_app
+    before = _index_state(work_index)
+    at.switch_page("ui/pages/reports.py").run()
+    garbage = bytes(range(256)) * 16
+    at.file_uploader[0].set_value([("garbage.txt", garbage, "text/plain"), ("empty.txt", b"", "text/plain")])
+    at.run()
+    at.button(key="add_reports").click().run()
+    _no_exception(at)
+    errors = [e.value for e in at.error]
+    assert any("garbage.txt" in e and "二进制" in e for e in errors), errors
+    assert any("empty.txt" in e and "文件为空" in e for e in errors), errors
+    assert not at.success
+    assert _index_state(work_index) == before  # same generation, report count and files
+
+
+def test_upload_handler_direct(work_index, embeddings):
+    """The handler the page calls, with real bytes: a duplicate and a wrong type change nothing."""
+    from ui.reports import upload_reports
+
+    before = _index_state(work_index)
+    messages = upload_reports(
+        work_index,
+        [("copy.txt", XILIN_SEED.read_bytes()), ("broken.docx", b"PK\x03\x04garbage"), ("../evil.txt", b"x")],
+        embeddings=embeddings,
+    )
+    kinds = [k for k, _ in messages]
+    assert kinds == ["info", "error", "error"], messages
+    assert "已存在" in messages[0][1]
+    assert _index_state(work_index) == before
+    assert upload_reports(work_index, []) == [("warning", "请先选择文件（choose at least one file）")]
+
+
+def test_metadata_correction_saves_manifest_and_reindexes(work_index, embeddings):
+    """What the editor's save button does: changed street/year/period -> update_metadata -> new index."""
+    from ui.reports import metadata_changes, reports_frame, save_metadata
+
+    index = Index.open(work_index)
+    original = reports_frame(index)
+    edited = original.copy()
+    row = edited.index[edited["文件"] == "001_edf690f87470ca0e.txt"][0]
+    edited.loc[row, ["街道", "年份", "时期"]] = ["荷花池街道", "2022", "1-5月"]
+    changes = metadata_changes(index, original, edited)
+    assert [(d, m.street, m.year, m.period) for d, m in changes] == [("001_edf690f87470ca0e.txt", "荷花池街道", 2022, "1-5月")]
+
+    bad = original.copy()
+    bad.loc[row, "年份"] = "22"
+    with pytest.raises(ValueError, match="年份无效"):
+        metadata_changes(index, original, bad)
+
+    messages = save_metadata(work_index, changes, embeddings=embeddings)
+    assert messages[0][0] == "success", messages
+    assert "1-5月" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
+    reopened = Index.open(work_index)
+    assert reopened.generation != index.generation
+    assert reopened.reports["001_edf690f87470ca0e.txt"].meta.period == "1-5月"
+
+
+# ---------------------------------------------------------------------------------------------- indicators page
+
+
+def test_indicators_page_filters_and_traces_values(seed_app):
+    at = seed_app.switch_page("ui/pages/indicators.py").run()
+    _no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table) > 50 and {"街道", "指标", "数值"} <= set(table.columns)
+    at.multiselect(key="ind_metrics").set_value(["固定资产投资"]).run()
+    at.multiselect(key="ind_streets").set_value(["西林街道"]).run()
+    _no_exception(at)
+    table = at.dataframe[0].value
+    assert set(table["指标"]) == {"固定资产投资"} and set(table["街道"]) == {"西林街道"}
+    assert at.selectbox(key="ind_metric").value == "固定资产投资"  # the chart compares the chosen metric
+    pick = at.selectbox(key="ind_pick")
+    pick.select_index(next(i for i, o in enumerate(pick.options) if "17.03亿元" in o)).run()
+    _no_exception(at)
+    assert "<mark>固定资产投资17.03亿元" in _markdown(at)
+
+    at.text_input(key="ind_query").input("没有这个指标").run()
+    _no_exception(at)
+    assert any("没有符合条件" in c.value for c in at.caption)

@@ -1,0 +1,198 @@
+"""rag.present: the UI's pure helpers (labels, escaping + highlighting, citation badges, indicator tables)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import present
+from rag.documents import ReportMeta
+from rag.indicators import Indicator
+from rag.verify import citations_in
+
+XILIN = ReportMeta(street="西林街道", district="钟楼区", city="常州市", year=2024, period="上半年")
+
+
+def _indicator(metric: str, value: float | None, unit: str = "亿元", period: str | None = "1-6月", start: int = 0) -> Indicator:
+    text = "" if value is None else f"{value:g}"
+    return Indicator(metric, metric, value, text, unit, None, None, None, None, None, None, None, period, start, start + 10)
+
+
+# ---------------------------------------------------------------------------------------------- labels
+
+
+def test_labels_leave_out_missing_parts():
+    assert present.period_label(XILIN) == "2024年 上半年"
+    assert present.period_label(ReportMeta(period="全年")) == "全年"
+    assert present.period_label(ReportMeta()) == ""
+    assert present.source_label(XILIN, "一是致力产业培育", "002.txt") == "西林街道 · 2024年 上半年 · 一是致力产业培育 · 002.txt"
+    assert present.source_label(ReportMeta(), "", "x.txt") == "未识别街道 · x.txt"
+    assert present.report_label(XILIN, "002.txt") == "西林街道 · 2024年 上半年 · 002.txt"
+
+
+def test_format_timestamp():
+    assert present.format_timestamp("2026-11-23T11:15:38+00:00") == "2026-11-23 11:15 UTC"
+    assert present.format_timestamp("2026-11-23T19:15:38+08:00") == "2026-11-23 11:15 UTC"
+    assert present.format_timestamp(None) == "—"
+    assert present.format_timestamp("yesterday") == "yesterday"
+
+
+def test_progress_state_is_bounded_and_labelled():
+    assert present.progress_state("embed", 12, 48) == (0.25, "嵌入段落 embedding passages：12/48")
+    assert present.progress_state("embed", 0, 0)[0] == 1.0
+    assert present.progress_state("copy", 999, 10)[0] == 1.0
+    assert present.progress_state("done", 1, 1) == (1.0, "完成 done")
+    assert present.progress_state("mystery", 1, 2) == (0.5, "mystery：1/2")
+
+
+# ---------------------------------------------------------------------------------------------- citations
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["西林街道：17.03亿元[1]。", "见[1, 3]与【2】", "［2］和[1-3]", "no markers", "[12][2][12]", "[1，2、4]"],
+)
+def test_cited_ranks_agree_with_verify(text):
+    assert present.cited_ranks(text) == citations_in(text)
+
+
+def test_answer_markdown_badges_and_escapes():
+    md = present.answer_markdown("西林<b>第一</b> $5 ~x~ [1][3]", n_sources=2)
+    assert "<b>" not in md and "&lt;b&gt;第一&lt;/b&gt;" in md
+    assert "\\$5" in md and "\\~x\\~" in md
+    assert '<sup class="cite" title="来源 1 source">[1]</sup>' in md
+    assert 'class="cite cite-bad"' in md and "[3]</sup>" in md  # source 3 does not exist
+    assert present.answer_markdown("", 3) == ""
+
+
+def test_answer_markdown_expands_groups():
+    md = present.answer_markdown("A[1, 2]", n_sources=2)
+    assert md.count("<sup") == 2 and md.startswith("A<sup")
+
+
+def test_escape_markdown_keeps_plain_text():
+    assert present.escape_markdown("固定资产投资17.03亿元") == "固定资产投资17.03亿元"
+    assert present.escape_markdown("a<script>") == "a&lt;script&gt;"
+
+
+# ---------------------------------------------------------------------------------------------- highlighting
+
+
+def test_merge_spans_clips_merges_and_sorts():
+    assert present.merge_spans([(5, 8), (0, 3), (2, 4), (8, 9), (20, 30), (7, 7)], 1, 25) == [(1, 4), (5, 9), (20, 25)]
+    assert present.merge_spans([], 0, 10) == []
+
+
+def test_highlight_uses_report_offsets():
+    passage = "一是致力产业培育。固定资产投资17.03亿元,位列全区第一;制造业投资1亿元。"
+    offset = 300  # the passage starts at report offset 300
+    sentence = "固定资产投资17.03亿元,位列全区第一;"
+    start = offset + passage.index(sentence)
+    out = present.highlight_html(passage, [(start, start + len(sentence))], offset=offset, mark_id="hl-1")
+    assert out == f'一是致力产业培育。<mark id="hl-1">{sentence}</mark>制造业投资1亿元。'
+
+
+def test_highlight_escapes_everything_and_ignores_outside_spans():
+    text = 'a<script>alert("x")</script>&b\n\nc'
+    out = present.highlight_html(text, [(1, 9), (500, 600)])
+    assert "<script>" not in out
+    assert out.startswith("a<mark>&lt;script&gt;</mark>alert(&quot;x&quot;)&lt;/script&gt;&amp;b")
+    assert "\n" not in out and out.endswith("<br><br>c")  # no blank line can end the HTML block
+    assert out.count("<mark") == 1
+
+
+def test_passage_html_is_one_block():
+    html = present.passage_html("x\n\ny", [(0, 1)])
+    assert html == '<div class="passage"><mark>x</mark><br><br>y</div>'
+
+
+def test_report_html_marks_and_scrolls():
+    text = "前言。\n" + "填充文字。" * 200 + "\n固定资产投资17.03亿元。" + "结尾" * 50
+    start = text.index("固定资产投资")
+    mark = present.mark_id_for("sub/002_fe0a.txt", start)
+    assert re.fullmatch(r"hl-[A-Za-z0-9-]+", mark)
+    out = present.report_html(text, [(start, start + len("固定资产投资17.03亿元"))], mark_id=mark)
+    assert f'<mark id="{mark}">固定资产投资17.03亿元</mark>' in out
+    assert f'document.getElementById("{mark}")' in out and "scrollIntoView" in out
+    assert "overflow-y:auto" in out
+    script = out[out.index("<script>") + len("<script>") : out.index("</script>")]
+    assert not re.search(r"<[/\w]", script)  # DOMPurify would drop the script
+    # Report text cannot inject markup: the only script is ours.
+    evil = present.report_html("<script>alert(1)</script>", [], mark_id="hl")
+    assert evil.count("<script>") == 1 and "&lt;script&gt;alert(1)" in evil
+
+
+# ---------------------------------------------------------------------------------------------- indicators
+
+
+def _rows():
+    metas = {"a.txt": XILIN, "b.txt": ReportMeta(street="新闸街道", year=2021, period="上半年"), "c.txt": ReportMeta(street="河海街道", year=2017, period="全年")}
+    indicators = [
+        ("a.txt", _indicator("固定资产投资", 17.03, start=10)),
+        ("a.txt", _indicator("固定资产投资", 16.6, start=50)),
+        ("b.txt", _indicator("固定资产投资", 7.25)),
+        ("b.txt", _indicator("固定资产投资", 3000, unit="万元")),
+        ("a.txt", _indicator("居民人均可支配收入", None)),
+        ("c.txt", _indicator("地区生产总值", 112, period="2017年")),
+    ]
+    return present.indicator_rows(indicators, metas)
+
+
+def test_indicator_rows_join_report_meta():
+    rows = _rows()
+    assert [r.row_id for r in rows] == list(range(6))
+    first = rows[0]
+    assert (first.street, first.year, first.period, first.value_text, first.start) == ("西林街道", 2024, "1-6月", "17.03亿元", 10)
+    assert first.label() == "西林街道 · 2024年 1-6月 · 固定资产投资 17.03亿元"
+    assert rows[5].period_label == "2017年"  # not "2017年 2017年"
+    assert rows[0].as_dict()["数值"] == "17.03亿元"
+
+
+def test_filter_rows():
+    rows = _rows()
+    assert len(present.filter_rows(rows)) == 6
+    assert {r.street for r in present.filter_rows(rows, streets=["新闸街道"])} == {"新闸街道"}
+    assert len(present.filter_rows(rows, metrics=["固定资产投资"], streets=["西林街道"])) == 2
+    assert [r.row_id for r in present.filter_rows(rows, query="17.03")] == [0]
+    assert [r.row_id for r in present.filter_rows(rows, query="地区生产")] == [5]
+    assert present.filter_rows(rows, periods=["全年"]) == []
+
+
+def test_metric_choices_most_streets_first():
+    assert present.metric_choices(_rows()) == ["固定资产投资", "地区生产总值"]
+
+
+def test_chart_rows_one_unit_one_bar_each():
+    records, unit, left_out = present.chart_rows(_rows(), "固定资产投资")
+    assert unit == "亿元" and left_out == 1  # the 万元 figure is not drawn next to 亿元 ones
+    assert [r["柱"] for r in records] == ["西林街道 · 2024年 1-6月", "西林街道 · 2024年 1-6月 (2)", "新闸街道 · 2021年 1-6月"]
+    assert [r["原文"] for r in records] == ["17.03亿元", "16.6亿元", "7.25亿元"]
+    assert present.chart_rows(_rows(), "没有") == ([], "", 0)
+
+
+def test_answer_indicator_table_tolerates_missing_keys():
+    rows = [{"street": "西林街道", "metric": "固定资产投资", "value_text": "17.03", "unit": "亿元", "rank_text": "位列全区第一", "sources": [1]}, {}]
+    table = present.answer_indicator_table(rows)
+    assert table[0] == {"街道": "西林街道", "时期": "", "指标": "固定资产投资", "数值": "17.03亿元", "增幅": "", "进度": "", "排名": "位列全区第一", "来源": "[1]"}
+    assert table[1]["指标"] == ""
+
+
+# ---------------------------------------------------------------------------------------------- editor input
+
+
+@pytest.mark.parametrize(("value", "year"), [(2024, 2024), ("2024", 2024), (" 2024年 ", 2024), (2024.0, 2024), ("", None), (None, None), (float("nan"), None)])
+def test_parse_year(value, year):
+    assert present.parse_year(value) == year
+
+
+@pytest.mark.parametrize("value", ["24", "二〇二四", "2024.5", 2024.5, "1800", "abcd"])
+def test_parse_year_rejects(value):
+    with pytest.raises(ValueError, match="年份无效"):
+        present.parse_year(value)
+
+
+def test_clean_text_and_outcome_kind():
+    assert present.clean_text("  西林街道 ") == "西林街道"
+    assert present.clean_text("  ") is None and present.clean_text(float("nan")) is None
+    assert [present.outcome_kind(s) for s in ("added", "duplicate", "rejected", "?")] == ["success", "info", "error", "warning"]

@@ -1,0 +1,204 @@
+"""What every page shares: settings, the cached assistant, the current index, error boxes, styles, the report viewer.
+
+The UI holds no retrieval or answer logic: it calls rag/. Errors reach the user as st.error sentences, never as
+tracebacks (`user_errors`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import streamlit as st
+
+import rag  # noqa: F401  (offline environment before anything loads a model)
+from rag import present
+from rag.config import Settings
+from rag.documents import DocumentError
+from rag.store import BuildResult, IndexBusyError, IndexError_, IndexMismatchError, IndexMissingError, build_index
+
+log = logging.getLogger(__name__)
+
+CSS = """
+<style>
+mark { background: #ffe066; color: #1f1f1f; padding: 0 2px; border-radius: 3px; }
+.passage { line-height: 1.85; font-size: 0.95rem; padding: 0.55rem 0.85rem; margin: 0.1rem 0 0.4rem 0;
+           border-left: 3px solid #f0b429; background: rgba(240, 180, 41, 0.07); border-radius: 0 6px 6px 0; }
+sup.cite { color: #1565c0; font-weight: 600; margin: 0 1px; cursor: help; }
+sup.cite-bad { color: #c62828; text-decoration: line-through; }
+.rqa-muted { color: rgba(128, 128, 128, 0.95); font-size: 0.85rem; }
+</style>
+"""
+
+
+@dataclass
+class Context:
+    """One script run's view of the app: settings, assistant, and the index (or why there is none)."""
+
+    settings: Settings
+    assistant: object  # rag.answer.Assistant
+    index: object | None  # rag.store.Index
+    problem: Exception | None = None
+
+    @property
+    def embeddings(self):
+        return self.assistant.searcher.embeddings
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def _cache_key(s: Settings) -> str:
+    fields = (s.seeds_dir, s.index_dir, s.model_dir, s.chroma_host, s.chroma_port, s.collection_prefix,
+              s.llm_base_url, s.llm_model, s.device, s.k)  # fmt: skip
+    return "|".join(str(f) for f in fields)
+
+
+@st.cache_resource(show_spinner="正在加载嵌入模型与索引…（loading the embedding model, first start only）", max_entries=8)
+def _assistant(key: str, _settings: Settings):
+    # One Assistant (and so one model and one Searcher) per process and configuration; the Searcher re-opens
+    # the index by itself when a newer generation is swapped in.
+    from rag.answer import Assistant
+
+    return Assistant(_settings)
+
+
+def load() -> Context:
+    """Settings + cached assistant + current index. Stops the page with a message if the model cannot load."""
+    s = settings()
+    try:
+        assistant = _assistant(_cache_key(s), s)
+    except Exception as exc:  # the model folder is missing or broken: nothing works without it
+        log.exception("model load failed")
+        st.error(f"无法加载嵌入模型：{exc}（embedding model failed to load: run `make model`）")
+        st.stop()
+    try:
+        return Context(s, assistant, assistant.searcher.index)
+    except (IndexError_, OSError, ValueError) as exc:
+        return Context(s, assistant, None, exc)
+
+
+@contextlib.contextmanager
+def user_errors(action: str) -> Iterator[None]:
+    """Show what went wrong while doing `action` as one st.error, never a traceback."""
+    try:
+        yield
+    except IndexBusyError as exc:
+        st.error(f"{action}失败：{exc}")
+    except IndexMissingError as exc:
+        st.error(f"{action}失败：{exc}")
+    except (IndexError_, DocumentError) as exc:
+        st.error(f"{action}失败：{exc}")
+    except Exception as exc:
+        log.exception("%s failed", action)
+        st.error(f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")
+
+
+def inject_css() -> None:
+    st.html(CSS)
+
+
+# ---------------------------------------------------------------------------------------------- flash messages
+
+
+def flash(kind: str, text: str) -> None:
+    """A message to show after the next rerun (st.success / info / warning / error)."""
+    st.session_state.setdefault("_flash", []).append((kind, text))
+
+
+def show_flash() -> None:
+    for kind, text in st.session_state.pop("_flash", []):
+        getattr(st, kind if kind in ("success", "info", "warning", "error") else "info")(text)
+
+
+# ---------------------------------------------------------------------------------------------- index building
+
+
+def progress_reporter(label: str):
+    """A rag Progress callback drawing a progress bar; returns (callback, bar)."""
+    bar = st.progress(0.0, text=f"{label}：准备中…（preparing）")
+
+    def report(stage: str, done: int, total: int) -> None:
+        fraction, text = present.progress_state(stage, done, total)
+        bar.progress(fraction, text=f"{label} · {text}")
+
+    return report, bar
+
+
+def build_with_progress(ctx: Context, *, rebuild: bool = False) -> BuildResult | None:
+    label = "重建索引 rebuilding" if rebuild else "建立索引 indexing"
+    report, _ = progress_reporter(label)
+    result = None
+    with user_errors("建立索引"):
+        result = build_index(ctx.settings, rebuild=rebuild, progress=report, embeddings=ctx.embeddings)
+    return result
+
+
+def show_index_problem(ctx: Context) -> None:
+    """The index cannot be opened: say why and offer the button that fixes it."""
+    problem = ctx.problem
+    if isinstance(problem, IndexMissingError):
+        st.error(f"尚未建立索引（no index yet）。{problem}")
+        st.caption(f"报告目录 seeds: `{ctx.settings.seeds_dir}` · 索引目录 index: `{ctx.settings.index_dir}`")
+        rebuild = False
+        button = "🛠️ 构建索引 Build index"
+    elif isinstance(problem, IndexMismatchError):
+        st.error(str(problem))
+        rebuild = True
+        button = "🔄 重建索引 Rebuild index"
+    else:
+        st.error(f"无法打开索引：{problem}（index cannot be opened）")
+        rebuild = True
+        button = "🔄 重建索引 Rebuild index"
+    if st.button(button, type="primary", key="fix_index"):
+        result = build_with_progress(ctx, rebuild=rebuild)
+        if result is not None:
+            flash("success", f"索引已建立（index built）：{result.summary()}")
+            st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------- report viewer
+
+
+def request_report(doc_id: str, spans: list[tuple[int, int]], label: str) -> None:
+    """Button callback: open the full report on this run (see `show_requested_report`)."""
+    st.session_state["_open_report"] = {"doc_id": doc_id, "spans": [tuple(s) for s in spans], "label": label}
+
+
+def report_button(doc_id: str, spans: list[tuple[int, int]], label: str, key: str) -> None:
+    st.button(
+        "📄 查看全文 Open full report",
+        key=key,
+        type="tertiary",
+        help="在侧栏打开整篇报告并定位到这段文字（opens the whole report scrolled to this passage）",
+        on_click=request_report,
+        args=(doc_id, spans, label),
+    )
+
+
+@st.dialog("报告全文 Full report", width="large", position="right")
+def _report_dialog(doc_id: str, spans: list[tuple[int, int]], label: str) -> None:
+    ctx = load()
+    st.markdown(f"**{label}**")
+    if ctx.index is None:
+        st.error("索引不可用（index unavailable）")
+        return
+    try:
+        text = ctx.index.report_text(doc_id)
+    except KeyError:
+        st.error(f"该报告已不在索引中：{doc_id}（report is no longer indexed）")
+        return
+    if spans:
+        st.caption("黄色标记为引用的句子，已自动滚动到该处（the cited span is marked and scrolled into view）")
+    mark = present.mark_id_for(doc_id, spans[0][0] if spans else 0)
+    st.html(present.report_html(text, spans, mark_id=mark), unsafe_allow_javascript=True)
+
+
+def show_requested_report() -> None:
+    """Open the report a button asked for (once: the next rerun closes it)."""
+    request = st.session_state.pop("_open_report", None)
+    if request:
+        _report_dialog(request["doc_id"], request["spans"], request["label"])

@@ -1,0 +1,5 @@
+"""Page script for st.navigation (see app.py); the code lives in ui/chat.py."""
+
+from ui.chat import render
+
+render()

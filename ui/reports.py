@@ -1,0 +1,232 @@
+"""The reports page: what is indexed, metadata corrections, uploads, deletion and a full rebuild.
+
+Every change goes through rag.library (which validates first and re-indexes incrementally); this page only
+collects the input, shows progress and reports the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from rag import present
+from rag.config import Settings
+from rag.documents import SUPPORTED_SUFFIXES, ReportMeta
+from rag.library import add_reports, delete_report, update_metadata
+from rag.store import Progress
+from ui import common
+
+UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
+EDITABLE = {"街道": "street", "年份": "year", "时期": "period"}
+PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
+
+
+# ---------------------------------------------------------------------------------------------- handlers (no UI)
+
+
+def upload_reports(
+    settings: Settings, files: list[tuple[str, bytes]], progress: Progress | None = None, embeddings=None
+) -> list[tuple[str, str]]:
+    """Add uploaded files via rag.library.add_reports; one (kind, message) per file for st.success/info/error.
+
+    A file that cannot be read is rejected with its reason and changes nothing; if indexing itself fails, the
+    written files are taken out again by add_reports and the error is one more message.
+    """
+    if not files:
+        return [("warning", "请先选择文件（choose at least one file）")]
+    try:
+        outcomes, result = add_reports(settings, files, progress=progress, embeddings=embeddings)
+    except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added
+        return [("error", f"添加失败，索引未改变：{exc}（upload failed, index unchanged）")]
+    messages = []
+    for outcome in outcomes:
+        kind = present.outcome_kind(outcome.status)
+        prefix = {"added": "✅", "duplicate": "ℹ️", "rejected": "❌"}.get(outcome.status, "")
+        text = outcome.message
+        if outcome.status == "rejected":
+            text = f"未添加 rejected：{outcome.message}"
+        elif outcome.status == "duplicate" and not text.startswith("已存在"):
+            text = f"已存在：{text}"
+        messages.append((kind, f"{prefix} **{outcome.name}** — {text}"))
+    if result is not None:
+        messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
+    return messages
+
+
+def reports_frame(index) -> pd.DataFrame:
+    """One row per indexed report, with its detected (or corrected) metadata."""
+    rows = []
+    for doc_id, record in index.reports.items():
+        meta = record.meta
+        rows.append(
+            {
+                "文件": doc_id,
+                "街道": meta.street or "",
+                "年份": str(meta.year) if meta.year else "",
+                "时期": meta.period or "",
+                "区县": meta.district or "",
+                "城市": meta.city or "",
+                "标题": meta.title or "",
+                "段落": record.n_chunks,
+                "字数": record.n_chars,
+                "编码": record.encoding,
+                "收录时间": present.format_timestamp(record.indexed_at),
+            }
+        )
+    columns = ["文件", "街道", "年份", "时期", "区县", "城市", "标题", "段落", "字数", "编码", "收录时间"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def metadata_changes(index, original: pd.DataFrame, edited: pd.DataFrame) -> list[tuple[str, ReportMeta]]:
+    """(doc_id, corrected meta) for every row whose street / year / period was edited. ValueError on a bad year."""
+    changes = []
+    for (_, before), (_, after) in zip(original.iterrows(), edited.iterrows(), strict=True):
+        if all(present.clean_text(before[c]) == present.clean_text(after[c]) for c in EDITABLE):
+            continue
+        doc_id = before["文件"]
+        meta = index.reports[doc_id].meta
+        corrected = replace(
+            meta,
+            street=present.clean_text(after["街道"]),
+            year=present.parse_year(after["年份"]),
+            period=present.clean_text(after["时期"]),
+        )
+        if corrected != meta:
+            changes.append((doc_id, corrected))
+    return changes
+
+
+def save_metadata(settings: Settings, changes: list[tuple[str, ReportMeta]], progress: Progress | None = None, embeddings=None) -> list[tuple[str, str]]:
+    messages = []
+    for doc_id, meta in changes:
+        try:
+            update_metadata(settings, doc_id, meta, progress=progress, embeddings=embeddings)
+        except Exception as exc:
+            messages.append(("error", f"❌ {doc_id} 修改未保存：{exc}（correction not saved）"))
+            continue
+        messages.append(("success", f"✅ 已保存 {doc_id}：{present.report_label(meta)}（saved to seeds/manifest.csv and re-indexed）"))
+    return messages
+
+
+def remove_report(settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None) -> list[tuple[str, str]]:
+    try:
+        result = delete_report(settings, doc_id, progress=progress, embeddings=embeddings)
+    except Exception as exc:
+        return [("error", f"删除失败，索引未改变：{exc}（delete failed, index unchanged）")]
+    return [("success", f"🗑️ 已删除 {doc_id}（文件已移入 seeds/.trash/ — moved to trash）。{result.summary()}")]
+
+
+# ---------------------------------------------------------------------------------------------- page
+
+
+def render() -> None:
+    ctx = common.load()
+    st.title("📂 报告管理")
+    st.caption("查看已收录的报告，修正元数据，上传或删除报告。Manage the indexed reports: correct metadata, upload, delete, rebuild.")
+    common.show_flash()
+    if ctx.index is None:
+        common.show_index_problem(ctx)
+        return
+    tab_list, tab_upload, tab_manage = st.tabs(["📋 已收录 Indexed", "⬆️ 上传 Upload", "🛠️ 维护 Maintenance"])
+    with tab_list:
+        _table(ctx)
+    with tab_upload:
+        _upload(ctx)
+    with tab_manage:
+        _delete(ctx)
+        st.divider()
+        _rebuild(ctx)
+    common.show_requested_report()
+
+
+def _finish(messages: list[tuple[str, str]]) -> None:
+    for kind, text in messages:
+        common.flash(kind, text)
+    st.rerun()
+
+
+def _table(ctx: common.Context) -> None:
+    index = ctx.index
+    st.markdown(f"共 **{len(index.reports)}** 份报告、**{len(index.chunks)}** 个段落。"
+                "双击 **街道 / 年份 / 时期** 单元格即可修正，然后点击保存。"
+                "<span class='rqa-muted'>Double-click a street / year / period cell to correct it, then save.</span>",
+                unsafe_allow_html=True)  # fmt: skip
+    original = reports_frame(index)
+    disabled = [c for c in original.columns if c not in EDITABLE]
+    edited = st.data_editor(
+        original,
+        key=f"meta_editor_{index.generation}",
+        hide_index=True,
+        disabled=disabled,
+        width="stretch",
+        column_config={
+            "文件": st.column_config.TextColumn("文件 file", width="medium"),
+            "街道": st.column_config.TextColumn("街道 street ✏️", help="例如 西林街道 / XX镇"),
+            "年份": st.column_config.TextColumn("年份 year ✏️", help="四位数年份，例如 2024", max_chars=5),
+            "时期": st.column_config.TextColumn("时期 period ✏️", help="、".join(PERIOD_HINTS)),
+            "段落": st.column_config.NumberColumn("段落 chunks", format="%d"),
+            "字数": st.column_config.NumberColumn("字数 chars", format="%d"),
+        },
+    )
+    try:
+        changes = metadata_changes(index, original, edited)
+    except ValueError as exc:
+        st.error(str(exc))
+        changes = []
+    if changes:
+        st.info("待保存的修改 pending: " + "；".join(f"{d} → {present.report_label(m)}" for d, m in changes))
+    if st.button("💾 保存修改 Save corrections", type="primary", disabled=not changes, key="save_meta"):
+        report, _ = common.progress_reporter("重新索引 re-indexing")
+        _finish(save_metadata(ctx.settings, changes, progress=report, embeddings=ctx.embeddings))
+
+
+def _upload(ctx: common.Context) -> None:
+    limit_mb = max(1, round(ctx.settings.max_upload_bytes / 1024 / 1024))
+    st.markdown(f"支持 {' / '.join(UPLOAD_TYPES)}，每个文件不超过 {limit_mb} MB；可一次选择多个文件。"
+                "<span class='rqa-muted'>Several files at once; unreadable files are rejected and change nothing.</span>",
+                unsafe_allow_html=True)  # fmt: skip
+    generation = st.session_state.setdefault("_uploader_gen", 0)
+    files = st.file_uploader(
+        "选择报告文件 Choose report files",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key=f"uploader_{generation}",
+        max_upload_size=limit_mb,
+    )
+    if st.button("➕ 添加到索引 Add to index", type="primary", disabled=not files, key="add_reports"):
+        report, _ = common.progress_reporter("嵌入新报告 embedding")
+        messages = upload_reports(ctx.settings, [(f.name, f.getvalue()) for f in files], progress=report, embeddings=ctx.embeddings)
+        st.session_state["_uploader_gen"] = generation + 1  # a fresh, empty uploader after the rerun
+        _finish(messages)
+
+
+def _delete(ctx: common.Context) -> None:
+    index = ctx.index
+    st.markdown("#### 🗑️ 删除报告 Delete a report")
+    if not index.reports:
+        st.caption("没有可删除的报告（nothing to delete）")
+        return
+    labels = {d: present.report_label(r.meta, d) for d, r in index.reports.items()}
+    if st.session_state.get("delete_pick") not in labels:
+        st.session_state.pop("delete_pick", None)
+    doc_id = st.selectbox("选择报告 Report", list(labels), format_func=labels.get, key="delete_pick")
+    with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover"):
+        st.warning(f"确定删除 **{labels[doc_id]}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）")
+        if st.button("确认删除 Confirm delete", type="primary", key="confirm_delete"):
+            report, _ = common.progress_reporter("更新索引 updating index")
+            _finish(remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings))
+
+
+def _rebuild(ctx: common.Context) -> None:
+    st.markdown("#### 🔄 重建索引 Rebuild index")
+    st.caption("从报告目录重新嵌入全部报告（几分钟）；平时上传、删除、修正都会自动增量更新，无需重建。"
+               "Re-embeds every report from scratch (minutes); uploads and corrections update the index incrementally.")  # fmt: skip
+    st.caption(f"报告目录 seeds: `{ctx.settings.seeds_dir}` · 索引目录 index: `{ctx.settings.index_dir}`")
+    with st.popover("🔄 重建索引 Rebuild…", key="rebuild_popover"):
+        st.warning("重建期间旧索引仍可回答问题（the old index keeps answering while rebuilding）。")
+        if st.button("开始重建 Start rebuild", type="primary", key="confirm_rebuild"):
+            result = common.build_with_progress(ctx, rebuild=True)
+            if result is not None:
+                _finish([("success", f"索引已重建（index rebuilt）：{result.summary()}")])
