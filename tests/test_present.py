@@ -14,9 +14,13 @@ from rag.verify import citations_in
 XILIN = ReportMeta(street="西林街道", district="钟楼区", city="常州市", year=2024, period="上半年")
 
 
-def _indicator(metric: str, value: float | None, unit: str = "亿元", period: str | None = "1-6月", start: int = 0) -> Indicator:
+def _indicator(
+    metric: str, value: float | None, unit: str = "亿元", period: str | None = "1-6月", start: int = 0
+) -> Indicator:
     text = "" if value is None else f"{value:g}"
-    return Indicator(metric, metric, value, text, unit, None, None, None, None, None, None, None, period, start, start + 10)
+    return Indicator(
+        metric, metric, value, text, unit, None, None, None, None, None, None, None, period, start, start + 10
+    )
 
 
 # ---------------------------------------------------------------------------------------------- labels
@@ -26,7 +30,10 @@ def test_labels_leave_out_missing_parts():
     assert present.period_label(XILIN) == "2024年 上半年"
     assert present.period_label(ReportMeta(period="全年")) == "全年"
     assert present.period_label(ReportMeta()) == ""
-    assert present.source_label(XILIN, "一是致力产业培育", "002.txt") == "西林街道 · 2024年 上半年 · 一是致力产业培育 · 002.txt"
+    assert (
+        present.source_label(XILIN, "一是致力产业培育", "002.txt")
+        == "西林街道 · 2024年 上半年 · 一是致力产业培育 · 002.txt"
+    )
     assert present.source_label(ReportMeta(), "", "x.txt") == "未识别街道 · x.txt"
     assert present.report_label(XILIN, "002.txt") == "西林街道 · 2024年 上半年 · 002.txt"
 
@@ -127,7 +134,11 @@ def test_report_html_marks_and_scrolls():
 
 
 def _rows():
-    metas = {"a.txt": XILIN, "b.txt": ReportMeta(street="新闸街道", year=2021, period="上半年"), "c.txt": ReportMeta(street="河海街道", year=2017, period="全年")}
+    metas = {
+        "a.txt": XILIN,
+        "b.txt": ReportMeta(street="新闸街道", year=2021, period="上半年"),
+        "c.txt": ReportMeta(street="河海街道", year=2017, period="全年"),
+    }
     indicators = [
         ("a.txt", _indicator("固定资产投资", 17.03, start=10)),
         ("a.txt", _indicator("固定资产投资", 16.6, start=50)),
@@ -143,7 +154,13 @@ def test_indicator_rows_join_report_meta():
     rows = _rows()
     assert [r.row_id for r in rows] == list(range(6))
     first = rows[0]
-    assert (first.street, first.year, first.period, first.value_text, first.start) == ("西林街道", 2024, "1-6月", "17.03亿元", 10)
+    assert (first.street, first.year, first.period, first.value_text, first.start) == (
+        "西林街道",
+        2024,
+        "1-6月",
+        "17.03亿元",
+        10,
+    )
     assert first.label() == "西林街道 · 2024年 1-6月 · 固定资产投资 17.03亿元"
     assert rows[5].period_label == "2017年"  # not "2017年 2017年"
     assert rows[0].as_dict()["数值"] == "17.03亿元"
@@ -166,22 +183,48 @@ def test_metric_choices_most_streets_first():
 def test_chart_rows_one_unit_one_bar_each():
     records, unit, left_out = present.chart_rows(_rows(), "固定资产投资")
     assert unit == "亿元" and left_out == 1  # the 万元 figure is not drawn next to 亿元 ones
-    assert [r["柱"] for r in records] == ["西林街道 · 2024年 1-6月", "西林街道 · 2024年 1-6月 (2)", "新闸街道 · 2021年 1-6月"]
+    assert [r["柱"] for r in records] == [
+        "西林街道 · 2024年 1-6月",
+        "西林街道 · 2024年 1-6月 (2)",
+        "新闸街道 · 2021年 1-6月",
+    ]
     assert [r["原文"] for r in records] == ["17.03亿元", "16.6亿元", "7.25亿元"]
     assert present.chart_rows(_rows(), "没有") == ([], "", 0)
 
 
 def test_answer_indicator_table_tolerates_missing_keys():
-    rows = [{"street": "西林街道", "metric": "固定资产投资", "value_text": "17.03", "unit": "亿元", "rank_text": "位列全区第一", "sources": [1]}, {}]
+    rows = [
+        {
+            "street": "西林街道",
+            "metric": "固定资产投资",
+            "value_text": "17.03",
+            "unit": "亿元",
+            "rank_text": "位列全区第一",
+            "sources": [1],
+        },
+        {},
+    ]
     table = present.answer_indicator_table(rows)
-    assert table[0] == {"街道": "西林街道", "时期": "", "指标": "固定资产投资", "数值": "17.03亿元", "增幅": "", "进度": "", "排名": "位列全区第一", "来源": "[1]"}
+    assert table[0] == {
+        "街道": "西林街道",
+        "时期": "",
+        "指标": "固定资产投资",
+        "数值": "17.03亿元",
+        "增幅": "",
+        "进度": "",
+        "排名": "位列全区第一",
+        "来源": "[1]",
+    }
     assert table[1]["指标"] == ""
 
 
 # ---------------------------------------------------------------------------------------------- editor input
 
 
-@pytest.mark.parametrize(("value", "year"), [(2024, 2024), ("2024", 2024), (" 2024年 ", 2024), (2024.0, 2024), ("", None), (None, None), (float("nan"), None)])
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [(2024, 2024), ("2024", 2024), (" 2024年 ", 2024), (2024.0, 2024), ("", None), (None, None), (float("nan"), None)],
+)
 def test_parse_year(value, year):
     assert present.parse_year(value) == year
 
@@ -195,4 +238,9 @@ def test_parse_year_rejects(value):
 def test_clean_text_and_outcome_kind():
     assert present.clean_text("  西林街道 ") == "西林街道"
     assert present.clean_text("  ") is None and present.clean_text(float("nan")) is None
-    assert [present.outcome_kind(s) for s in ("added", "duplicate", "rejected", "?")] == ["success", "info", "error", "warning"]
+    assert [present.outcome_kind(s) for s in ("added", "duplicate", "rejected", "?")] == [
+        "success",
+        "info",
+        "error",
+        "warning",
+    ]

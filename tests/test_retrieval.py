@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -20,7 +21,7 @@ def test_which_street_ranks_first_in_fixed_asset_investment(searcher):
     assert "固定资产投资17.03亿元" in hits[0].chunk.text
     assert hits[0].report.meta.street == "西林街道"
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_fact_question_finds_the_figure(searcher):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 import streamlit as st
@@ -22,18 +21,13 @@ EXAMPLES = (
 
 
 def ask(assistant, question: str, options: ChatOptions, history: list[dict], on_token: Callable[[str], None] | None):
-    """Assistant.ask with the options it supports (history / on_token arrive with the LLM engine)."""
-    params = inspect.signature(assistant.ask).parameters
-    kwargs: dict = {"mode": options.mode, "filters": options.filters, "k": options.k}
-    if "history" in params:
-        kwargs["history"] = history
-    if "on_token" in params:
-        kwargs["on_token"] = on_token
-    return assistant.ask(question, **kwargs)
+    return assistant.ask(
+        question, mode=options.mode, filters=options.filters, k=options.k, history=history, on_token=on_token
+    )
 
 
 def history_for_llm(messages: list[dict]) -> list[dict]:
-    """The conversation so far as role/content pairs (answers without their source markers' surroundings)."""
+    """The conversation so far as {"role", "content"} dicts, the form rag.llm.as_turns documents for Streamlit."""
     turns = []
     for m in messages:
         if m["role"] == "user":
@@ -66,8 +60,16 @@ def render() -> None:
         question = (typed or st.session_state.pop(PENDING_KEY, None) or "").strip()
     head, tools = st.columns([5, 1], vertical_alignment="bottom")
     head.title("💬 报告问答")
-    head.caption("就地方政府工作报告提问，回答附带可核对的原文出处。Ask about the work reports — every answer cites its sources.")
-    tools.button("🧹 清空对话 Clear", on_click=_clear, disabled=not (messages or question), key="clear_chat", help="清空对话 clear conversation")
+    head.caption(
+        "就地方政府工作报告提问，回答附带可核对的原文出处。Ask about the work reports — every answer cites its sources."
+    )
+    tools.button(
+        "🧹 清空对话 Clear",
+        on_click=_clear,
+        disabled=not (messages or question),
+        key="clear_chat",
+        help="清空对话 clear conversation",
+    )
     common.show_flash()
     if ctx.index is None:
         common.show_index_problem(ctx)
@@ -90,7 +92,9 @@ def _examples(ctx: common.Context) -> None:
         for i, example in enumerate(EXAMPLES):
             cols[i % 2].button(example, key=f"example_{i}", on_click=_pick_example, args=(example,), width="stretch")
         n = len(ctx.index.reports)
-        st.caption(f"已收录 {n} 份报告，可在「报告管理」页上传更多。{n} reports indexed — upload more on the Reports page.")
+        st.caption(
+            f"已收录 {n} 份报告，可在「报告管理」页上传更多。{n} reports indexed — upload more on the Reports page."
+        )
 
 
 def _render_message(i: int, message: dict) -> None:
@@ -132,6 +136,8 @@ def _answer_new(ctx: common.Context, question: str, options: ChatOptions, messag
 
 def render_answer(i: int, answer, filters_label: str = "") -> None:
     """Answer text with [n] badges, warnings, and its sources (each with highlighted sentence + full-report link)."""
+    if answer.rewritten:
+        st.caption(f"结合上下文理解为 (read as)：{answer.rewritten}")
     if answer.notice:
         st.info(answer.notice)
     st.markdown(present.answer_markdown(answer.text, len(answer.sources)), unsafe_allow_html=True)

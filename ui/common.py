@@ -17,7 +17,7 @@ import rag  # noqa: F401  (offline environment before anything loads a model)
 from rag import present
 from rag.config import Settings
 from rag.documents import DocumentError
-from rag.store import BuildResult, IndexBusyError, IndexError_, IndexMismatchError, IndexMissingError, build_index
+from rag.store import BuildResult, IndexError_, IndexMismatchError, IndexMissingError, build_index
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ mark { background: #ffe066; color: #1f1f1f; padding: 0 2px; border-radius: 3px; 
 sup.cite { color: #1565c0; font-weight: 600; margin: 0 1px; cursor: help; }
 sup.cite-bad { color: #c62828; text-decoration: line-through; }
 .rqa-muted { color: rgba(128, 128, 128, 0.95); font-size: 0.85rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
 </style>
 """
 
@@ -57,7 +58,9 @@ def _cache_key(s: Settings) -> str:
     return "|".join(str(f) for f in fields)
 
 
-@st.cache_resource(show_spinner="正在加载嵌入模型与索引…（loading the embedding model, first start only）", max_entries=8)
+@st.cache_resource(
+    show_spinner="正在加载嵌入模型与索引…（loading the embedding model, first start only）", max_entries=8
+)
 def _assistant(key: str, _settings: Settings):
     # One Assistant (and so one model and one Searcher) per process and configuration; the Searcher re-opens
     # the index by itself when a newer generation is swapped in.
@@ -86,12 +89,10 @@ def user_errors(action: str) -> Iterator[None]:
     """Show what went wrong while doing `action` as one st.error, never a traceback."""
     try:
         yield
-    except IndexBusyError as exc:
+    except (IndexError_, DocumentError) as exc:  # missing / mismatched / busy index, unreadable file: say so
         st.error(f"{action}失败：{exc}")
-    except IndexMissingError as exc:
-        st.error(f"{action}失败：{exc}")
-    except (IndexError_, DocumentError) as exc:
-        st.error(f"{action}失败：{exc}")
+    except ValueError as exc:  # an unusable question or option: the message says what to change
+        st.warning(str(exc))
     except Exception as exc:
         log.exception("%s failed", action)
         st.error(f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")

@@ -54,7 +54,9 @@ def render() -> None:
         st.info("索引中还没有指标（no indicators in the index yet）")
         return
 
-    metrics = present.metric_choices(rows) + sorted({r.metric for r in rows if r.value is None} - set(present.metric_choices(rows)))
+    metrics = present.metric_choices(rows) + sorted(
+        {r.metric for r in rows if r.value is None} - set(present.metric_choices(rows))
+    )
     streets = sorted({r.street for r in rows})
     periods = sorted({r.period for r in rows if r.period})
     for key, options in (("ind_metrics", metrics), ("ind_streets", streets), ("ind_periods", periods)):
@@ -64,7 +66,9 @@ def render() -> None:
     chosen_metrics = c2.multiselect("指标 Metric", metrics, key="ind_metrics", placeholder="全部 all")
     chosen_streets = c3.multiselect("街道 Street", streets, key="ind_streets", placeholder="全部 all")
     chosen_periods = c4.multiselect("时期 Period", periods, key="ind_periods", placeholder="全部 all")
-    shown = present.filter_rows(rows, query=query, metrics=chosen_metrics, streets=chosen_streets, periods=chosen_periods)
+    shown = present.filter_rows(
+        rows, query=query, metrics=chosen_metrics, streets=chosen_streets, periods=chosen_periods
+    )
 
     _chart(shown, chosen_metrics)
     _table(shown, len(rows))
@@ -80,23 +84,36 @@ def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None
         return
     _keep_valid(METRIC_KEY, choices, single=True)
     if METRIC_KEY not in st.session_state:
-        st.session_state[METRIC_KEY] = chosen_metrics[0] if chosen_metrics and chosen_metrics[0] in choices else choices[0]
+        st.session_state[METRIC_KEY] = (
+            chosen_metrics[0] if chosen_metrics and chosen_metrics[0] in choices else choices[0]
+        )
     metric = st.selectbox("比较指标 Metric to compare", choices, key=METRIC_KEY)
     records, unit, left_out = present.chart_rows(shown, metric)
     data = pd.DataFrame(records).sort_values(["街道", "时期", "柱"])
     pick = alt.selection_point(name="pick", fields=["row_id"], on="click")
     base = alt.Chart(data).encode(
         # One bar per street and period; the axis label carries both, on two lines.
-        x=alt.X("柱:N", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' · ')", labelFontSize=12)),
+        x=alt.X(
+            "柱:N",
+            title=None,
+            sort=None,
+            axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' · ')", labelFontSize=12),
+        ),
         y=alt.Y("数值:Q", title=f"{metric}（{unit}）" if unit else metric),
     )
-    bars = base.mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3, cursor="pointer", size=36).encode(
-        color=alt.Color("街道:N", legend=None),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
-        tooltip=["街道:N", "时期:N", "原文:N", "文件:N"],
-    ).add_params(pick)
+    bars = (
+        base.mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3, cursor="pointer", size=36)
+        .encode(
+            color=alt.Color("街道:N", legend=None),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
+            tooltip=["街道:N", "时期:N", "原文:N", "文件:N"],
+        )
+        .add_params(pick)
+    )
     labels = base.mark_text(dy=-7, fontSize=11).encode(text="原文:N")
-    st.altair_chart((bars + labels).properties(height=340), key=CHART_KEY, on_select=_pick_from_chart, selection_mode="pick")
+    st.altair_chart(
+        (bars + labels).properties(height=340), key=CHART_KEY, on_select=_pick_from_chart, selection_mode="pick"
+    )
     note = "柱上数字为原文写法；点击柱子查看出处。Values as written; click a bar for its passage."
     if left_out:
         note += f" 另有 {left_out} 条单位不同的数值未画出（{left_out} values in another unit not charted）。"
@@ -104,7 +121,9 @@ def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None
 
 
 def _table(shown: list[present.IndicatorRow], total: int) -> None:
-    st.markdown(f"#### 📋 指标表 Table <span class='rqa-muted'>（{len(shown)} / {total} 条）</span>", unsafe_allow_html=True)
+    st.markdown(
+        f"#### 📋 指标表 Table <span class='rqa-muted'>（{len(shown)} / {total} 条）</span>", unsafe_allow_html=True
+    )
     row_ids = [r.row_id for r in shown]
     frame = pd.DataFrame([r.as_dict() for r in shown])
     if frame.empty:
@@ -128,13 +147,17 @@ def _passage(ctx: common.Context, shown: list[present.IndicatorRow]) -> None:
         return
     by_id = {r.row_id: r for r in shown}
     _keep_valid(PICK_KEY, list(by_id), single=True)
-    row_id = st.selectbox("查看指标出处 Show the passage of", list(by_id), format_func=lambda i: by_id[i].label(), key=PICK_KEY)
+    row_id = st.selectbox(
+        "查看指标出处 Show the passage of", list(by_id), format_func=lambda i: by_id[i].label(), key=PICK_KEY
+    )
     row = by_id[row_id]
     chunk = next((c for c in ctx.index.chunks if c.doc_id == row.doc_id and c.start <= row.start < c.end), None)
     label = f"{present.report_label(ctx.index.reports[row.doc_id].meta, row.doc_id)}"
     st.caption(label + (f" · {chunk.section}" if chunk and chunk.section else ""))
     if chunk is not None:
-        st.markdown(present.passage_html(chunk.text, [(row.start, row.end)], offset=chunk.start), unsafe_allow_html=True)
+        st.markdown(
+            present.passage_html(chunk.text, [(row.start, row.end)], offset=chunk.start), unsafe_allow_html=True
+        )
     else:
         text = ctx.index.report_text(row.doc_id)
         lo, hi = max(0, row.start - 120), min(len(text), row.end + 120)

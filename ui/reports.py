@@ -98,7 +98,9 @@ def metadata_changes(index, original: pd.DataFrame, edited: pd.DataFrame) -> lis
     return changes
 
 
-def save_metadata(settings: Settings, changes: list[tuple[str, ReportMeta]], progress: Progress | None = None, embeddings=None) -> list[tuple[str, str]]:
+def save_metadata(
+    settings: Settings, changes: list[tuple[str, ReportMeta]], progress: Progress | None = None, embeddings=None
+) -> list[tuple[str, str]]:
     messages = []
     for doc_id, meta in changes:
         try:
@@ -106,11 +108,18 @@ def save_metadata(settings: Settings, changes: list[tuple[str, ReportMeta]], pro
         except Exception as exc:
             messages.append(("error", f"❌ {doc_id} 修改未保存：{exc}（correction not saved）"))
             continue
-        messages.append(("success", f"✅ 已保存 {doc_id}：{present.report_label(meta)}（saved to seeds/manifest.csv and re-indexed）"))
+        messages.append(
+            (
+                "success",
+                f"✅ 已保存 {doc_id}：{present.report_label(meta)}（saved to seeds/manifest.csv and re-indexed）",
+            )
+        )
     return messages
 
 
-def remove_report(settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None) -> list[tuple[str, str]]:
+def remove_report(
+    settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None
+) -> list[tuple[str, str]]:
     try:
         result = delete_report(settings, doc_id, progress=progress, embeddings=embeddings)
     except Exception as exc:
@@ -124,8 +133,11 @@ def remove_report(settings: Settings, doc_id: str, progress: Progress | None = N
 def render() -> None:
     ctx = common.load()
     st.title("📂 报告管理")
-    st.caption("查看已收录的报告，修正元数据，上传或删除报告。Manage the indexed reports: correct metadata, upload, delete, rebuild.")
-    common.show_flash()
+    st.caption(
+        "查看已收录的报告，修正元数据，上传或删除报告。Manage the indexed reports: correct metadata, upload, delete, rebuild."
+    )
+    with st.container():  # always present, so the tabs below keep their place (and the chosen tab) on reruns
+        common.show_flash()
     if ctx.index is None:
         common.show_index_problem(ctx)
         return
@@ -197,7 +209,9 @@ def _upload(ctx: common.Context) -> None:
     )
     if st.button("➕ 添加到索引 Add to index", type="primary", disabled=not files, key="add_reports"):
         report, _ = common.progress_reporter("嵌入新报告 embedding")
-        messages = upload_reports(ctx.settings, [(f.name, f.getvalue()) for f in files], progress=report, embeddings=ctx.embeddings)
+        messages = upload_reports(
+            ctx.settings, [(f.name, f.getvalue()) for f in files], progress=report, embeddings=ctx.embeddings
+        )
         st.session_state["_uploader_gen"] = generation + 1  # a fresh, empty uploader after the rerun
         _finish(messages)
 
@@ -213,7 +227,9 @@ def _delete(ctx: common.Context) -> None:
         st.session_state.pop("delete_pick", None)
     doc_id = st.selectbox("选择报告 Report", list(labels), format_func=labels.get, key="delete_pick")
     with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover"):
-        st.warning(f"确定删除 **{labels[doc_id]}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）")
+        st.warning(
+            f"确定删除 **{labels[doc_id]}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）"
+        )
         if st.button("确认删除 Confirm delete", type="primary", key="confirm_delete"):
             report, _ = common.progress_reporter("更新索引 updating index")
             _finish(remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings))

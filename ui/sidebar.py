@@ -41,7 +41,9 @@ def _keep_valid(key: str, options: list) -> None:
 
 def render(ctx: Context) -> None:
     with st.sidebar:
-        st.markdown("## 📑 报告问答\n<span class='rqa-muted'>Report QA · 地方政府工作报告问答</span>", unsafe_allow_html=True)
+        st.markdown(
+            "## 📑 报告问答\n<span class='rqa-muted'>Report QA · 地方政府工作报告问答</span>", unsafe_allow_html=True
+        )
         _status(ctx)
         st.divider()
         _filters(ctx)

@@ -126,7 +126,8 @@ def _ask(page, question: str):
     box.press("Enter")
     answers = page.locator('[data-testid="stChatMessage"]')
     page.wait_for_function(
-        "q => [...document.querySelectorAll('[data-testid=stChatMessage]')].some(m => m.innerText.includes(q))", arg=question
+        "q => [...document.querySelectorAll('[data-testid=stChatMessage]')].some(m => m.innerText.includes(q))",
+        arg=question,
     )
     _idle(page)
     return answers.last
