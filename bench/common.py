@@ -20,6 +20,8 @@ from rag.config import ROOT, Settings
 
 OUT = ROOT / "bench" / "out"
 DEV = ROOT / "eval" / "dev.jsonl"
+# How busy the machine was when the benchmark started (this module is imported first thing).
+_LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else None
 
 
 def add_common_args(parser: argparse.ArgumentParser, name: str) -> None:
@@ -69,7 +71,7 @@ def dir_size(path: Path) -> int:
 
 
 def machine() -> dict:
-    """What the numbers were measured on, including how busy the machine was when the run started."""
+    """What the numbers were measured on, including how busy the machine was (1/5/15-minute load averages)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mem_gib = None
     with contextlib.suppress(OSError, ValueError, IndexError):
@@ -78,7 +80,7 @@ def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError, StopIteration):
         cpu = next(x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name"))
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load_end = os.getloadavg() if hasattr(os, "getloadavg") else None
     chroma = "embedded"
     if os.environ.get("BENCH_CHROMA_SERVER"):
         chroma = f"server {os.environ.get('CHROMA_HOST')}:{os.environ.get('CHROMA_PORT', '8000')}"
@@ -87,7 +89,8 @@ def machine() -> dict:
         "mem_gib": mem_gib,
         "cpu": cpu,
         "chroma": chroma,
-        "loadavg_at_start": [round(x, 2) for x in load] if load else None,
+        "loadavg_at_start": [round(x, 2) for x in _LOAD_AT_START] if _LOAD_AT_START else None,
+        "loadavg_at_end": [round(x, 2) for x in load_end] if load_end else None,
     }
 
 
