@@ -47,6 +47,19 @@ def bench_settings(seeds: Path, index: Path, **overrides) -> Settings:
     return settings if os.environ.get("BENCH_CHROMA_SERVER") else replace(settings, chroma_host=None)
 
 
+@contextlib.contextmanager
+def corpus_workdir(args: argparse.Namespace, name: str, reports: int) -> Iterator[tuple[Path, Settings, object]]:
+    """A work folder holding `reports` reports in seeds/ (see bench/corpus.py), settings for an index beside them,
+    and the process's embedding model: (folder, settings, embeddings)."""
+    from bench.corpus import make_corpus
+    from rag.embeddings import get_embeddings
+
+    with workdir(args, name) as work:
+        make_corpus(work / "seeds", reports)
+        settings = bench_settings(work / "seeds", work / "index")
+        yield work, settings, get_embeddings(settings)
+
+
 def dev_questions(answerable_only: bool = False) -> list[dict]:
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if r.get("evidence")] if answerable_only else rows

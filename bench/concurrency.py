@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import multiprocessing as mp
+import os
 import threading
 import time
 from pathlib import Path
@@ -22,14 +23,14 @@ from pathlib import Path
 from bench.common import (
     add_common_args,
     bench_settings,
+    corpus_workdir,
     dev_questions,
     machine,
     md_table,
     stats_ms,
-    workdir,
     write_json,
 )
-from bench.corpus import add_synthetic, make_corpus, perturb_report, seed_files
+from bench.corpus import add_synthetic, perturb_report, seed_files
 
 
 def chunk_key(chunk) -> tuple[str, str]:
@@ -53,9 +54,19 @@ def read_loop(searcher, questions: list[str], stop, offset: int) -> list[dict]:
     return records
 
 
-def _process_reader(seeds: str, index: str, questions: list[str], offset: int, ready, stop, results) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """A reader left behind by a killed benchmark would load the cores under every later measurement."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _process_reader(
+    seeds: str, index: str, questions: list[str], offset: int, parent: int, ready, stop, results
+) -> None:
     from rag.retrieval import Searcher
 
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     searcher = Searcher(bench_settings(Path(seeds), Path(index)))
     searcher.search("预热 warm-up")
     ready.put(offset)
@@ -119,22 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "concurrency")
     args = parser.parse_args(argv)
 
-    from rag.embeddings import get_embeddings
     from rag.retrieval import Searcher
     from rag.store import build_index
 
     questions = [q["question"] for q in dev_questions()]
     ctx = mp.get_context("spawn")  # torch and fork do not mix
-    with workdir(args, "concurrency") as work:
-        seeds, index = work / "seeds", work / "index"
-        make_corpus(seeds, 5)
-        settings = bench_settings(seeds, index)
-        embeddings = get_embeddings(settings)
+    with corpus_workdir(args, "concurrency", 5) as (_, settings, embeddings):
+        seeds, index = settings.seeds_dir, settings.index_dir
         old_gen = build_index(settings, embeddings=embeddings).generation
 
         stop, ready, results = ctx.Event(), ctx.Queue(), ctx.Queue()
         procs = [
-            ctx.Process(target=_process_reader, args=(str(seeds), str(index), questions, 1000 + i * 7, ready, stop, results))
+            ctx.Process(target=_process_reader, args=(str(seeds), str(index), questions, 1000 + i * 7, os.getpid(), ready, stop, results))
             for i in range(args.processes)
         ]
         for p in procs:

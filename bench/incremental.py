@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from bench.common import add_common_args, bench_settings, device_of, machine, md_table, workdir, write_json
-from bench.corpus import add_synthetic, make_corpus
+from bench.common import add_common_args, corpus_workdir, device_of, machine, md_table, write_json
+from bench.corpus import add_synthetic
 
 
 def expected_chunks(path, folder) -> int:
@@ -29,13 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "incremental")
     args = parser.parse_args(argv)
 
-    from rag.embeddings import get_embeddings
     from rag.store import build_index
 
-    with workdir(args, "incremental") as work:
-        make_corpus(work / "seeds", args.reports)
-        settings = bench_settings(work / "seeds", work / "index")
-        embeddings = get_embeddings(settings)
+    with corpus_workdir(args, "incremental", args.reports) as (_, settings, embeddings):
         full = build_index(settings, embeddings=embeddings)
         print(f"full build: {full.summary()}", flush=True)
         new = add_synthetic(settings.seeds_dir, args.reports)

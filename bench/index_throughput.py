@@ -17,8 +17,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import add_common_args, bench_settings, device_of, machine, md_table, workdir, write_json
-from bench.corpus import make_corpus
+from bench.common import add_common_args, corpus_workdir, device_of, machine, md_table, write_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,13 +29,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.chunking import chunk_document
     from rag.documents import load_folder
-    from rag.embeddings import get_embeddings
     from rag.store import build_index
 
-    with workdir(args, "throughput") as work:
-        make_corpus(work / "seeds", args.reports)
-        settings = bench_settings(work / "seeds", work / "index")
-        embeddings = get_embeddings(settings)
+    with corpus_workdir(args, "throughput", args.reports) as (_, settings, embeddings):
         docs, _ = load_folder(settings.seeds_dir)
         texts = [c.indexed_text for d in docs for c in chunk_document(d)]
         embeddings.encode_passages(texts[:16], batch_size=settings.embed_batch_size)  # warm-up

@@ -14,16 +14,14 @@ import time
 
 from bench.common import (
     add_common_args,
-    bench_settings,
+    corpus_workdir,
     dev_questions,
     device_of,
     machine,
     md_table,
     stats_ms,
-    workdir,
     write_json,
 )
-from bench.corpus import make_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,15 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rag.answer import Assistant
-    from rag.embeddings import get_embeddings
     from rag.retrieval import Searcher
     from rag.store import build_index
 
     questions = [q["question"] for q in dev_questions()]
-    with workdir(args, "latency") as work:
-        make_corpus(work / "seeds", 5)
-        settings = bench_settings(work / "seeds", work / "index")
-        embeddings = get_embeddings(settings)
+    with corpus_workdir(args, "latency", 5) as (_, settings, embeddings):
         build_index(settings, embeddings=embeddings)
         searcher = Searcher(settings, embeddings)
         assistant = Assistant(settings, searcher)

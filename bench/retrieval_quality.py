@@ -24,15 +24,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bench.common import (
     add_common_args,
-    bench_settings,
+    corpus_workdir,
     dev_questions,
     device_of,
     machine,
     md_table,
-    workdir,
     write_json,
 )
-from bench.corpus import make_corpus
 from rag.evaluate import evidence_rank
 
 K = 10
@@ -87,13 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_common_args(parser, "retrieval_quality")
     args = parser.parse_args(argv)
-    from rag.embeddings import get_embeddings
 
     questions = dev_questions(answerable_only=True)
-    with workdir(args, "quality") as work:
-        make_corpus(work / "seeds", 5)
-        settings = bench_settings(work / "seeds", work / "index")
-        embeddings = get_embeddings(settings)
+    with corpus_workdir(args, "quality", 5) as (work, settings, embeddings):
         started = time.monotonic()
         ours_ranks, ours_info = ours(settings, embeddings, questions)
         base_ranks, base_info = baseline(settings, embeddings, questions, work)

@@ -438,12 +438,13 @@ def indicator_draft(query: Query, corpus: Corpus, scope: list[str], lookup: comp
         return compare.rank_list(query, corpus, scope)
     if query.rank and query.which_street:
         return compare.which_street_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
+    if len(query.streets) >= 2 and not query.superlative:
+        # A comparison: the table's figures where it has the metric, else each street's own sentence, quoted.
+        return compare.comparison(query, corpus, scope, lookup)
     if not query.metric:
         return None
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
-    if len(query.streets) >= 2:
-        return compare.comparison(query, corpus, scope, lookup)
     if len({corpus.street(d) for d in scope}) == 1:
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:

@@ -57,8 +57,13 @@ def _answer_json(answer) -> dict:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import Assistant
+    from rag.store import require_index
+    from rag.validation import validate_question
 
     settings = _settings(args)
+    # Fail in milliseconds, not after loading the model.
+    validate_question(args.question, settings)
+    require_index(settings)
     assistant = Assistant(settings)
     answer = assistant.ask(args.question, mode=args.mode)
     if args.json:
@@ -70,9 +75,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluate import evaluate, load_questions
+    from rag.store import require_index
 
     settings = _settings(args)
     questions = load_questions(Path(args.questions))
+    require_index(settings)
     report = evaluate(settings, questions, mode=args.mode, progress=_progress_printer())
     print(report.render())
     if args.json:

@@ -613,10 +613,19 @@ class E5Embeddings(Embeddings):
         self.model = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
         self.model.eval()
         # One forward pass at a time: Streamlit sessions are threads, and parallel passes only fight for 2 cores.
-        self._lock = threading.Lock()
+        # First come, first served (a ticket lock): an upload indexed in the serving process takes turns with users'
+        # questions batch by batch, so a question waits for at most the batches queued before it, and a stream of
+        # questions cannot starve the upload either. (threading.Lock makes no such promise.)
+        self._turn = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
 
     def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
-        with self._lock:
+        with self._turn:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._turn.wait_for(lambda: self._serving == ticket)
+        try:
             vectors = self.model.encode(
                 list(texts),
                 prompt_name=prompt_name,
@@ -625,6 +634,10 @@ class E5Embeddings(Embeddings):
                 normalize_embeddings=True,
                 show_progress_bar=False,
             )
+        finally:
+            with self._turn:
+                self._serving += 1
+                self._turn.notify_all()
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def encode_passages(

@@ -23,8 +23,18 @@ class Question:
 
 
 def load_questions(path: Path) -> list[Question]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ValueError(f"问题文件不存在：{path}（question file not found）") from exc
+    except IsADirectoryError as exc:
+        raise ValueError(f"{path} 是目录，不是问题文件（is a folder, not a JSONL file）") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"问题文件必须是 UTF-8 编码的 JSON Lines：{path}（not UTF-8 text）") from exc
+    except OSError as exc:
+        raise ValueError(f"无法读取问题文件 {path}：{exc.strerror}（cannot read the question file）") from exc
     questions = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

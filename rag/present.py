@@ -223,6 +223,7 @@ class IndicatorRow:
     rank_text: str
     start: int
     end: int
+    estimate: bool = False  # a forecast ("预计完成…"), not an achieved figure
 
     @property
     def period_label(self) -> str:
@@ -244,6 +245,7 @@ class IndicatorRow:
             "指标": self.metric,
             "原文指标": self.raw_metric,
             "数值": self.value_text,
+            "预计": "预计" if self.estimate else "",
             "增幅": self.growth_text,
             "进度": self.progress_text,
             "排名": self.rank_text,
@@ -275,6 +277,7 @@ def indicator_rows(indicators: Sequence[tuple[str, Indicator]], metas: dict[str,
                 rank_text=ind.rank_text or "",
                 start=ind.start,
                 end=ind.end,
+                estimate=bool(ind.estimate),
             )
         )
     return rows
@@ -342,9 +345,10 @@ def chart_rows(rows: Iterable[IndicatorRow], metric: str) -> tuple[list[dict], s
         if r.unit != unit:
             continue
         period = r.period_label or "未注明"
-        bar = f"{r.street} · {period}"
+        # A forecast is labelled as one: 完成 and 预计完成 for the same half-year get a bar each, never stacked.
+        bar = f"{r.street} · {period}" + (" · 预计" if r.estimate else "")
         seen[bar] += 1
-        if seen[bar] > 1:  # e.g. 完成 and 预计完成 for the same half-year: a bar each, never stacked
+        if seen[bar] > 1:  # the same street, period and kind twice (two passages state it): still a bar each
             bar = f"{bar} ({seen[bar]})"
         records.append(
             {

@@ -140,7 +140,9 @@ _PERIOD_RE = re.compile(
     r"|(?P<named>上半年|下半年|全年|前三季度|[一二三四]季度)"
     r"|(?P<year>(?:19|20)\d{2})\s*年(?![初底末中度])"
 )
-_YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年?")
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:\s*年|(?![\d\u4e00-\u9fff%.]))")  # not the 2030 of "2030支撑项目"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_RELATIVE_YEAR = re.compile(r"[今本当去明]年度?")  # "今年" is the report's year: not something to match in the text
 _WHICH_STREET = re.compile(r"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich\s+(?:subdistrict|street|town)s?\b", re.I)
 _WHICH_METRICS = re.compile(r"哪些(?:指标|数据|方面|经济指标)|\bwhich\s+(?:indicators|metrics|figures)\b", re.I)
 _CN_ORD = "一二三四五六七八九十"
@@ -289,12 +291,21 @@ def mentions(text: str, streets: Iterable[str]) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+_JOINERS = re.compile(r"以及|还有|\band\b|\bvs\.?|versus|[和与及跟同、,，;；\s]", re.I)
+
+
 def street_segments(text: str, named: list[tuple[int, str, str]]) -> dict[str, str]:
-    """Each street's part of a comparison: from its name to the next street's name."""
+    """Each street's part of a comparison: from its name to the next street's name. A part that is only the name
+    and a joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks."""
+    last_pos, _s, last_written = named[-1]
+    shared = text[last_pos + len(last_written) :]
     out: dict[str, str] = {}
-    for i, (pos, street, _w) in enumerate(named):
+    for i, (pos, street, written) in enumerate(named):
         end = named[i + 1][0] if i + 1 < len(named) else len(text)
-        out.setdefault(street, text[pos:end])
+        part = text[pos:end]
+        if not _JOINERS.sub("", part[len(written) :]):
+            part = written + shared
+        out.setdefault(street, part)
     return out
 
 
@@ -304,7 +315,7 @@ def content_words(text: str, remove: Iterable[str] = ()) -> list[str]:
     for word in sorted(set(remove), key=len, reverse=True):
         if word:
             text = text.replace(word, "｜")
-    for pattern in (_PERIOD_RE, _YEAR_RE, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
+    for pattern in (_PERIOD_RE, _YEAR_RE, _RELATIVE_YEAR, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
         text = pattern.sub("｜", text)
     words = [w for w in _merge_single(jieba.lcut(text)) if w.isdigit() or (_CJK.match(w) and len(w) >= 2)]
     return list(dict.fromkeys(words))
@@ -352,7 +363,12 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
     progress_free = _PROGRESS.sub("", question)
     remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)]
     referent = None if english or streets else referent_clause(question)
-    terms = english_terms(question) if english else content_terms(question, [*remove, referent or ""])
+    terms = (
+        # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.
+        list(dict.fromkeys([*english_terms(question), *content_terms(" ".join(_CJK_RUN.findall(question)), remove)]))
+        if english
+        else content_terms(question, [*remove, referent or ""])
+    )
     rank, rank_scope = asked_rank(question)
     order = "max" if _WHICH_MORE.search(question) else "min" if _WHICH_LESS.search(question) else None
     facet = "growth" if _GROWTH.search(question) else "progress" if _PROGRESS.search(question) else "value"

@@ -24,7 +24,8 @@ from rag.config import Settings
 from rag.store import Index, ReportRecord
 
 _SUFFIXES = ("街道", "镇", "乡")
-_YEAR = re.compile(r"(20\d{2})\s*年?")
+# "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 # "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
 _STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
 _NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")

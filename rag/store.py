@@ -248,6 +248,16 @@ def current_generation(index_dir: Path) -> str | None:
     return name if (index_dir / name / "meta.json").exists() else None
 
 
+def require_index(settings: Settings) -> str:
+    """The current generation's name, or IndexMissingError: cheap, so callers check before loading the model."""
+    gen = current_generation(settings.index_dir)
+    if gen is None:
+        raise IndexMissingError(
+            f"索引不存在：{settings.index_dir}。请先运行 `python -m rag index`（no index yet: run `python -m rag index`）"
+        )
+    return gen
+
+
 def _write_pointer(index_dir: Path, gen: str) -> None:
     tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex}"
     tmp.write_text(gen)
@@ -329,11 +339,7 @@ class Index:
 
     @classmethod
     def open(cls, settings: Settings, expected_model: str | None = None) -> Index:
-        gen = current_generation(settings.index_dir)
-        if gen is None:
-            raise IndexMissingError(
-                f"索引不存在：{settings.index_dir}。请先运行 `python -m rag index`（no index yet: run `python -m rag index`）"
-            )
+        gen = require_index(settings)
         gen_dir = settings.index_dir / gen
         info = json.loads((gen_dir / "meta.json").read_text())
         check_compatible(info, expected_model)
@@ -471,7 +477,8 @@ def _write_generation(
             _insert_report(conn, doc, fingerprint(doc), chunks_by_doc[doc.doc_id], now)
         conn.commit()
         meta_by_doc = {d.doc_id: d.meta for d in to_embed}
-        new_chunks = [c for d in to_embed for c in chunks_by_doc[d.doc_id]]
+        # Longest first across all new reports: batches pad to similar lengths, as one big encode() would.
+        new_chunks = sorted((c for d in to_embed for c in chunks_by_doc[d.doc_id]), key=lambda c: -len(c.indexed_text))
         _embed_into(collection, new_chunks, meta_by_doc, embedder, settings, progress)
         result.chunks_embedded = len(new_chunks)
         all_chunks = _read_chunks(conn)

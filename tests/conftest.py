@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import SEEDS, free_port, running_server
 
 import rag  # noqa: F401  (sets the offline environment before anything loads a model)
-from rag.config import ROOT, Settings
-
-SEEDS = ROOT / "seeds"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from rag.config import Settings
 
 SMALL = ("001_edf690f87470ca0e.txt", "002_fe0a95f5f2085df9.txt")  # 西林 + 荷花池: enough for indexing mechanics
 
@@ -87,27 +75,6 @@ def chroma_server(tmp_path_factory):
         pytest.fail(f"chroma CLI not found next to {sys.executable}")
     data = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    log = open(data / "server.log", "wb")  # noqa: SIM115  (lives as long as the server process)
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"chroma server did not start: {(data / 'server.log').read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
-    yield ("127.0.0.1", port)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    cmd = [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", data / "server.log", timeout=60):
+        yield ("127.0.0.1", port)

@@ -118,6 +118,15 @@ def test_comparison_quotes_a_target_the_table_does_not_hold(assistant):
     _assert_honest(answer)
 
 
+def test_comparison_outside_the_indicator_table_quotes_each_street(assistant):
+    """No metric the synonym table knows: each named street's own sentence is quoted and cited."""
+    answer = assistant.ask("秦灶街道和河海街道全年发放的各类救助资金分别是多少？")
+    first, second = answer.text.split("\n")[:2]
+    assert first.startswith("- 秦灶街道") and "300余万元" in first
+    assert second.startswith("- 河海街道") and "400余万元" in second
+    _assert_honest(answer)
+
+
 def test_comparison_says_which_street_lacks_the_metric_and_cites_only_what_it_shows(assistant):
     answer = assistant.ask("新闸街道和荷花池街道的一般公共预算收入分别是多少？")
     assert "2.5亿元" in answer.text and "（预计数）" in answer.text
@@ -175,6 +184,12 @@ def test_english_question_gets_an_english_answer_around_the_chinese_figures(assi
     assert answer.text.startswith("Xilin subdistrict (西林街道)")
     assert "17.03亿元" in answer.text and "位列全区第一" in answer.text and "ranked first" in answer.text
     assert is_english(re.sub(r"[\u4e00-\u9fff，、；：（）]", "", answer.text))
+    _assert_honest(answer)
+
+
+def test_chinese_words_inside_an_english_question_steer_the_quote(assistant):
+    answer = assistant.ask("How much tax revenue did the Xiandai City (现代城) building in Hehai generate in 2017?")
+    assert answer.status == "answered" and "5000万" in answer.text and "现代城" in answer.text
     _assert_honest(answer)
 
 
@@ -249,6 +264,8 @@ def test_query_reads_intent_rank_and_segments():
     q = _query("秦灶街道年底力争完成的一般公共预算收入和西林街道1-6月完成的一般公共预算收入分别是多少？", ("秦灶街道", "西林街道"))
     assert q.metric == "一般公共预算收入" and q.compare
     assert q.segments["秦灶街道"].startswith("秦灶街道年底力争") and "1-6月" in q.segments["西林街道"]
+    shared = _query("秦灶街道和河海街道全年发放的救助资金分别是多少？", ("秦灶街道", "河海街道"))
+    assert shared.segments["秦灶街道"] == "秦灶街道全年发放的救助资金分别是多少？"  # a bare name shares the ask
     assert _query("哪个街道的固定资产投资位列全区第一？").which_street
     assert asked_rank("西林街道哪些指标位列全区第五？") == (5, "全区")
     assert asked_rank("第一书记是谁？") == (None, None)

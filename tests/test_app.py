@@ -124,6 +124,17 @@ def test_example_button_then_clear(seed_app):
     assert at.button(key="example_0").label == "哪个街道的固定资产投资位列全区第一？"
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"), [("？？？！！", "没有文字内容"), ("问" * 10_000, "问题过长")], ids=["punctuation", "10000-chars"]
+)
+def test_bad_question_gets_a_message_that_stays_in_the_history(seed_app, question, expected):
+    at = _ask(seed_app, question)
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert at.warning and expected in at.warning[0].value
+    _ask(at, "西林街道上半年一般公共预算收入多少？")  # the rerun still shows why the first turn has no answer
+    assert len(at.chat_message) == 4 and expected in at.warning[0].value and "1.52亿元" in _markdown(at)
+
+
 def test_filters_change_results(seed_app):
     at = seed_app
     question = "固定资产投资完成了多少？"

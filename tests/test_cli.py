@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import trimmed_seeds
 
 from rag.config import ROOT, Settings
 from rag.documents import load_document
@@ -23,7 +23,6 @@ from rag.store import Index, current_generation
 
 SEEDS = ROOT / "seeds"
 DEV = ROOT / "eval" / "dev.jsonl"
-TRIM_CHARS = 1200
 QUESTION = "西林街道上半年一般公共预算收入多少？"
 _WS = re.compile(r"\s+")
 
@@ -39,19 +38,6 @@ def cli(*args: object, timeout: float = 300) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
-
-
-def trimmed_seeds(target: Path, max_chars: int = TRIM_CHARS) -> Path:
-    """The seed reports (and manifest) cut at the last full sentence before `max_chars`."""
-    target.mkdir(parents=True, exist_ok=True)
-    for path in SEEDS.iterdir():
-        if path.suffix == ".txt":
-            text = path.read_text(encoding="utf-8")[:max_chars]
-            (target / path.name).write_text(text[: text.rfind("。") + 1] + "\n", encoding="utf-8")
-        elif path.is_file():
-            shutil.copy(path, target / path.name)
-            (target / path.name).chmod(0o644)
-    return target
 
 
 def _squash(text: str) -> str:
@@ -166,11 +152,18 @@ def test_malformed_question_file_is_a_clear_error(tmp_path, content, expected):
     assert expected in run.stderr and "Traceback" not in run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/cli.py main() does not catch OSError: a missing question file ends in a traceback (exit 1)",
+@pytest.mark.parametrize(
+    ("question", "expected"), [("", "问题不能为空"), ("？！。", "没有文字内容"), ("问" * 10_000, "问题过长")]
 )
+def test_bad_question_is_a_clear_error(cli_index, question, expected):
+    settings, _ = cli_index
+    run = cli("ask", question, "--index", settings.index_dir)
+    assert run.returncode == 2
+    assert expected in run.stderr and "Traceback" not in run.stderr
+
+
 def test_missing_question_file_is_a_clear_error(tmp_path):
     run = cli("eval", tmp_path / "nope.jsonl", "--index", tmp_path / "index")
     assert run.returncode == 2
-    assert "nope.jsonl" in run.stderr and "Traceback" not in run.stderr
+    assert "nope.jsonl" in run.stderr and "问题文件不存在" in run.stderr and "Traceback" not in run.stderr
+

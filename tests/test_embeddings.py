@@ -101,6 +101,45 @@ def test_encode_passages_shapes_order_and_progress(embeddings, passages):
     assert query.shape == (DIM,) and query.dtype == np.float32
 
 
+def test_model_is_shared_first_come_first_served(embeddings, passages):
+    """An upload embedded in the serving process takes turns with users' questions: a question waits for at most
+    the batch running and one queued before it, and a nonstop stream of questions does not starve the upload."""
+    import threading
+
+    texts = [p for _ in range(6) for p in passages]  # 30 batches of 2
+    batches_done: list[int] = []
+    started, writer_done = threading.Event(), threading.Event()
+
+    def on_batch(done: int, total: int) -> None:
+        batches_done.append(done)
+        started.set()
+
+    def write() -> None:
+        embeddings.encode_passages(texts, batch_size=2, progress=on_batch)
+        writer_done.set()
+
+    waits: list[int] = []
+
+    def ask_until_writer_done() -> None:
+        while not writer_done.is_set():
+            before = len(batches_done)
+            embeddings.encode_query("西林街道固定资产投资")
+            waits.append(len(batches_done) - before)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert started.wait(120)
+    users = [threading.Thread(target=ask_until_writer_done) for _ in range(4)]
+    for user in users:
+        user.start()
+    writer.join(600)
+    assert writer_done.is_set(), f"the upload was starved: {len(batches_done)} of 30 batches after 600 s"
+    for user in users:
+        user.join(60)
+    assert len(batches_done) == 30 and len(waits) >= 4
+    assert max(waits) <= 2, f"batches embedded while a question waited: {sorted(waits)[-5:]}"
+
+
 def test_query_is_closest_to_its_passage(embeddings):
     matching = paragraph_with("疫情防线严密筑牢")
     unrelated = paragraph_with("经济运行指标难中求进")  # fiscal and industrial figures of another report

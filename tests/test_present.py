@@ -192,6 +192,17 @@ def test_chart_rows_one_unit_one_bar_each():
     assert present.chart_rows(_rows(), "没有") == ([], "", 0)
 
 
+def test_chart_labels_forecasts_as_such():
+    """A 预计 figure beside the achieved one for the same half-year is labelled 预计, not numbered."""
+    from dataclasses import replace
+
+    rows = _rows()
+    rows[1] = replace(rows[1], estimate=True)
+    records, _, _ = present.chart_rows(rows, "固定资产投资")
+    assert [r["柱"] for r in records][:2] == ["西林街道 · 2024年 1-6月", "西林街道 · 2024年 1-6月 · 预计"]
+    assert rows[1].as_dict()["预计"] == "预计" and rows[0].as_dict()["预计"] == ""
+
+
 def test_answer_indicator_table_tolerates_missing_keys():
     rows = [
         {

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from helpers import trimmed_seeds
 
 from rag.answer import Assistant
 from rag.chunking import chunk_document
@@ -33,24 +34,10 @@ from rag.validation import validate_question
 
 SEEDS = ROOT / "seeds"
 XILIN = "002_fe0a95f5f2085df9.txt"
-TRIM_CHARS = 1200
 QUESTION = "西林街道上半年一般公共预算收入多少？"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def trimmed_seeds(target: Path, max_chars: int = TRIM_CHARS) -> Path:
-    """The seed reports (and manifest) cut at the last full sentence before `max_chars`."""
-    target.mkdir(parents=True, exist_ok=True)
-    for path in SEEDS.iterdir():
-        if path.suffix == ".txt":
-            text = path.read_text(encoding="utf-8")[:max_chars]
-            (target / path.name).write_text(text[: text.rfind("。") + 1] + "\n", encoding="utf-8")
-        elif path.is_file():
-            shutil.copy(path, target / path.name)
-            (target / path.name).chmod(0o644)
-    return target
 
 
 def short_report(street: str, figure: str, extra: str = "") -> str:

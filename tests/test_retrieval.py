@@ -97,6 +97,10 @@ def test_analyze_query(question, streets, unknown):
 
 def test_analyze_query_years():
     assert analyze_query("2017年和2021年", STREETS).years == (2017, 2021)
+    assert analyze_query("What did Hehai do in 2017?", STREETS).years == (2017,)
+    # names and amounts, not years: a year filter here would refuse a question the report answers
+    assert analyze_query("新闸街道今年新招引的“2030支撑项目”有几个？", STREETS).years == ()
+    assert analyze_query("投资2025万元的项目", STREETS).years == ()
 
 
 def test_search_with_server_mode_settings_is_refused_for_embedded_index(seed_settings, embeddings):

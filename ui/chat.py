@@ -104,7 +104,7 @@ def _render_message(i: int, message: dict) -> None:
         return
     with st.chat_message("assistant"):
         if message.get("error"):
-            st.error(message["error"])
+            common.show_message(*message["error"])
         else:
             render_answer(i, message["answer"], message.get("filters", ""))
 
@@ -124,11 +124,11 @@ def _answer_new(ctx: common.Context, question: str, options: ChatOptions, messag
             placeholder.markdown(present.answer_markdown("".join(streamed), options.k) + " ▌", unsafe_allow_html=True)
 
         answer, error = None, None
-        with st.spinner("正在检索报告…（searching the reports）"), common.user_errors("回答问题"):
+        with st.spinner("正在检索报告…（searching the reports）"), common.user_errors("回答问题") as shown:
             answer = ask(ctx.assistant, question, options, history, on_token)
         placeholder.empty()
-        if answer is None:
-            error = "未能回答该问题，请稍后重试（the question could not be answered）。"
+        if answer is None:  # the message was shown; keep it so the history still says why there is no answer
+            error = shown[0] if shown else ("error", "未能回答该问题（the question could not be answered）。")
         else:
             render_answer(i, answer, options.label)
     messages.append({"role": "assistant", "answer": answer, "filters": options.label, "error": error})

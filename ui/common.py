@@ -85,17 +85,26 @@ def load() -> Context:
 
 
 @contextlib.contextmanager
-def user_errors(action: str) -> Iterator[None]:
-    """Show what went wrong while doing `action` as one st.error, never a traceback."""
+def user_errors(action: str) -> Iterator[list[tuple[str, str]]]:
+    """Show what went wrong while doing `action` as one message, never a traceback. Yields a list that receives
+    (kind, text) of the message shown, so a caller can keep it (the chat history does)."""
+    shown: list[tuple[str, str]] = []
     try:
-        yield
+        yield shown
     except (IndexError_, DocumentError) as exc:  # missing / mismatched / busy index, unreadable file: say so
-        st.error(f"{action}失败：{exc}")
+        shown.append(("error", f"{action}失败：{exc}"))
     except ValueError as exc:  # an unusable question or option: the message says what to change
-        st.warning(str(exc))
+        shown.append(("warning", str(exc)))
     except Exception as exc:
         log.exception("%s failed", action)
-        st.error(f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")
+        shown.append(("error", f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）"))
+    for kind, text in shown:
+        show_message(kind, text)
+
+
+def show_message(kind: str, text: str) -> None:
+    """st.success / info / warning / error by name."""
+    getattr(st, kind if kind in ("success", "info", "warning", "error") else "info")(text)
 
 
 def inject_css() -> None:
@@ -112,7 +121,7 @@ def flash(kind: str, text: str) -> None:
 
 def show_flash() -> None:
     for kind, text in st.session_state.pop("_flash", []):
-        getattr(st, kind if kind in ("success", "info", "warning", "error") else "info")(text)
+        show_message(kind, text)
 
 
 # ---------------------------------------------------------------------------------------------- index building

@@ -10,14 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import SEEDS, free_port, running_server
 
 from rag.config import ROOT
 
@@ -25,15 +22,8 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SEEDS = ROOT / "seeds"
 LOAD_TIMEOUT_MS = 240_000  # first page load waits for the model; uploads embed on 2 shared cores
 STEP_TIMEOUT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,32 +37,15 @@ def app_url(tmp_path_factory, seed_settings):
         path.chmod(0o644)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_LLM", "OPENAI_", "CHROMA_"))}
     env.update(RAG_SEEDS_DIR=str(seeds), RAG_INDEX_DIR=str(index), PYTHONUNBUFFERED="1")
-    port = _free_port()
+    port = free_port()
     log_path = root / "streamlit.log"
-    log = open(log_path, "wb")  # noqa: SIM115  (lives as long as the server)
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_server(
+        cmd, f"{url}/_stcore/health", log_path, timeout=120, ready=lambda body: body.strip() == b"ok", cwd=ROOT, env=env
+    ):
+        yield url
     assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[-3000:]
 
 
