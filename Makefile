@@ -12,8 +12,7 @@ run: index
 	@echo "打开 http://localhost:$(PORT)  (Ctrl+C 退出)"
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: install model browser
-	$(BIN)/ruff check rag ui tests app.py bench
+test: install model browser lint
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
@@ -42,6 +41,7 @@ llm: install
 
 lint: install
 	$(BIN)/ruff check rag ui tests app.py bench
+	$(BIN)/ruff format --check rag ui tests app.py bench
 
 clean-index:
 	rm -rf index

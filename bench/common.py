@@ -25,7 +25,9 @@ _LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else None
 
 
 def add_common_args(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--out", type=Path, default=OUT / f"{name}.json", help="JSON results file (default: %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, default=OUT / f"{name}.json", help="JSON results file (default: %(default)s)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
 
@@ -92,7 +94,11 @@ def machine() -> dict:
         mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError, StopIteration):
-        cpu = next(x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name"))
+        cpu = next(
+            x.split(":", 1)[1].strip()
+            for x in Path("/proc/cpuinfo").read_text().splitlines()
+            if x.startswith("model name")
+        )
     load_end = os.getloadavg() if hasattr(os, "getloadavg") else None
     chroma = "embedded"
     if os.environ.get("BENCH_CHROMA_SERVER"):

@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
 
         stop, ready, results = ctx.Event(), ctx.Queue(), ctx.Queue()
         procs = [
-            ctx.Process(target=_process_reader, args=(str(seeds), str(index), questions, 1000 + i * 7, os.getpid(), ready, stop, results))
+            ctx.Process(
+                target=_process_reader,
+                args=(str(seeds), str(index), questions, 1000 + i * 7, os.getpid(), ready, stop, results),
+            )
             for i in range(args.processes)
         ]
         for p in procs:
@@ -173,7 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             w = threading.Thread(target=writer)
             w.start()
             w.join()
-            write_start, write_end, new_gen, summary = box["start"], box["end"], box["result"].generation, box["result"].summary()
+            write_start, write_end, new_gen, summary = (
+                box["start"],
+                box["end"],
+                box["result"].generation,
+                box["result"].summary(),
+            )
         else:
             wp = ctx.Process(target=_process_writer, args=(str(seeds), str(index), results))
             wp.start()
@@ -197,23 +205,59 @@ def main(argv: list[str] | None = None) -> int:
         ok = [r for r in records if "error" not in r]
         during = [r["s"] for r in ok if write_start <= r["at"] <= write_end]
         before = [r["s"] for r in ok if r["at"] < write_start]
-        out[name] = {**counts, "before": stats_ms(before), "during_update": stats_ms(during), "all": stats_ms([r["s"] for r in ok])}
+        out[name] = {
+            **counts,
+            "before": stats_ms(before),
+            "during_update": stats_ms(during),
+            "all": stats_ms([r["s"] for r in ok]),
+        }
         errors = sorted({r["error"] for r in records if "error" in r})
         out[name]["error_samples"] = errors[:5]
         rows.append(
             [
                 f"{args.threads} threads (shared Searcher)" if name == "threads" else f"{args.processes} processes",
-                counts["queries"], counts["errors"], counts["mixed"] + counts["unknown_chunk"],
+                counts["queries"],
+                counts["errors"],
+                counts["mixed"] + counts["unknown_chunk"],
                 f"{counts['old_only']}/{counts['new_only']}/{counts['either']}",
-                out[name]["before"].get("p50_ms"), out[name]["before"].get("p95_ms"),
-                out[name]["during_update"].get("p50_ms"), out[name]["during_update"].get("p95_ms"),
+                out[name]["before"].get("p50_ms"),
+                out[name]["before"].get("p95_ms"),
+                out[name]["during_update"].get("p50_ms"),
+                out[name]["during_update"].get("p95_ms"),
             ]
         )
-    print(f"## Concurrency — questions while the index is updated ({args.writer} writer, update took {write_end - write_start:.1f} s)\n")
-    print(md_table(["readers", "queries", "errors", "mixed results", "old/new/either", "p50 ms before", "p95 ms before", "p50 ms during", "p95 ms during"], rows))
+    print(
+        f"## Concurrency — questions while the index is updated ({args.writer} writer, update took {write_end - write_start:.1f} s)\n"
+    )
+    print(
+        md_table(
+            [
+                "readers",
+                "queries",
+                "errors",
+                "mixed results",
+                "old/new/either",
+                "p50 ms before",
+                "p95 ms before",
+                "p50 ms during",
+                "p95 ms during",
+            ],
+            rows,
+        )
+    )
     failed = any(out[g]["errors"] or out[g]["mixed"] or out[g]["unknown_chunk"] for g in out)
     print("\nresult: " + ("FAIL" if failed else "OK (no errors, every result from one generation)"))
-    write_json(args.out, {"machine": machine(), "writer": args.writer, "update_s": round(write_end - write_start, 2), "old_generation": old_gen, "new_generation": new_gen, "readers": out})
+    write_json(
+        args.out,
+        {
+            "machine": machine(),
+            "writer": args.writer,
+            "update_s": round(write_end - write_start, 2),
+            "old_generation": old_gen,
+            "new_generation": new_gen,
+            "readers": out,
+        },
+    )
     return 1 if failed else 0
 
 

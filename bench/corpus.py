@@ -110,7 +110,9 @@ def make_corpus(folder: Path, n: int, seed: int = 0) -> list[Path]:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(MANIFEST_COLUMNS)
         for name, meta in rows:
-            writer.writerow([name, *("" if getattr(meta, c) is None else getattr(meta, c) for c in MANIFEST_COLUMNS[1:])])
+            writer.writerow(
+                [name, *("" if getattr(meta, c) is None else getattr(meta, c) for c in MANIFEST_COLUMNS[1:])]
+            )
     return paths
 
 

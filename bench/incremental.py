@@ -49,8 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = [
         [f"full build, {args.reports} reports", full.chunks_embedded, full.chunks_total, f"{full.seconds:.1f}", ""],
-        ["add 1 report", added.chunks_embedded, added.chunks_total, f"{added.seconds:.1f}", f"report has {expected} chunks"],
-        ["re-run, nothing changed", again.chunks_embedded, again.chunks_total, f"{again.seconds:.1f}", "same generation" if checks["no_change_keeps_generation"] else "NEW generation"],
+        [
+            "add 1 report",
+            added.chunks_embedded,
+            added.chunks_total,
+            f"{added.seconds:.1f}",
+            f"report has {expected} chunks",
+        ],
+        [
+            "re-run, nothing changed",
+            again.chunks_embedded,
+            again.chunks_total,
+            f"{again.seconds:.1f}",
+            "same generation" if checks["no_change_keeps_generation"] else "NEW generation",
+        ],
     ]
     print(f"\n## Incremental indexing — {args.reports} reports + 1\n")
     print(md_table(["run", "chunks embedded", "chunks in index", "seconds", "note"], rows))
@@ -62,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             "device": device_of(embeddings),
             "reports": args.reports,
             "full": {"chunks_embedded": full.chunks_embedded, "seconds": round(full.seconds, 2)},
-            "add_one": {"chunks_embedded": added.chunks_embedded, "expected": expected, "seconds": round(added.seconds, 2)},
+            "add_one": {
+                "chunks_embedded": added.chunks_embedded,
+                "expected": expected,
+                "seconds": round(added.seconds, 2),
+            },
             "no_change": {"chunks_embedded": again.chunks_embedded, "seconds": round(again.seconds, 2)},
             "checks": checks,
         },

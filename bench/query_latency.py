@@ -55,8 +55,15 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {name: stats_ms(values) for name, values in timings.items()}
     print(f"## Warm query latency — 5 seed reports, {len(questions)} dev questions × {args.rounds} rounds\n")
-    print(md_table(["call", "n", "p50 ms", "p95 ms", "mean ms", "max ms"], [[name, r["n"], r["p50_ms"], r["p95_ms"], r["mean_ms"], r["max_ms"]] for name, r in results.items()]))
-    write_json(args.out, {"machine": machine(), "device": device_of(embeddings), "rounds": args.rounds, "results": results})
+    print(
+        md_table(
+            ["call", "n", "p50 ms", "p95 ms", "mean ms", "max ms"],
+            [[name, r["n"], r["p50_ms"], r["p95_ms"], r["mean_ms"], r["max_ms"]] for name, r in results.items()],
+        )
+    )
+    write_json(
+        args.out, {"machine": machine(), "device": device_of(embeddings), "rounds": args.rounds, "results": results}
+    )
     return 0
 
 

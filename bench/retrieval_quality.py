@@ -51,7 +51,9 @@ def ours(settings, embeddings, questions: list[dict]) -> tuple[list[int | None],
     result = build_index(settings, rebuild=True, embeddings=embeddings)
     searcher = Searcher(settings, embeddings)
     searcher.search("预热 warm-up")
-    ranks = [evidence_rank(q["evidence"], [h.chunk.text for h in searcher.search(q["question"], k=K)]) for q in questions]
+    ranks = [
+        evidence_rank(q["evidence"], [h.chunk.text for h in searcher.search(q["question"], k=K)]) for q in questions
+    ]
     chunks = searcher.index.chunks
     info = {"chunks": result.chunks_total, "avg_chunk_chars": round(sum(len(c.text) for c in chunks) / len(chunks))}
     return ranks, info
@@ -63,13 +65,24 @@ def baseline(settings, embeddings, questions: list[dict], workdir_path) -> tuple
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
     pieces = splitter.split_documents(docs)
     texts = [d.page_content for d in pieces]
-    client = chromadb.PersistentClient(path=str(workdir_path / "baseline-chroma"), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.create_collection("baseline", embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+    client = chromadb.PersistentClient(
+        path=str(workdir_path / "baseline-chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    collection = client.create_collection(
+        "baseline", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
     vectors = embeddings.embed_documents(texts)
-    collection.add(ids=[f"c{i}" for i in range(len(texts))], embeddings=vectors, documents=texts, metadatas=[d.metadata for d in pieces])
+    collection.add(
+        ids=[f"c{i}" for i in range(len(texts))],
+        embeddings=vectors,
+        documents=texts,
+        metadatas=[d.metadata for d in pieces],
+    )
     ranks = []
     for q in questions:
-        got = collection.query(query_embeddings=[embeddings.embed_query(q["question"])], n_results=K, include=["documents"])
+        got = collection.query(
+            query_embeddings=[embeddings.embed_query(q["question"])], n_results=K, include=["documents"]
+        )
         ranks.append(evidence_rank(q["evidence"], got["documents"][0]))
     return ranks, {"chunks": len(texts), "avg_chunk_chars": round(sum(map(len, texts)) / len(texts))}
 
@@ -95,17 +108,39 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     results = {}
-    for name, ranks, info in (("ours (hybrid, headers)", ours_ranks, ours_info), ("baseline (splitter 500/50 + e5 + Chroma)", base_ranks, base_info)):
+    for name, ranks, info in (
+        ("ours (hybrid, headers)", ours_ranks, ours_info),
+        ("baseline (splitter 500/50 + e5 + Chroma)", base_ranks, base_info),
+    ):
         m = metrics(ranks)
-        results[name] = {**m, **info, "by_lang": by_group(questions, ranks, "lang"), "by_type": by_group(questions, ranks, "type")}
+        results[name] = {
+            **m,
+            **info,
+            "by_lang": by_group(questions, ranks, "lang"),
+            "by_type": by_group(questions, ranks, "type"),
+        }
         rows.append([name, m["hit@1"], m["hit@3"], m["hit@5"], m["mrr@10"], info["chunks"], info["avg_chunk_chars"]])
     print(f"## Retrieval quality — eval/dev.jsonl, {len(questions)} questions with evidence, 5 seed reports\n")
     print(md_table(["retriever", "hit@1", "hit@3", "hit@5", "MRR@10", "chunks", "avg chars"], rows))
     print("\nBy question type (hit@5 ours / baseline):")
     ours_types = results[rows[0][0]]["by_type"]
     base_types = results[rows[1][0]]["by_type"]
-    print(md_table(["type", "n", "ours hit@5", "baseline hit@5"], [[t, ours_types[t]["n"], ours_types[t]["hit@5"], base_types[t]["hit@5"]] for t in ours_types]))
-    write_json(args.out, {"machine": machine(), "device": device_of(embeddings), "seconds": round(seconds, 1), "questions": len(questions), "results": results})
+    print(
+        md_table(
+            ["type", "n", "ours hit@5", "baseline hit@5"],
+            [[t, ours_types[t]["n"], ours_types[t]["hit@5"], base_types[t]["hit@5"]] for t in ours_types],
+        )
+    )
+    write_json(
+        args.out,
+        {
+            "machine": machine(),
+            "device": device_of(embeddings),
+            "seconds": round(seconds, 1),
+            "questions": len(questions),
+            "results": results,
+        },
+    )
     return 0
 
 

@@ -112,7 +112,9 @@ def _child(argv: list[str]) -> int:
 def run_phase(*argv: str) -> dict:
     """Run one phase in a child process; its JSON result plus wall seconds and peak RSS (MiB)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.scale", "--child", *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.scale", "--child", *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
@@ -131,7 +133,11 @@ def index_size(index_dir: Path) -> dict:
     gen = index_dir / (current_generation(index_dir) or "")
     parts = {name: dir_size(gen / name) for name in ("chroma", "bm25")}
     parts["catalog"] = (gen / "catalog.sqlite").stat().st_size
-    return {"generation_mib": round(dir_size(gen) / 2**20, 1), "index_dir_mib": round(dir_size(index_dir) / 2**20, 1), **{f"{k}_mib": round(v / 2**20, 2) for k, v in parts.items()}}
+    return {
+        "generation_mib": round(dir_size(gen) / 2**20, 1),
+        "index_dir_mib": round(dir_size(index_dir) / 2**20, 1),
+        **{f"{k}_mib": round(v / 2**20, 2) for k, v in parts.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +162,19 @@ def main(argv: list[str] | None = None) -> int:
         large = run_phase("build", "--seeds", str(large_seeds), "--index", str(large_index), "--rebuild")
         sizes = {"small": index_size(small_index), "large": index_size(large_index)}
         print("timing queries …", flush=True)
-        query = run_phase("query", "--seeds", str(small_seeds), "--index", str(small_index), "--seeds2", str(large_seeds), "--index2", str(large_index), "--rounds", str(args.rounds))
+        query = run_phase(
+            "query",
+            "--seeds",
+            str(small_seeds),
+            "--index",
+            str(small_index),
+            "--seeds2",
+            str(large_seeds),
+            "--index2",
+            str(large_index),
+            "--rounds",
+            str(args.rounds),
+        )
         print("adding one report …", flush=True)
         add_synthetic(large_seeds, n)
         add = run_phase("build", "--seeds", str(large_seeds), "--index", str(large_index))
@@ -166,16 +184,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n## Scale — 5 vs {n} reports (device: {large['device']})\n")
     print(
         md_table(
-            ["reports", "chunks", "build s (model load excl.)", "chunks/s", "index on disk MiB", "build peak RSS MiB", "query p50 ms", "query p95 ms"],
             [
-                [5, small["chunks_total"], small["seconds"], round(small["chunks_embedded"] / small["seconds"], 2), sizes["small"]["generation_mib"], small["peak_rss_mib"], query["small"]["p50_ms"], p95_small],
-                [n, large["chunks_total"], large["seconds"], round(large["chunks_embedded"] / large["seconds"], 2), sizes["large"]["generation_mib"], large["peak_rss_mib"], query["large"]["p50_ms"], p95_large],
+                "reports",
+                "chunks",
+                "build s (model load excl.)",
+                "chunks/s",
+                "index on disk MiB",
+                "build peak RSS MiB",
+                "query p50 ms",
+                "query p95 ms",
+            ],
+            [
+                [
+                    5,
+                    small["chunks_total"],
+                    small["seconds"],
+                    round(small["chunks_embedded"] / small["seconds"], 2),
+                    sizes["small"]["generation_mib"],
+                    small["peak_rss_mib"],
+                    query["small"]["p50_ms"],
+                    p95_small,
+                ],
+                [
+                    n,
+                    large["chunks_total"],
+                    large["seconds"],
+                    round(large["chunks_embedded"] / large["seconds"], 2),
+                    sizes["large"]["generation_mib"],
+                    large["peak_rss_mib"],
+                    query["large"]["p50_ms"],
+                    p95_large,
+                ],
             ],
         )
     )
     print(f"\np95 at {n} / p95 at 5 = {ratio} (requirement ≤ 2: {'OK' if ratio <= 2 else 'FAIL'})")
     print(f"query process peak RSS (both indexes open): {query['peak_rss_mib']} MiB")
-    print(f"add 1 report to {n}: {add['chunks_embedded']} chunks embedded in {add['seconds']} s (+ {add['model_load_s']} s model load)")
+    print(
+        f"add 1 report to {n}: {add['chunks_embedded']} chunks embedded in {add['seconds']} s (+ {add['model_load_s']} s model load)"
+    )
     write_json(
         args.out,
         {

@@ -41,7 +41,7 @@ from rag.query import (
 )
 from rag.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.validation import validate_question
-from rag.verify import numbers_in, unsupported_numbers
+from rag.verify import numbers_in, strip_citations, unsupported_numbers
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -57,6 +57,7 @@ RARE_WEIGHT = 3.5
 NOT_FOUND = "报告中未找到"
 CLOSEST = "以下是最接近的段落，供参考。"
 CLOSEST_EN = "The closest passages are listed below."
+_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z]{2}")  # an LLM answer that is only "[1] [2]" says nothing
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,9 @@ class Assistant:
 
         The sources, highlights and indicator rows stay. On error or timeout the extractive text stays and
         `notice` says why; numbers the model states that no cited passage holds go to `unverified_numbers`.
-        A "not_found" answer stays extractive: the model is not asked to answer what the reports do not hold."""
+        A "not_found" answer stays extractive: the model is not asked to answer what the reports do not hold. An
+        answer that cites no valid source cannot be checked, and a model that finds nothing where the extractive
+        engine quoted an answer is less credible than the quote: in both cases the quote is shown, with a notice."""
         if answer.status != "answered":
             return answer
         from rag.llm import generate
@@ -269,6 +272,14 @@ class Assistant:
         result = generate(self.settings, question, [s.hit for s in answer.sources], history, on_token)
         if result.error:
             answer.notice = result.error
+            return answer
+        if result.not_found:
+            answer.notice = (
+                "大模型未能从来源中作答，以下为从报告中摘录的答案（the model found no answer; showing the quoted one）"
+            )
+            return answer
+        if not result.cited or not _WORDS.search(strip_citations(result.text)):
+            answer.notice = "大模型的回答没有内容或没有引用有效来源、无法核查，以下为从报告中摘录的答案（the model's answer was empty or cited no source; showing the quoted answer）"
             return answer
         answer.text = result.text
         answer.mode = "llm"
@@ -407,7 +418,7 @@ _ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|
 
 
 def _place(name: str) -> str:
-    """"宁区青龙街道" (a district glued to the front) -> "青龙街道"."""
+    """ "宁区青龙街道" (a district glued to the front) -> "青龙街道"."""
     m = re.search(r"[区县市]([\u4e00-\u9fff]{2,}(?:街道|镇|乡))$", name)
     name = m.group(1) if m else name
     return re.sub(r"^[和与及跟同、的在]", "", name)
@@ -494,7 +505,7 @@ def extractive_draft(
 
 
 def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> str:
-    """"西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
+    """ "西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
     who = meta.street or meta.title or "该报告"

@@ -177,7 +177,7 @@ def _merge_small_tails(groups: list[list[_Span]], min_chars: int, max_chars: int
 
 
 def context_header(meta: ReportMeta, section: tuple[str, ...]) -> str:
-    """"西林街道 · 2023年上半年 · 一是致力产业培育": who and when, for retrieval; never displayed as the passage."""
+    """ "西林街道 · 2023年上半年 · 一是致力产业培育": who and when, for retrieval; never displayed as the passage."""
     when = f"{meta.year}年" if meta.year else ""
     when += meta.period or ""
     place = meta.street or meta.district or ""

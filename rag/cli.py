@@ -22,7 +22,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _progress_printer(stream=sys.stderr):
     """One updating line per stage on a terminal; plain lines every 10% otherwise (CI logs)."""
     last: dict[str, int] = {}
-    names = {"embed": "嵌入段落 embedding", "copy": "复用未变向量 reusing vectors", "keywords": "关键词索引 BM25", "done": "完成 done"}
+    names = {
+        "embed": "嵌入段落 embedding",
+        "copy": "复用未变向量 reusing vectors",
+        "keywords": "关键词索引 BM25",
+        "done": "完成 done",
+    }
 
     def report(stage: str, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100

@@ -19,11 +19,31 @@ from rag.query import Query, asked_period, street_english
 from rag.verify import numbers_in, unsupported_numbers
 
 # Same-currency units, for ordering values only (the text never shows a converted figure).
-_SCALE = {"亿元": ("CNY", 1e8), "万元": ("CNY", 1e4), "元": ("CNY", 1.0), "亿美元": ("USD", 1e8), "万美元": ("USD", 1e4), "美元": ("USD", 1.0)}
+_SCALE = {
+    "亿元": ("CNY", 1e8),
+    "万元": ("CNY", 1e4),
+    "元": ("CNY", 1.0),
+    "亿美元": ("USD", 1e8),
+    "万美元": ("USD", 1e4),
+    "美元": ("USD", 1.0),
+}
 _EQUIVALENT_PERIODS = ({"上半年", "1-6月"}, {"全年", "1-12月"}, {"前三季度", "1-9月"}, {"一季度", "1-3月"})
 _EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
 _EN_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
 _NUM = re.compile(r"[-+−－]?\d+(?:\.\d+)?%?")
 
@@ -97,7 +117,10 @@ def _growth_display(text: str | None, value: float | None) -> str | None:
     numbers = _NUM.findall(text)
     if len(numbers) <= 1:
         return text
-    mine = next((n for n in numbers if abs(abs(float(n.rstrip("%").replace("−", "-").replace("－", "-"))) - abs(value)) < 1e-9), None)
+    mine = next(
+        (n for n in numbers if abs(abs(float(n.rstrip("%").replace("−", "-").replace("－", "-"))) - abs(value)) < 1e-9),
+        None,
+    )
     if mine is None:
         return text
     word = re.sub(r"分别|[-+−－]?\d+(?:\.\d+)?%?|[和、及]", "", text)
@@ -105,9 +128,13 @@ def _growth_display(text: str | None, value: float | None) -> str | None:
 
 
 def fact_text(ind: Indicator) -> str:
-    """"固定资产投资17.03亿元，进度54.1%，位列全区第一": the metric as written and the exact figures."""
+    """ "固定资产投资17.03亿元，进度54.1%，位列全区第一": the metric as written and the exact figures."""
     head = f"{ind.raw_metric}{format_value(ind)}"
-    extras = [_growth_display(ind.growth_text, ind.growth), _growth_display(ind.progress_text, ind.progress), ind.rank_text]
+    extras = [
+        _growth_display(ind.growth_text, ind.growth),
+        _growth_display(ind.progress_text, ind.progress),
+        ind.rank_text,
+    ]
     text = "，".join([head, *[e for e in extras if e]])
     return f"{text}（预计数）" if ind.estimate else text
 
@@ -126,7 +153,7 @@ def _who(corpus: Corpus, doc_id: str, english: bool) -> str:
 
 
 def period_en(period: str) -> str:
-    """"上半年" -> "first half of the year", "1-6月" -> "January-June (1-6月)"; digits only as the report has them."""
+    """ "上半年" -> "first half of the year", "1-6月" -> "January-June (1-6月)"; digits only as the report has them."""
     m = re.fullmatch(r"(\d{1,2})-(\d{1,2})月", period)
     if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 12:
         return f"{_MONTHS[int(m.group(1)) - 1]}-{_MONTHS[int(m.group(2)) - 1]} ({period})"
@@ -139,7 +166,11 @@ def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
     """One row: "西林街道（1-6月）：固定资产投资17.03亿元，进度54.1%，位列全区第一[n]"."""
     when = label(corpus, pick)
     if english:
-        head = f"{_who(corpus, pick.doc_id, True)}, {period_en(when)}: " if when else f"{_who(corpus, pick.doc_id, True)}: "
+        head = (
+            f"{_who(corpus, pick.doc_id, True)}, {period_en(when)}: "
+            if when
+            else f"{_who(corpus, pick.doc_id, True)}: "
+        )
         return [head + fact_text(pick.ind) + " ", cite(pick)]
     head = f"{_who(corpus, pick.doc_id, False)}（{when}）：" if when else f"{_who(corpus, pick.doc_id, False)}："
     return [head + fact_text(pick.ind), cite(pick)]
@@ -158,7 +189,11 @@ def period_caveat(corpus: Corpus, picks: list[Pick], english: bool) -> str | Non
         text = f"Note: the figures cover different periods ({listing})"
         text += " and come from reports of different years" if len(years) > 1 else ""
         return text + ", so they are not directly comparable."
-    text = f"注意：各数字的统计时期不同（{listing}）" if len(set(labels.values())) > 1 else "注意：各数字出自不同年份的报告"
+    text = (
+        f"注意：各数字的统计时期不同（{listing}）"
+        if len(set(labels.values())) > 1
+        else "注意：各数字出自不同年份的报告"
+    )
     if len(years) > 1 and len(set(labels.values())) > 1:
         text += "，且出自不同年份的报告"
     return text + "，不能直接比较。"
@@ -193,7 +228,15 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | No
         chosen += [p for p in picks if p.ind.estimate and p.doc_id == best.doc_id and p != best]
     groups = _merge_spans([(p.ind.start, p.ind.end) for p in chosen])
     marks = {g: Cite(best.doc_id, *g) for g in groups}
-    rows = [Row(p.doc_id, corpus.street(p.doc_id), p.ind, next(m for g, m in marks.items() if g[0] <= p.ind.start and p.ind.end <= g[1])) for p in chosen]
+    rows = [
+        Row(
+            p.doc_id,
+            corpus.street(p.doc_id),
+            p.ind,
+            next(m for g, m in marks.items() if g[0] <= p.ind.start and p.ind.end <= g[1]),
+        )
+        for p in chosen
+    ]
     when = label(corpus, best)
     forecast = best.ind.estimate  # no actual figure: say that what is quoted is a forecast
     who = _who(corpus, best.doc_id, query.english)
@@ -205,7 +248,11 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | No
         body += [("; " if query.english else "；") if i else "", prefix + quote + (" " if query.english else ""), mark]
     if query.english:
         head = f"{who}, {period_en(when)}: " if when else f"{who}: "
-        tail = f"; ranked {_EN_ORDINAL[best.ind.rank - 1]} in its {_scope_en(best.ind.rank_scope)}, as the report states" if _has_rank(best.ind) else ""
+        tail = (
+            f"; ranked {_EN_ORDINAL[best.ind.rank - 1]} in its {_scope_en(best.ind.rank_scope)}, as the report states"
+            if _has_rank(best.ind)
+            else ""
+        )
         tail += " (a forecast figure)" if forecast else ""
         return Draft([head, *body, tail + "."], rows)
     head = f"{who}（{when}）：" if when else f"{who}："
@@ -232,7 +279,7 @@ def _scope_en(scope: str | None) -> str:
 
 
 def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
-    """"西林街道哪些指标位列全区第一？": every indicator of the street's reports stating that rank."""
+    """ "西林街道哪些指标位列全区第一？": every indicator of the street's reports stating that rank."""
     picks = [
         Pick(d, ind)
         for d, ind in corpus.indicators_of(doc_ids)
@@ -249,18 +296,25 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
         return None
     who = "、".join(dict.fromkeys(_who(corpus, p.doc_id, query.english) for p in chosen))
     if query.english:
-        parts: list[Part] = [f"{who}: the report states this rank for these indicators (a rank within its own district, as the report claims):"]
+        parts: list[Part] = [
+            f"{who}: the report states this rank for these indicators (a rank within its own district, as the report claims):"
+        ]
     else:
         parts = [f"{who}报告中标明这一名次的指标（为报告自述的区内排名）："]
     for p in chosen:
         when = label(corpus, p)
         sep = ": " if query.english else "："
-        parts += [f"\n- {period_en(when) if query.english else when}{sep}{fact_text(p.ind)}" if when else f"\n- {fact_text(p.ind)}", cite(p)]
+        parts += [
+            f"\n- {period_en(when) if query.english else when}{sep}{fact_text(p.ind)}"
+            if when
+            else f"\n- {fact_text(p.ind)}",
+            cite(p),
+        ]
     return Draft(parts, [_row(corpus, p) for p in chosen])
 
 
 def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: str | None) -> Draft | None:
-    """"哪个街道的固定资产投资位列全区第一？": the reports that state that rank for that metric."""
+    """ "哪个街道的固定资产投资位列全区第一？": the reports that state that rank for that metric."""
     picks = [
         Pick(d, ind)
         for d, ind in corpus.indicators_of(doc_ids)
@@ -283,9 +337,15 @@ def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: 
 
 
 def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
-    """"哪个街道的规模工业产值增幅最高？": compare the loaded reports' figures, and say what that comparison is."""
+    """ "哪个街道的规模工业产值增幅最高？": compare the loaded reports' figures, and say what that comparison is."""
     facet = query.facet
-    picks = [p for p in best_per_report(corpus, rows_of(corpus, doc_ids, query.metric or ""), query.period, facet, query.estimate) if facet_of(p.ind, facet) is not None]
+    picks = [
+        p
+        for p in best_per_report(
+            corpus, rows_of(corpus, doc_ids, query.metric or ""), query.period, facet, query.estimate
+        )
+        if facet_of(p.ind, facet) is not None
+    ]
     if len(picks) < 2:
         return None
     if facet == "value":  # only figures in the same currency/unit can be ordered
@@ -296,10 +356,16 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
     word = "最高" if query.superlative != "min" else "最低"
     street = _who(corpus, top.doc_id, query.english)
     if query.english:
-        parts: list[Part] = [f"Among the loaded reports, {street} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "]
+        parts: list[Part] = [
+            f"Among the loaded reports, {street} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "
+        ]
         parts += [fact_text(top.ind) + " ", cite(top), ".\nAll reports:"]
     else:
-        parts = [f"在已载入的报告中，{street}的{query.metric}{_FACET_WORD[facet]}{word}：{fact_text(top.ind)}", cite(top), "。\n各街道："]
+        parts = [
+            f"在已载入的报告中，{street}的{query.metric}{_FACET_WORD[facet]}{word}：{fact_text(top.ind)}",
+            cite(top),
+            "。\n各街道：",
+        ]
     for p in picks:
         parts += ["\n- ", *line(corpus, p, query.english)]
     caveat = period_caveat(corpus, picks, query.english)
@@ -325,7 +391,9 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         period = asked_period(segment) or query.period
         plan = bool(re.search(r"力争|目标|计划|预期|确保", segment))
         estimate = bool(re.search(r"预计", segment)) or query.estimate
-        best = None if plan else _choose(rows_of(corpus, docs, query.metric or ""), corpus, period, query.facet, estimate)
+        best = (
+            None if plan else _choose(rows_of(corpus, docs, query.metric or ""), corpus, period, query.facet, estimate)
+        )
         parts.append("\n- " if i else "- ")
         if best is not None:
             picks.append(best)
@@ -346,7 +414,11 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         top = _who(corpus, ordered[0].doc_id, query.english)
         word = "更高" if query.order == "max" else "更低"
         facet = _FACET_WORD[query.facet]
-        parts.append(f"\nBy the figures, {top} is {'higher' if word == '更高' else 'lower'}." if query.english else f"\n从数字看，{top}的{query.metric}{facet}{word}。")
+        parts.append(
+            f"\nBy the figures, {top} is {'higher' if word == '更高' else 'lower'}."
+            if query.english
+            else f"\n从数字看，{top}的{query.metric}{facet}{word}。"
+        )
     caveat = period_caveat(corpus, picks, query.english) if len(picks) >= 2 else None
     if caveat:
         parts.append("\n" + caveat)

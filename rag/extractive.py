@@ -31,10 +31,15 @@ _UNIT_FAMILIES = (
     ("次", "场", "场次", "批次"),
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
-_MODIFIER = re.compile(r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全")
+_MODIFIER = re.compile(
+    r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
+)
 _TARGET_WORDS = re.compile(r"力争|确保|争取|争创")
 _RANK_WORDS = re.compile(r"位列|排名|名列|位居|全(?:区|县|市)第")
-_ASKS_NUMBER = re.compile(r"多少|几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b", re.I)
+_ASKS_NUMBER = re.compile(
+    r"多少|几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
+    re.I,
+)
 _LEAD_TRIM = " \t\u3000，,、；;：:"
 _TAIL_TRIM = " \t\u3000，,、；;：:。"
 
@@ -131,7 +136,9 @@ def _has_unit(text: str, units: tuple[str, ...]) -> bool:
     for unit in units:
         forms = next((f for f in _UNIT_FAMILIES if unit in f), (unit,))
         pattern = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(rf"[一二三四五六七八九十两]+(?:{pattern})", text):
+        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(
+            rf"[一二三四五六七八九十两]+(?:{pattern})", text
+        ):
             return True
     return False
 

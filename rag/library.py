@@ -39,7 +39,12 @@ def safe_filename(name: str) -> str:
         raise DocumentError("文件名为空（empty file name）")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in normalized):
         raise DocumentError(f"文件名含有控制字符：{normalized!r}（file name has control characters）")
-    if normalized.startswith(("/", "\\")) or PureWindowsPath(normalized).drive or "/" in normalized or "\\" in normalized:
+    if (
+        normalized.startswith(("/", "\\"))
+        or PureWindowsPath(normalized).drive
+        or "/" in normalized
+        or "\\" in normalized
+    ):
         raise DocumentError(f"文件名不能包含路径：{normalized}（file name must not contain a path）")
     base = PurePosixPath(normalized).name
     if base in ("", ".", "..") or base.startswith("."):
@@ -64,7 +69,11 @@ def _known_hashes(folder: Path) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not any(p.startswith(".") for p in rel.parts):
+        if (
+            path.is_file()
+            and path.suffix.lower() in SUPPORTED_SUFFIXES
+            and not any(p.startswith(".") for p in rel.parts)
+        ):
             hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel.as_posix())
     return hashes
 
@@ -82,7 +91,9 @@ def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, st
         return UploadOutcome(name, "rejected", str(exc))
     digest = hashlib.sha256(data).hexdigest()
     if digest in known:
-        return UploadOutcome(name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest])
+        return UploadOutcome(
+            name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest]
+        )
     return UploadOutcome(name, "added", "", safe)
 
 

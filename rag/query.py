@@ -157,16 +157,56 @@ _RANK_VERB = re.compile(r"位列|排名|名列|位居|排在|全(?:区|县|市|�
 _ASKS_RANK = re.compile(r"第几|排名如何|排名怎样|几名|\brank(?:ed|ing)?\b", re.I)
 _MAX = re.compile(r"最(?:高|多|大|快|好)|\b(?:highest|most|largest|biggest|fastest)\b", re.I)
 _MIN = re.compile(r"最(?:低|少|小|慢|差)|\b(?:lowest|least|smallest|slowest)\b", re.I)
-_WHICH_MORE = re.compile(r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:多|高|大|快)|更(?:多|高|大|快)|\b(?:higher|more|larger|bigger)\b", re.I)
-_WHICH_LESS = re.compile(r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:少|低|小|慢)|更(?:少|低|小|慢)|\b(?:lower|less|smaller)\b", re.I)
+_WHICH_MORE = re.compile(
+    r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:多|高|大|快)|更(?:多|高|大|快)|\b(?:higher|more|larger|bigger)\b", re.I
+)
+_WHICH_LESS = re.compile(
+    r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:少|低|小|慢)|更(?:少|低|小|慢)|\b(?:lower|less|smaller)\b", re.I
+)
 _COMPARE = re.compile(r"比较|对比|相比|分别|各是|各为|哪个|\bcompare|\bversus\b|\bvs\.?\b", re.I)
-_GROWTH = re.compile(r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I)
+_GROWTH = re.compile(
+    r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
+)
 _PROGRESS = re.compile(r"进度|完成[^，,？?。]{0,8}(?:目标|计划|任务)[^，,？?。]{0,4}(?:的)?(?:百分之|多少|几)")
 _PLAN = re.compile(r"下半年|明年|目标|计划|打算|力争|安排|措施|思路|\bplan|\btarget|\bgoal", re.I)
 _ESTIMATE = re.compile(r"预计|预期|\bforecast|\bexpected\b|\bestimate", re.I)
 _SHARE = re.compile(r"比重|占比|所占|比例|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
-_UNITS = ["个百分点", "万平方米", "平方米", "平方", "亿元", "万元", "万美元", "元", "亩", "户", "家次", "家", "件", "个", "名", "人次", "人", "处", "起", "座", "项", "场", "次", "天", "年", "期", "份", "条", "本", "辆", "套", "批次", "课时"]
+_UNITS = [
+    "个百分点",
+    "万平方米",
+    "平方米",
+    "平方",
+    "亿元",
+    "万元",
+    "万美元",
+    "元",
+    "亩",
+    "户",
+    "家次",
+    "家",
+    "件",
+    "个",
+    "名",
+    "人次",
+    "人",
+    "处",
+    "起",
+    "座",
+    "项",
+    "场",
+    "次",
+    "天",
+    "年",
+    "期",
+    "份",
+    "条",
+    "本",
+    "辆",
+    "套",
+    "批次",
+    "课时",
+]
 _EXPECTED_UNIT = re.compile(r"(?:多少|几)(" + "|".join(map(re.escape, _UNITS)) + ")")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 # Words that ask rather than say: they split the question into content runs and are never content themselves.
@@ -261,7 +301,7 @@ def _ordinal(word: str) -> int | None:
 
 
 def asked_rank(text: str) -> tuple[int | None, str | None]:
-    """"位列全区第一" / "排名第三" / "ranked first" asked -> (1, "全区"); a bare "第一" (第一书记) is not a rank."""
+    """ "位列全区第一" / "排名第三" / "ranked first" asked -> (1, "全区"); a bare "第一" (第一书记) is not a rank."""
     m = _RANK_EN.search(text)
     if m:
         word = m.group(1).lower()
@@ -408,7 +448,7 @@ def quoted_terms(question: str) -> list[str]:
 
 
 def referent_clause(question: str) -> str | None:
-    """"有大庙弄片区的那个街道，…" -> "有大庙弄片区": the street is picked by what its report says."""
+    """ "有大庙弄片区的那个街道，…" -> "有大庙弄片区": the street is picked by what its report says."""
     m = re.search(r"([^，,。？?；;]{2,40}?)的?(?:那个|这个|那一个)(?:街道|镇|乡)", question)
     if m:
         return m.group(1)
@@ -422,8 +462,16 @@ def metric_surfaces(metric: str) -> tuple[str, ...]:
 
 
 def street_english(street: str) -> str:
-    """"西林街道" -> "Xilin subdistrict (西林街道)"."""
+    """ "西林街道" -> "Xilin subdistrict (西林街道)"."""
     short = short_name(street)
-    kind = "subdistrict" if street.endswith("街道") else "town" if street.endswith("镇") else "township" if street.endswith("乡") else ""
+    kind = (
+        "subdistrict"
+        if street.endswith("街道")
+        else "town"
+        if street.endswith("镇")
+        else "township"
+        if street.endswith("乡")
+        else ""
+    )
     name = "".join(lazy_pinyin(short)).capitalize()
     return f"{name} {kind} ({street})".replace("  ", " ") if kind else f"{name} ({street})"

@@ -87,7 +87,9 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
     for street in known_streets:
         chinese = [a for a in street_aliases(street)[:2] if a in question]
         pinyin = street_aliases(street)[2]
-        latin = re.search(rf"\b{re.escape(pinyin)}", lowered) or re.search(rf"{re.escape(pinyin)}(street|subdistrict|town)", compact)
+        latin = re.search(rf"\b{re.escape(pinyin)}", lowered) or re.search(
+            rf"{re.escape(pinyin)}(street|subdistrict|town)", compact
+        )
         if chinese or latin:
             named.append(street)
     known_short = {short_name(s) for s in known_streets}
@@ -147,7 +149,11 @@ class Searcher:
         where = None if len(allowed) == len(index.reports) else {"doc_id": {"$in": sorted(allowed)}}
         n = min(limit, len(index.chunks))
         got = index.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
-        return [(index.position[cid], 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True) if cid in index.position]
+        return [
+            (index.position[cid], 1.0 - dist)
+            for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
+            if cid in index.position
+        ]
 
 
 def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> set[str]:
@@ -165,7 +171,14 @@ def _bm25_ranking(index: Index, question: str, allowed: set[str], limit: int) ->
     return index.keywords.search(question, limit, mask)
 
 
-def _fuse(index: Index, bm25: list[tuple[int, float]], dense: list[tuple[int, float]], analysis: QueryAnalysis, settings: Settings, k: int) -> list[Hit]:
+def _fuse(
+    index: Index,
+    bm25: list[tuple[int, float]],
+    dense: list[tuple[int, float]],
+    analysis: QueryAnalysis,
+    settings: Settings,
+    k: int,
+) -> list[Hit]:
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, tuple[int, float]]] = {}
     for name, ranking, weight in (("bm25", bm25, settings.bm25_weight), ("dense", dense, settings.dense_weight)):

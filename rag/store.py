@@ -193,7 +193,7 @@ def _insert_report(conn: sqlite3.Connection, doc: Document, fp: str, chunks: lis
         (doc.doc_id, doc.sha256, fp, doc.encoding, *meta, doc.text, len(chunks), now),
     )
     conn.executemany(
-        'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)',
+        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
         [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, c.section, c.header, c.text) for c in chunks],
     )
     rows = [
@@ -201,7 +201,9 @@ def _insert_report(conn: sqlite3.Connection, doc: Document, fp: str, chunks: lis
         for ind in extract_indicators(doc.text, default_period=doc.meta.period)
     ]
     columns = ", ".join(f'"{f}"' for f in ("doc_id", *_INDICATOR_FIELDS))
-    conn.executemany(f"INSERT INTO indicators ({columns}) VALUES ({','.join('?' * (len(_INDICATOR_FIELDS) + 1))})", rows)
+    conn.executemany(
+        f"INSERT INTO indicators ({columns}) VALUES ({','.join('?' * (len(_INDICATOR_FIELDS) + 1))})", rows
+    )
 
 
 def _copy_reports(conn: sqlite3.Connection, old_catalog: Path, doc_ids: list[str]) -> None:
@@ -220,7 +222,10 @@ def _copy_reports(conn: sqlite3.Connection, old_catalog: Path, doc_ids: list[str
 
 def _read_chunks(conn: sqlite3.Connection) -> list[Chunk]:
     rows = conn.execute("SELECT * FROM chunks ORDER BY doc_id, ordinal")
-    return [Chunk(r["chunk_id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"], r["header"]) for r in rows]
+    return [
+        Chunk(r["chunk_id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r["section"], r["header"])
+        for r in rows
+    ]
 
 
 def _record(row: sqlite3.Row) -> ReportRecord:
@@ -384,6 +389,7 @@ def check_compatible(info: dict, expected_model: str | None) -> None:
 
 # ---------------------------------------------------------------------------------------------- writing
 
+
 def build_index(
     settings: Settings,
     *,
@@ -523,11 +529,15 @@ def _copy_vectors(old: Index, collection, keep_docs: set[str], progress: Progres
         return
     for i, batch in enumerate(_batches(ids)):
         got = old.collection.get(ids=batch, include=["embeddings", "documents", "metadatas"])
-        collection.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])
+        collection.add(
+            ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+        )
         progress("copy", min((i + 1) * _CHROMA_BATCH, len(ids)), len(ids))
 
 
-def _embed_into(collection, chunks: list[Chunk], metas: dict[str, ReportMeta], embedder, settings: Settings, progress: Progress) -> None:
+def _embed_into(
+    collection, chunks: list[Chunk], metas: dict[str, ReportMeta], embedder, settings: Settings, progress: Progress
+) -> None:
     total = len(chunks)
     progress("embed", 0, total)
     done = 0

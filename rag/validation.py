@@ -44,5 +44,7 @@ def validate_question(text: str | None, settings: Settings | None = None) -> str
             f"问题过长：共 {len(cleaned)} 字，上限 {limit} 字，请精简后再问（question too long: {len(cleaned)} > {limit} chars）"
         )
     if not _has_content(cleaned):
-        raise ValueError("问题中没有文字内容，请输入具体的问题（the question has no words, only punctuation or symbols）")
+        raise ValueError(
+            "问题中没有文字内容，请输入具体的问题（the question has no words, only punctuation or symbols）"
+        )
     return cleaned

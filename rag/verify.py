@@ -82,6 +82,20 @@ def _is_label(text: str, start: int) -> bool:
     return start == 1 or not (text[start - 2].isascii() and text[start - 2].isalpha())
 
 
+_LIST_MARKER = re.compile(r"[ \t]*(?:[-*•][ \t]*)?[(（]?$")
+
+
+def _is_list_marker(text: str, m: re.Match) -> bool:
+    """ "1. ", "2、", "(3)", "（4）" opening a line number the items of a list: they state no quantity."""
+    if m.group("frac") or m.group("pct") or len(m.group("int")) > 2:
+        return False
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    if not _LIST_MARKER.fullmatch(text, line_start, m.start()):
+        return False
+    after = text[m.end() : m.end() + 2]
+    return bool(re.match(r"[.、)）](?!\d)", after))
+
+
 def figures(text: str) -> list[Figure]:
     """Every figure in the text, in order; see the module docstring for what counts."""
     folded = _blank_citations(fold(text))
@@ -91,7 +105,7 @@ def figures(text: str) -> list[Figure]:
         before = folded[start - 1] if start > 0 else " "
         if before.isdigit() or (before == "." and start > 1 and folded[start - 2].isdigit()):
             continue  # the tail of "1.2.3" style codes: not a separate figure
-        if _is_label(folded, start):
+        if _is_label(folded, start) or _is_list_marker(folded, m):
             continue
         negative = _is_sign(folded, start - 1) and folded[start - 1] == "-"
         percent = bool(m.group("pct"))

@@ -231,9 +231,20 @@ def test_unknown_street_next_to_a_known_one_is_answered_and_flagged(assistant):
 
 def test_json_shape_and_api(assistant):
     tokens: list[str] = []
-    answer = assistant.ask("西林街道新建了多少个综合网格党支部？", mode="extractive", history=[("问", "答")], on_token=tokens.append)
+    answer = assistant.ask(
+        "西林街道新建了多少个综合网格党支部？", mode="extractive", history=[("问", "答")], on_token=tokens.append
+    )
     data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
-    assert set(data) >= {"question", "status", "answer", "mode", "sources", "unverified_numbers", "indicators", "notice"}
+    assert set(data) >= {
+        "question",
+        "status",
+        "answer",
+        "mode",
+        "sources",
+        "unverified_numbers",
+        "indicators",
+        "notice",
+    }
     assert data["status"] == "answered" and data["mode"] == "extractive"
     assert [s["rank"] for s in data["sources"]] == list(range(1, len(data["sources"]) + 1))
     source = data["sources"][0]
@@ -261,7 +272,10 @@ def _query(question: str, streets: tuple[str, ...] = (), unknown: tuple[str, ...
 
 
 def test_query_reads_intent_rank_and_segments():
-    q = _query("秦灶街道年底力争完成的一般公共预算收入和西林街道1-6月完成的一般公共预算收入分别是多少？", ("秦灶街道", "西林街道"))
+    q = _query(
+        "秦灶街道年底力争完成的一般公共预算收入和西林街道1-6月完成的一般公共预算收入分别是多少？",
+        ("秦灶街道", "西林街道"),
+    )
     assert q.metric == "一般公共预算收入" and q.compare
     assert q.segments["秦灶街道"].startswith("秦灶街道年底力争") and "1-6月" in q.segments["西林街道"]
     shared = _query("秦灶街道和河海街道全年发放的救助资金分别是多少？", ("秦灶街道", "河海街道"))

@@ -18,14 +18,18 @@ def fake():
 
 
 def _assistant(seed_settings, embeddings, fake: FakeOpenAI, timeout: float = 10.0) -> Assistant:
-    settings = replace(seed_settings, llm_base_url=fake.base_url, llm_model=fake.model, llm_api_key="k", llm_timeout=timeout)
+    settings = replace(
+        seed_settings, llm_base_url=fake.base_url, llm_model=fake.model, llm_api_key="k", llm_timeout=timeout
+    )
     return Assistant(settings, Searcher(settings, embeddings))
 
 
 def test_llm_answer_streams_and_keeps_cited_sources(seed_settings, embeddings, fake):
     fake.add("西林街道1-6月固定资产投资17.03亿元，位列全区第一[1]。")
     tokens: list[str] = []
-    answer = _assistant(seed_settings, embeddings, fake).ask("哪个街道的固定资产投资位列全区第一？", on_token=tokens.append)
+    answer = _assistant(seed_settings, embeddings, fake).ask(
+        "哪个街道的固定资产投资位列全区第一？", on_token=tokens.append
+    )
     assert answer.mode == "llm" and answer.status == "answered"
     assert answer.text == "西林街道1-6月固定资产投资17.03亿元，位列全区第一[1]。"
     assert len(tokens) > 3 and "".join(tokens) == answer.text
@@ -50,6 +54,24 @@ def test_timeout_falls_back_to_the_extractive_answer(seed_settings, embeddings, 
     assert answer.mode == "extractive" and answer.status == "answered"
     assert "1.52亿元" in answer.text
     assert answer.notice and "超时" in answer.notice
+
+
+@pytest.mark.parametrize(
+    ("reply", "notice"),
+    [
+        ("报告中未找到相关数据。", "大模型未能从来源中作答"),
+        ("西林街道一般公共预算收入1.52亿元。", "没有引用有效来源"),
+        ("[1] [2]", "没有内容"),
+    ],
+    ids=["model-finds-nothing", "model-cites-nothing", "only-markers"],
+)
+def test_an_answer_that_cannot_be_checked_gives_way_to_the_quote(seed_settings, embeddings, fake, reply, notice):
+    fake.add(reply)
+    answer = _assistant(seed_settings, embeddings, fake).ask("西林街道上半年一般公共预算收入多少？", mode="llm")
+    assert answer.mode == "extractive" and answer.status == "answered"
+    assert "1.52亿元" in answer.text and "[1]" in answer.text
+    assert answer.notice and notice in answer.notice
+    assert len(fake.chat_requests) == 1  # the model was asked; its reply was not used
 
 
 def test_not_found_is_not_sent_to_the_model(seed_settings, embeddings, fake):

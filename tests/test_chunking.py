@@ -21,7 +21,9 @@ def seed_docs() -> list[Document]:
 
 
 def _doc(text: str, street: str = "西林街道") -> Document:
-    return Document("t.txt", SEEDS / "t.txt", text, "0" * 64, "utf-8", ReportMeta(street=street, year=2023, period="上半年"))
+    return Document(
+        "t.txt", SEEDS / "t.txt", text, "0" * 64, "utf-8", ReportMeta(street=street, year=2023, period="上半年")
+    )
 
 
 def test_offsets_are_exact_on_every_seed(seed_docs):
@@ -68,7 +70,12 @@ def test_section_path_and_header_name_the_street(seed_docs):
 
 
 def test_chunks_do_not_straddle_top_level_sections():
-    text = "一、上半年工作总结\n" + "经济运行平稳，各项指标稳中有进。" * 5 + "\n二、下半年工作计划\n" + "持续推进重点项目建设。" * 5
+    text = (
+        "一、上半年工作总结\n"
+        + "经济运行平稳，各项指标稳中有进。" * 5
+        + "\n二、下半年工作计划\n"
+        + "持续推进重点项目建设。" * 5
+    )
     chunks = chunk_document(_doc(text))
     assert len(chunks) == 2
     assert chunks[0].section == "一、上半年工作总结"

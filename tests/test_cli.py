@@ -97,7 +97,9 @@ def test_ask_json_shape_and_exact_sources(cli_index):
     for source in sources:
         assert {"rank", "doc", "street", "period", "text", "start", "end", "score"} <= set(source)
         report = load_document(settings.seeds_dir / source["doc"], settings.seeds_dir).text
-        assert source["text"] == report[source["start"] : source["end"]], "a cited passage must be the report's exact text"
+        assert source["text"] == report[source["start"] : source["end"]], (
+            "a cited passage must be the report's exact text"
+        )
     assert sources[0]["street"] == "西林街道"
 
 
@@ -166,4 +168,3 @@ def test_missing_question_file_is_a_clear_error(tmp_path):
     run = cli("eval", tmp_path / "nope.jsonl", "--index", tmp_path / "index")
     assert run.returncode == 2
     assert "nope.jsonl" in run.stderr and "问题文件不存在" in run.stderr and "Traceback" not in run.stderr
-

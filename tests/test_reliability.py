@@ -63,7 +63,13 @@ class Snapshot:
 
 def snapshot(settings: Settings) -> Snapshot:
     index = Index.open(settings)
-    files = tuple(sorted((p.relative_to(settings.seeds_dir).as_posix(), p.stat().st_size) for p in settings.seeds_dir.rglob("*") if p.is_file()))
+    files = tuple(
+        sorted(
+            (p.relative_to(settings.seeds_dir).as_posix(), p.stat().st_size)
+            for p in settings.seeds_dir.rglob("*")
+            if p.is_file()
+        )
+    )
     return Snapshot(index.generation, len(index.reports), len(index.chunks), files)
 
 
@@ -344,7 +350,9 @@ def test_killed_incremental_update_is_finished_by_the_next_run(work, embeddings,
     text = (SEEDS / XILIN).read_text(encoding="utf-8").replace("西林街道", "东湖街道").replace("西林", "东湖")
     upload = tmp_path / "upload.txt"
     upload.write_text(text, encoding="utf-8")
-    kill_mid_embedding({"op": "add", "seeds": str(work.seeds_dir), "index": str(work.index_dir), "name": name, "file": str(upload)})
+    kill_mid_embedding(
+        {"op": "add", "seeds": str(work.seeds_dir), "index": str(work.index_dir), "name": name, "file": str(upload)}
+    )
 
     assert (work.seeds_dir / name).exists(), "the upload was stored before indexing started"
     assert current_generation(work.index_dir) == gen0 and name not in Index.open(work).reports
@@ -381,7 +389,12 @@ def test_readers_see_one_generation_while_a_report_is_added(work, embeddings):
     searcher = Searcher(work, embeddings)
     searcher.search("预热 warm-up")
     old_gen = current_generation(work.index_dir)
-    questions = [QUESTION, "东湖街道上半年完成固定资产投资多少？", "新闸街道今年列入产业类重点项目共有多少个？", "河海街道2017年地区生产总值是多少？"]
+    questions = [
+        QUESTION,
+        "东湖街道上半年完成固定资产投资多少？",
+        "新闸街道今年列入产业类重点项目共有多少个？",
+        "河海街道2017年地区生产总值是多少？",
+    ]
     stop = threading.Event()
     records: list[list[tuple[float, object]]] = [[] for _ in range(3)]
 

@@ -46,7 +46,9 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     assert added.chunks_total == first.chunks_total + len(new_chunks)
 
     path = small_settings.seeds_dir / "900_new.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\n东湖街道新增一段说明：全年完成绿化提升工程3项。\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n东湖街道新增一段说明：全年完成绿化提升工程3项。\n", encoding="utf-8"
+    )
     changed = build_index(small_settings, embeddings=embeddings)
     assert changed.updated == ["900_new.txt"] and changed.added == [] and changed.chunks_embedded > 0
 

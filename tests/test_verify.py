@@ -59,6 +59,13 @@ def test_single_capital_labels_are_not_figures_but_currency_codes_are():
     assert numbers_in("RMB1.52 billion, PM2.5") == ["1.52", "2.5"]
 
 
+def test_list_numbers_opening_a_line_are_not_figures():
+    """A model that answers with a numbered list must not get "2, 3, 4" flagged as unverified numbers."""
+    assert numbers_in("1. 一般公共预算收入 [1]\n2. 规模工业总产值 [1]\n（3）固定资产投资17.03亿元") == ["17.03"]
+    assert numbers_in("- 4、增长5%\n10) 完成\n1.52亿元\n2017. 全年") == ["5%", "1.52", "2017"]
+    assert numbers_in("共2. 个") == ["2"]  # not at the start of a line
+
+
 def test_every_seed_report_supports_its_own_figures():
     # The tokenizer must read a passage and an answer quoting it the same way.
     for path in sorted(SEEDS.glob("*.txt")):

@@ -97,7 +97,9 @@ def user_errors(action: str) -> Iterator[list[tuple[str, str]]]:
         shown.append(("warning", str(exc)))
     except Exception as exc:
         log.exception("%s failed", action)
-        shown.append(("error", f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）"))
+        shown.append(
+            ("error", f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")
+        )
     for kind, text in shown:
         show_message(kind, text)
 
