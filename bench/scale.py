@@ -196,25 +196,16 @@ def main(argv: list[str] | None = None) -> int:
             ],
             [
                 [
-                    5,
-                    small["chunks_total"],
-                    small["seconds"],
-                    round(small["chunks_embedded"] / small["seconds"], 2),
-                    sizes["small"]["generation_mib"],
-                    small["peak_rss_mib"],
-                    query["small"]["p50_ms"],
-                    p95_small,
-                ],
-                [
-                    n,
-                    large["chunks_total"],
-                    large["seconds"],
-                    round(large["chunks_embedded"] / large["seconds"], 2),
-                    sizes["large"]["generation_mib"],
-                    large["peak_rss_mib"],
-                    query["large"]["p50_ms"],
-                    p95_large,
-                ],
+                    count,
+                    build["chunks_total"],
+                    build["seconds"],
+                    round(build["chunks_embedded"] / build["seconds"], 2),
+                    sizes[key]["generation_mib"],
+                    build["peak_rss_mib"],
+                    query[key]["p50_ms"],
+                    query[key]["p95_ms"],
+                ]
+                for key, count, build in (("small", 5, small), ("large", n, large))
             ],
         )
     )

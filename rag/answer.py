@@ -222,7 +222,7 @@ class Assistant:
         use_llm = self._use_llm(mode)
         k = k or self.settings.k
         corpus = self.corpus()
-        known = sorted({r.meta.street for r in corpus.index.reports.values() if r.meta.street})
+        known = corpus.index.streets()
         standalone = self._standalone(question, history, known, use_llm)
         query = understand(standalone, self.searcher.analyze(standalone), known)
         scope, narrowed = resolve_scope(query, corpus, filters or Filters())

@@ -56,10 +56,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _answer_json(answer) -> dict:
-    return answer.to_json()
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import Assistant
     from rag.store import require_index
@@ -72,7 +68,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = Assistant(settings)
     answer = assistant.ask(args.question, mode=args.mode)
     if args.json:
-        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         print(answer.render_text())
     return 0

@@ -127,7 +127,7 @@ class Searcher:
             return self._index
 
     def known_streets(self) -> list[str]:
-        return sorted({r.meta.street for r in self.index.reports.values() if r.meta.street})
+        return self.index.streets()
 
     def analyze(self, question: str) -> QueryAnalysis:
         return analyze_query(question, self.known_streets())
@@ -135,7 +135,7 @@ class Searcher:
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         index = self.index
         k = k or self.settings.k
-        analysis = analyze_query(question, sorted({r.meta.street for r in index.reports.values() if r.meta.street}))
+        analysis = analyze_query(question, index.streets())
         allowed = _allowed_docs(index, filters or Filters(), analysis)
         if not allowed or not index.chunks:
             return []

@@ -356,6 +356,10 @@ class Index:
             )
         return cls(settings, gen_dir, info)
 
+    def streets(self) -> list[str]:
+        """The streets the indexed reports are about, sorted, each once."""
+        return sorted({r.meta.street for r in self.reports.values() if r.meta.street})
+
     def is_current(self) -> bool:
         """False once a newer generation has been swapped in (cheap: one small file read)."""
         return current_generation(self.settings.index_dir) == self.generation
