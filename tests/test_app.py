@@ -283,13 +283,16 @@ def test_upload_ask_and_delete(work_app, work_index):
 
     # Delete it again (select + confirm in the popover).
     at.selectbox(key="delete_pick").set_value(name).run()
-    at.button(key="confirm_delete").click().run()
+    at.button(key=f"confirm_delete_{name}").click().run()
     _no_exception(at)
     assert any("已删除" in s.value for s in at.success)
     _, n_final, files = _index_state(work_index)
     assert n_final == n_before and name not in files
     assert (work_index.seeds_dir / ".trash").is_dir()
     assert _sidebar_metric(at, "报告 reports") == str(n_before)
+    # Nothing is chosen after a delete, so no confirm button is left that could delete another report.
+    assert at.selectbox(key="delete_pick").value is None
+    assert not [b for b in at.button if str(b.key).startswith("confirm_delete")]
 
 
 def test_bad_uploads_are_rejected_and_change_nothing(work_app, work_index):

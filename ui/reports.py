@@ -224,13 +224,25 @@ def _delete(ctx: common.Context) -> None:
         return
     labels = {d: present.report_label(r.meta, d) for d, r in index.reports.items()}
     if st.session_state.get("delete_pick") not in labels:
-        st.session_state.pop("delete_pick", None)
-    doc_id = st.selectbox("选择报告 Report", list(labels), format_func=labels.get, key="delete_pick")
-    with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover"):
+        st.session_state["delete_pick"] = None  # the deleted report must never fall through to another one
+    # No default choice: a delete targets only a report the user picked, never "whatever is first now".
+    doc_id = st.selectbox(
+        "选择报告 Report",
+        list(labels),
+        index=None,
+        placeholder="请选择要删除的报告（choose a report）",
+        format_func=labels.get,
+        key="delete_pick",
+    )
+    with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover", disabled=doc_id is None):
+        if doc_id is None:
+            st.caption("请先选择报告（choose a report first）")
+            return
         st.warning(
             f"确定删除 **{labels[doc_id]}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）"
         )
-        if st.button("确认删除 Confirm delete", type="primary", key="confirm_delete"):
+        # The button belongs to this one report: a stale click can never confirm a different one.
+        if st.button("确认删除 Confirm delete", type="primary", key=f"confirm_delete_{doc_id}"):
             report, _ = common.progress_reporter("更新索引 updating index")
             _finish(remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings))
 
