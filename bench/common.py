@@ -54,7 +54,7 @@ def corpus_workdir(args: argparse.Namespace, name: str, reports: int) -> Iterato
     """A work folder holding `reports` reports in seeds/ (see bench/corpus.py), settings for an index beside them,
     and the process's embedding model: (folder, settings, embeddings)."""
     from bench.corpus import make_corpus
-    from rag.embeddings import get_embeddings
+    from rag.indexing.embeddings import get_embeddings
 
     with workdir(args, name) as work:
         make_corpus(work / "seeds", reports)

@@ -64,7 +64,7 @@ def _exit_with_parent(parent: int) -> None:
 def _process_reader(
     seeds: str, index: str, questions: list[str], offset: int, parent: int, ready, stop, results
 ) -> None:
-    from rag.retrieval import Searcher
+    from rag.answering.retrieval import Searcher
 
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     searcher = Searcher(bench_settings(Path(seeds), Path(index)))
@@ -80,7 +80,7 @@ def _update(seeds: Path) -> None:
 
 
 def _process_writer(seeds: str, index: str, results) -> None:
-    from rag.store import build_index
+    from rag.indexing.store import build_index
 
     settings = bench_settings(Path(seeds), Path(index))
     started = time.time()
@@ -91,7 +91,7 @@ def _process_writer(seeds: str, index: str, results) -> None:
 def generation_keys(settings, generation: str) -> set[tuple[str, str]]:
     import json
 
-    from rag.store import Index
+    from rag.indexing.store import Index
 
     gen_dir = settings.index_dir / generation
     index = Index(settings, gen_dir, json.loads((gen_dir / "meta.json").read_text()))
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "concurrency")
     args = parser.parse_args(argv)
 
-    from rag.retrieval import Searcher
-    from rag.store import build_index
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import build_index
 
     questions = [q["question"] for q in dev_questions()]
     ctx = mp.get_context("spawn")  # torch and fork do not mix

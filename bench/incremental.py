@@ -17,8 +17,8 @@ from bench.corpus import add_synthetic
 
 
 def expected_chunks(path, folder) -> int:
-    from rag.chunking import chunk_document
-    from rag.documents import MANIFEST_NAME, load_document, read_manifest
+    from rag.indexing.chunking import chunk_document
+    from rag.ingest.documents import MANIFEST_NAME, load_document, read_manifest
 
     return len(chunk_document(load_document(path, folder, read_manifest(folder / MANIFEST_NAME))))
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "incremental")
     args = parser.parse_args(argv)
 
-    from rag.store import build_index
+    from rag.indexing.store import build_index
 
     with corpus_workdir(args, "incremental", args.reports) as (_, settings, embeddings):
         full = build_index(settings, embeddings=embeddings)

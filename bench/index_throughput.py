@@ -27,9 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "index_throughput")
     args = parser.parse_args(argv)
 
-    from rag.chunking import chunk_document
-    from rag.documents import load_folder
-    from rag.store import build_index
+    from rag.indexing.chunking import chunk_document
+    from rag.indexing.store import build_index
+    from rag.ingest.documents import load_folder
 
     with corpus_workdir(args, "throughput", args.reports) as (_, settings, embeddings):
         docs, _ = load_folder(settings.seeds_dir)

@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "llm_answers")
     args = parser.parse_args(argv)
 
-    from rag.answer import Assistant
-    from rag.retrieval import Searcher
-    from rag.store import build_index
+    from rag.answering.answer import Assistant
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import build_index
 
     with corpus_workdir(args, "llm", 5) as (_, settings, embeddings):
         if not settings.llm_configured:

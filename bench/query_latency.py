@@ -30,9 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(parser, "query_latency")
     args = parser.parse_args(argv)
 
-    from rag.answer import Assistant
-    from rag.retrieval import Searcher
-    from rag.store import build_index
+    from rag.answering.answer import Assistant
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import build_index
 
     questions = [q["question"] for q in dev_questions()]
     with corpus_workdir(args, "latency", 5) as (_, settings, embeddings):

@@ -1,6 +1,6 @@
 """Retrieval quality on eval/dev.jsonl: our pipeline vs a plain LangChain + Chroma baseline.
 
-Ours: `rag.store.build_index` (heading-aware chunks with a street · period · section header, BM25 over character
+Ours: `rag.indexing.store.build_index` (heading-aware chunks with a street · period · section header, BM25 over character
 bigrams + e5 dense, weighted RRF, street filter) and `Searcher.search(question, k=10)`.
 Baseline: the same seed files read as plain text, `RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)`,
 the same e5 model (`E5Embeddings` is a LangChain `Embeddings`), a Chroma collection (cosine, vectors passed in),
@@ -45,8 +45,8 @@ def metrics(ranks: list[int | None]) -> dict:
 
 
 def ours(settings, embeddings, questions: list[dict]) -> tuple[list[int | None], dict]:
-    from rag.retrieval import Searcher
-    from rag.store import build_index
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import build_index
 
     result = build_index(settings, rebuild=True, embeddings=embeddings)
     searcher = Searcher(settings, embeddings)

@@ -5,7 +5,7 @@ torch included:
 1. build the 5 seed reports;            2. build N reports (5 seeds + N-5 synthetic, `bench/corpus.py`), rebuild;
 3. query both indexes from one process, the dev questions interleaved (5, N, 5, N … so load noise hits both);
 4. add one synthetic report to the N-report index (incremental).
-Requirement: query p95 at N reports <= 2 x p95 at 5. The device is whatever `rag.embeddings` picks (RAG_DEVICE,
+Requirement: query p95 at N reports <= 2 x p95 at 5. The device is whatever `rag.indexing.embeddings` picks (RAG_DEVICE,
 default auto: cuda when torch sees a GPU).
 
     .venv/bin/python -m bench.scale [--reports 100] [--rounds 3] [--out bench/out/scale.json]
@@ -43,8 +43,8 @@ RESULT = "RESULT "
 
 
 def _child_build(args: argparse.Namespace) -> dict:
-    from rag.embeddings import get_embeddings
-    from rag.store import build_index
+    from rag.indexing.embeddings import get_embeddings
+    from rag.indexing.store import build_index
 
     settings = bench_settings(args.seeds, args.index)
     t = time.perf_counter()
@@ -64,8 +64,8 @@ def _child_build(args: argparse.Namespace) -> dict:
 
 
 def _child_query(args: argparse.Namespace) -> dict:
-    from rag.embeddings import get_embeddings
-    from rag.retrieval import Searcher
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.embeddings import get_embeddings
 
     small = Searcher(bench_settings(args.seeds, args.index), None)
     embeddings = small.embeddings
@@ -128,7 +128,7 @@ def run_phase(*argv: str) -> dict:
 
 
 def index_size(index_dir: Path) -> dict:
-    from rag.store import current_generation
+    from rag.indexing.store import current_generation
 
     gen = index_dir / (current_generation(index_dir) or "")
     parts = {name: dir_size(gen / name) for name in ("chroma", "bm25")}

@@ -44,7 +44,7 @@ def _progress_printer(stream=sys.stderr):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from rag.store import build_index
+    from rag.indexing.store import build_index
 
     settings = _settings(args)
     if not settings.seeds_dir.is_dir():
@@ -57,9 +57,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import Assistant
-    from rag.store import require_index
-    from rag.validation import validate_question
+    from rag.answering.answer import Assistant
+    from rag.answering.validation import validate_question
+    from rag.indexing.store import require_index
 
     settings = _settings(args)
     # Fail in milliseconds, not after loading the model.
@@ -76,7 +76,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.evaluate import evaluate, load_questions
-    from rag.store import require_index
+    from rag.indexing.store import require_index
 
     settings = _settings(args)
     questions = load_questions(Path(args.questions))
@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.documents import DocumentError
-    from rag.store import IndexError_
+    from rag.indexing.store import IndexError_
+    from rag.ingest.documents import DocumentError
 
     args = build_parser().parse_args(argv)
     started = time.monotonic()

@@ -95,7 +95,7 @@ def _ratio(values: list[bool]) -> float | None:
 
 
 def evaluate(settings: Settings, questions: list[Question], mode: str = "extractive", progress=None) -> EvalReport:
-    from rag.answer import Assistant
+    from rag.answering.answer import Assistant
 
     assistant = Assistant(settings)
     assistant.ask("预热 warm-up", mode="extractive")  # the first query pays one-off costs; don't time it

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rag.config import Settings
-from rag.documents import SUPPORTED_SUFFIXES, DocumentError, ReportMeta, extract_text, write_manifest_entry
-from rag.store import BuildResult, Progress, build_index
+from rag.indexing.store import BuildResult, Progress, build_index
+from rag.ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ReportMeta, extract_text, write_manifest_entry
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
 _MAX_NAME = 120

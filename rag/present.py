@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rag.documents import ReportMeta
-from rag.indicators import Indicator, format_value
+from rag.indexing.indicators import Indicator, format_value
+from rag.ingest.documents import ReportMeta
 
-# The same markers rag.verify reads: "[1]", "［2］", "【3】", "[1, 2]", "[1-3]".
+# The same markers rag.answering.verify reads: "[1]", "［2］", "【3】", "[1, 2]", "[1-3]".
 _CITATION = re.compile(r"[\[［【]\s*([0-9０-９]+(?:\s*[,，、\-–~～]\s*[0-9０-９]+)*)\s*[\]］】]")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
@@ -81,7 +81,7 @@ def progress_state(stage: str, done: int, total: int) -> tuple[float, str]:
 
 
 def _numbers(group: str) -> list[int]:
-    """'1, 3' -> [1, 3]; '1-3' -> [1, 2, 3] (short ranges only, as rag.verify reads them)."""
+    """'1, 3' -> [1, 3]; '1-3' -> [1, 2, 3] (short ranges only, as rag.answering.verify reads them)."""
     out: list[int] = []
     for part in re.split(r"\s*[,，、]\s*", group.translate(_FULLWIDTH_DIGITS)):
         bounds = [int(x) for x in re.split(r"\s*[\-–~～]\s*", part) if x]

@@ -27,7 +27,7 @@ def copy_seeds(target: Path, only: tuple[str, ...] | None = None) -> Path:
 
 @pytest.fixture(scope="session")
 def embeddings():
-    from rag.embeddings import get_embeddings
+    from rag.indexing.embeddings import get_embeddings
 
     return get_embeddings(Settings.from_env())
 
@@ -35,7 +35,7 @@ def embeddings():
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory, embeddings) -> Settings:
     """A read-only index of the five seed reports, built once per test session. Do not modify it."""
-    from rag.store import build_index
+    from rag.indexing.store import build_index
 
     root = tmp_path_factory.mktemp("seed-index")
     settings = _embedded(Settings.from_env(seeds_dir=copy_seeds(root / "seeds"), index_dir=root / "index"))
@@ -45,7 +45,7 @@ def seed_settings(tmp_path_factory, embeddings) -> Settings:
 
 @pytest.fixture(scope="session")
 def searcher(seed_settings, embeddings):
-    from rag.retrieval import Searcher
+    from rag.answering.retrieval import Searcher
 
     return Searcher(seed_settings, embeddings)
 

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rag.config import ROOT, Settings
-from rag.store import Index, current_generation
+from rag.indexing.store import Index, current_generation
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 240  # the first run loads the embedding model; uploads embed a report on 2 shared cores
@@ -185,9 +185,9 @@ def test_answer_mode_and_k_controls(seed_app):
 def test_llm_mode_streams_history_and_flags_unverified_numbers(seed_settings, monkeypatch):
     """The UI side of LLM mode: on_token pieces, history of earlier turns, unverified numbers as a warning.
 
-    The engine is stood in for (the real LLM path is rag/answer.py + rag/llm.py's business): ask() returns the real
+    The engine is stood in for (the real LLM path is rag/answering/answer.py + rag/answering/llm.py's business): ask() returns the real
     extractive answer re-labelled as an LLM answer with an invented figure."""
-    from rag.answer import Assistant
+    from rag.answering.answer import Assistant
 
     _point_app_at(monkeypatch, seed_settings)
     monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:9/v1")

@@ -18,8 +18,8 @@ import pytest
 from helpers import trimmed_seeds
 
 from rag.config import ROOT, Settings
-from rag.documents import load_document
-from rag.store import Index, current_generation
+from rag.indexing.store import Index, current_generation
+from rag.ingest.documents import load_document
 
 SEEDS = ROOT / "seeds"
 DEV = ROOT / "eval" / "dev.jsonl"

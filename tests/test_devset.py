@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.verify import bad_citations, citations_in, unsupported_numbers
 from rag.config import ROOT
 from rag.evaluate import evidence_rank, load_questions
-from rag.verify import bad_citations, citations_in, unsupported_numbers
 
 
 @pytest.fixture(scope="module", params=["dev.jsonl", "holdout.jsonl"])
 def results(request, seed_settings, searcher):
-    from rag.answer import Assistant
+    from rag.answering.answer import Assistant
 
     assistant = Assistant(seed_settings, searcher=searcher)
     return [(q, assistant.ask(q.question, mode="extractive")) for q in load_questions(ROOT / "eval" / request.param)]

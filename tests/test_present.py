@@ -7,9 +7,9 @@ import re
 import pytest
 
 from rag import present
-from rag.documents import ReportMeta
-from rag.indicators import Indicator
-from rag.verify import citations_in
+from rag.answering.verify import citations_in
+from rag.indexing.indicators import Indicator
+from rag.ingest.documents import ReportMeta
 
 XILIN = ReportMeta(street="西林街道", district="钟楼区", city="常州市", year=2024, period="上半年")
 

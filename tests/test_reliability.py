@@ -23,14 +23,14 @@ from pathlib import Path
 import pytest
 from helpers import trimmed_seeds
 
-from rag.answer import Assistant
-from rag.chunking import chunk_document
+from rag.answering.answer import Assistant
+from rag.answering.retrieval import Searcher
+from rag.answering.validation import validate_question
 from rag.config import ROOT, Settings
-from rag.documents import load_document
+from rag.indexing.chunking import chunk_document
+from rag.indexing.store import Index, IndexMismatchError, build_index, current_generation
+from rag.ingest.documents import load_document
 from rag.library import add_reports, check_upload
-from rag.retrieval import Searcher
-from rag.store import Index, IndexMismatchError, build_index, current_generation
-from rag.validation import validate_question
 
 SEEDS = ROOT / "seeds"
 XILIN = "002_fe0a95f5f2085df9.txt"
@@ -277,7 +277,7 @@ from dataclasses import replace
 import rag
 from rag.config import Settings
 from rag.library import add_reports
-from rag.store import build_index
+from rag.indexing.store import build_index
 args = json.loads(sys.argv[1])
 settings = replace(Settings.from_env(seeds_dir=args["seeds"], index_dir=args["index"]), chroma_host=None, embed_batch_size=4)
 def progress(stage, done, total):

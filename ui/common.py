@@ -16,8 +16,8 @@ import streamlit as st
 import rag  # noqa: F401  (offline environment before anything loads a model)
 from rag import present
 from rag.config import Settings
-from rag.documents import DocumentError
-from rag.store import BuildResult, IndexError_, IndexMismatchError, IndexMissingError, build_index
+from rag.indexing.store import BuildResult, IndexError_, IndexMismatchError, IndexMissingError, build_index
+from rag.ingest.documents import DocumentError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ class Context:
     """One script run's view of the app: settings, assistant, and the index (or why there is none)."""
 
     settings: Settings
-    assistant: object  # rag.answer.Assistant
-    index: object | None  # rag.store.Index
+    assistant: object  # rag.answering.answer.Assistant
+    index: object | None  # rag.indexing.store.Index
     problem: Exception | None = None
 
     @property
@@ -64,7 +64,7 @@ def _cache_key(s: Settings) -> str:
 def _assistant(key: str, _settings: Settings):
     # One Assistant (and so one model and one Searcher) per process and configuration; the Searcher re-opens
     # the index by itself when a newer generation is swapped in.
-    from rag.answer import Assistant
+    from rag.answering.answer import Assistant
 
     return Assistant(_settings)
 

@@ -13,9 +13,9 @@ import streamlit as st
 
 from rag import present
 from rag.config import Settings
-from rag.documents import SUPPORTED_SUFFIXES, ReportMeta
+from rag.indexing.store import Progress
+from rag.ingest.documents import SUPPORTED_SUFFIXES, ReportMeta
 from rag.library import add_reports, delete_report, update_metadata
-from rag.store import Progress
 from ui import common
 
 UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rag import present
-from rag.retrieval import Filters
+from rag.answering.retrieval import Filters
 from ui.common import Context
 
 STREETS_KEY = "filter_streets"

@@ -1,4 +1,4 @@
-"""rag/documents.py: decoding, extraction, metadata detection, manifest, folder loading."""
+"""rag/ingest/documents.py: decoding, extraction, metadata detection, manifest, folder loading."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.documents import (
+from rag.ingest.documents import (
     SUPPORTED_SUFFIXES,
     DocumentError,
     ReportMeta,

@@ -1,7 +1,7 @@
 """The optional LLM answer engine: an OpenAI-compatible chat model writes the answer from numbered sources.
 
 The model is never trusted: after it answers, every figure is checked against the passages the answer cites and
-every "[n]" against the sources it was given (`rag.verify`). Any failure to get an answer (timeout, HTTP error,
+every "[n]" against the sources it was given (`rag.answering.verify`). Any failure to get an answer (timeout, HTTP error,
 connection refused, empty reply) returns `LLMResult.error` and no text, and the caller falls back to the
 extractive engine. Report text reaches the model only inside a delimited data block that it cannot close, and the
 system prompt is one constant: a report saying "忽略以上指令……" cannot change what the model is asked to do.
@@ -27,11 +27,11 @@ from langchain_core.exceptions import ModelError
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
+from rag.answering.verify import bad_citations, citations_in, figures, strip_citations, unsupported_numbers
 from rag.config import Settings
-from rag.verify import bad_citations, citations_in, figures, strip_citations, unsupported_numbers
 
-if TYPE_CHECKING:  # at run time hits are duck-typed: importing rag.retrieval would load chromadb
-    from rag.retrieval import Hit
+if TYPE_CHECKING:  # at run time hits are duck-typed: importing rag.answering.retrieval would load chromadb
+    from rag.answering.retrieval import Hit
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +339,7 @@ class _Place:
 
 
 def _short(street: str) -> str:
-    # Same rule as rag.retrieval.short_name, kept local so this module does not import the index stack.
+    # Same rule as rag.answering.retrieval.short_name, kept local so this module does not import the index stack.
     for suffix in ("街道", "镇", "乡"):
         if street.endswith(suffix) and len(street) - len(suffix) >= 2:
             return street[: -len(suffix)]

@@ -1,4 +1,4 @@
-"""rag.indicators on real sentences copied from the seed reports, plus a whole-seed sanity pass."""
+"""rag.indexing.indicators on real sentences copied from the seed reports, plus a whole-seed sanity pass."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.indicators import (
+from rag.indexing.indicators import (
     METRIC_SYNONYMS,
     Indicator,
     extract_indicators,
@@ -17,7 +17,7 @@ from rag.indicators import (
     normalize_metric,
 )
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 # Real sentences from the seeds (file noted on each).
 XILIN_1_6 = (  # 002 西林街道

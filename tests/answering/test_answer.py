@@ -7,18 +7,18 @@ import re
 
 import pytest
 
-from rag.compare import _growth_display, _merge_spans, period_en
-from rag.indicators import extract_indicators
-from rag.query import asked_period, asked_rank, content_terms, is_english, understand
-from rag.retrieval import QueryAnalysis
-from rag.verify import citations_in, unsupported_numbers
+from rag.answering.compare import _growth_display, _merge_spans, period_en
+from rag.answering.query import asked_period, asked_rank, content_terms, is_english, understand
+from rag.answering.retrieval import QueryAnalysis
+from rag.answering.verify import citations_in, unsupported_numbers
+from rag.indexing.indicators import extract_indicators
 
 STREETS = ["新闸街道", "河海街道", "秦灶街道", "荷花池街道", "西林街道"]
 
 
 @pytest.fixture(scope="module")
 def assistant(seed_settings, searcher):
-    from rag.answer import Assistant
+    from rag.answering.answer import Assistant
 
     return Assistant(seed_settings, searcher=searcher)
 

@@ -1,11 +1,11 @@
-"""The number and citation checks (rag.verify), on real report sentences and the tricky forms answers take."""
+"""The number and citation checks (rag.answering.verify), on real report sentences and the tricky forms answers take."""
 
 from __future__ import annotations
 
 import pytest
 
+from rag.answering.verify import bad_citations, citations_in, numbers_in, strip_citations, unsupported_numbers
 from rag.config import ROOT
-from rag.verify import bad_citations, citations_in, numbers_in, strip_citations, unsupported_numbers
 
 SEEDS = ROOT / "seeds"
 XILIN = (SEEDS / "002_fe0a95f5f2085df9.txt").read_text(encoding="utf-8")

@@ -19,9 +19,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, SkipValidation
 from pypinyin import lazy_pinyin
 
-from rag.chunking import Chunk
 from rag.config import Settings
-from rag.store import Index, ReportRecord
+from rag.indexing.chunking import Chunk
+from rag.indexing.store import Index, ReportRecord
 
 _SUFFIXES = ("街道", "镇", "乡")
 # "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
@@ -115,7 +115,7 @@ class Searcher:
 
     def __post_init__(self) -> None:
         if self.embeddings is None:
-            from rag.embeddings import get_embeddings
+            from rag.indexing.embeddings import get_embeddings
 
             self.embeddings = get_embeddings(self.settings)
 

@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.corpus import Cite, Corpus, Draft, Part, Row
-from rag.indicators import Indicator, format_value
-from rag.query import Query, asked_period, street_english
-from rag.verify import numbers_in, unsupported_numbers
+from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
+from rag.answering.query import Query, asked_period, street_english
+from rag.answering.verify import numbers_in, unsupported_numbers
+from rag.indexing.indicators import Indicator, format_value
 
 # Same-currency units, for ordering values only (the text never shows a converted figure).
 _SCALE = {

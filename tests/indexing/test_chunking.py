@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from rag.chunking import MAX_CHARS, chunk_document, heading_level, heading_title
 from rag.config import ROOT
-from rag.documents import Document, ReportMeta, load_folder
+from rag.indexing.chunking import MAX_CHARS, chunk_document, heading_level, heading_title
+from rag.ingest.documents import Document, ReportMeta, load_folder
 
 SEEDS = ROOT / "seeds"
 _ENDS = "。！？；!?;”’」』）)"

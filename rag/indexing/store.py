@@ -28,11 +28,11 @@ from pathlib import Path
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from rag.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from rag.config import Settings
-from rag.documents import Document, ReportMeta, load_folder
-from rag.indicators import Indicator, extract_indicators
-from rag.keywords import KeywordIndex
+from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
+from rag.indexing.indicators import Indicator, extract_indicators
+from rag.indexing.keywords import KeywordIndex
+from rag.ingest.documents import Document, ReportMeta, load_folder
 
 # Bump when the catalog layout or what is stored changes: older indexes are then refused with a clear message.
 SCHEMA_VERSION = 4
@@ -402,7 +402,7 @@ def build_index(
     embeddings=None,
 ) -> BuildResult:
     """Bring the index in line with `settings.seeds_dir`: add new, re-index changed, drop deleted reports."""
-    from rag.embeddings import get_embeddings  # imported late: loading torch is slow and not always needed
+    from rag.indexing.embeddings import get_embeddings  # imported late: loading torch is slow and not always needed
 
     progress = progress or (lambda stage, done, total: None)
     started = time.monotonic()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.corpus import Corpus
-from rag.query import Query, metric_surfaces
-from rag.retrieval import Hit
+from rag.answering.corpus import Corpus
+from rag.answering.query import Query, metric_surfaces
+from rag.answering.retrieval import Hit
 
 # A sentence for quoting ends at 。！？；, a newline, or a semicolon: report "sentences" are often long lists.
 _ENDS = set("。！？；;!?")

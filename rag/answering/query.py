@@ -1,7 +1,7 @@
 """What a question asks, read off its text with general rules: streets, reports in scope, metric, period, intent.
 
 Nothing here knows a particular report: streets come from the loaded reports' metadata, metrics from the
-synonym table in rag.indicators, English words from a small glossary of report vocabulary.
+synonym table in rag.indexing.indicators, English words from a small glossary of report vocabulary.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import jieba
 from pypinyin import lazy_pinyin
 
-from rag.indicators import METRIC_SYNONYMS, find_metric
-from rag.keywords import keyword_tokens
-from rag.retrieval import QueryAnalysis, short_name, street_aliases
+from rag.answering.retrieval import QueryAnalysis, short_name, street_aliases
+from rag.indexing.indicators import METRIC_SYNONYMS, find_metric
+from rag.indexing.keywords import keyword_tokens
 
 # ------------------------------------------------------------------------------------------------ glossary
 # English report vocabulary -> the Chinese words the reports use. Longest phrase wins; each phrase is matched on

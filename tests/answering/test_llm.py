@@ -16,10 +16,7 @@ import openai
 import pytest
 from openai_fake import FakeOpenAI, Reply  # tests/ is on sys.path: pytest puts it there
 
-from rag.chunking import Chunk
-from rag.config import ROOT, Settings
-from rag.documents import ReportMeta
-from rag.llm import (
+from rag.answering.llm import (
     MSG_EMPTY,
     MSG_NOT_CONFIGURED,
     MSG_TIMEOUT,
@@ -35,8 +32,11 @@ from rag.llm import (
     make_chat_model,
     rewrite_followup,
 )
-from rag.retrieval import Hit
-from rag.store import ReportRecord
+from rag.answering.retrieval import Hit
+from rag.config import ROOT, Settings
+from rag.indexing.chunking import Chunk
+from rag.indexing.store import ReportRecord
+from rag.ingest.documents import ReportMeta
 
 SEEDS = ROOT / "seeds"
 STREETS = ["新闸街道", "西林街道", "秦灶街道", "河海街道", "荷花池街道"]
@@ -403,7 +403,7 @@ def test_standalone_question_costs_no_llm_call(fake):
 
 
 def test_module_does_not_import_the_index_stack():
-    # rag.llm is imported by the app before any index exists; it must not need chromadb to load.
+    # rag.answering.llm is imported by the app before any index exists; it must not need chromadb to load.
     source = Path(ROOT / "rag" / "llm.py").read_text(encoding="utf-8")
     assert "import chromadb" not in source
     assert re.search(r"^from rag\.retrieval import", source, re.M) is None

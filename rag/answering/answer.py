@@ -1,10 +1,10 @@
 """Answers built from the reports, each with its sources.
 
-    question -> understand (rag.query) -> scope + retrieve -> refuse? -> indicator table (rag.compare)
-             | extractive quote (rag.extractive) -> [LLM rewrite: the place rag.llm plugs in] -> numbered sources
+    question -> understand (rag.answering.query) -> scope + retrieve -> refuse? -> indicator table (rag.answering.compare)
+             | extractive quote (rag.answering.extractive) -> [LLM rewrite: the place rag.answering.llm plugs in] -> numbered sources
 
 The extractive engine quotes the report: every figure in an answer is copied from a passage it cites, and the
-answer is checked for that before it is returned (rag.verify). When nothing retrieved supports an answer the
+answer is checked for that before it is returned (rag.answering.verify). When nothing retrieved supports an answer the
 status is "not_found", the text says so plainly and the closest passages are still shown.
 """
 
@@ -16,10 +16,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-from rag import compare
-from rag.config import Settings
-from rag.corpus import Cite, Corpus, Draft, Part, Row
-from rag.extractive import (
+from rag.answering import compare
+from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
+from rag.answering.extractive import (
     Span,
     asks_number,
     coverage,
@@ -31,7 +30,7 @@ from rag.extractive import (
     shorten,
     union_coverage,
 )
-from rag.query import (
+from rag.answering.query import (
     Query,
     content_terms,
     metric_surfaces,
@@ -39,9 +38,10 @@ from rag.query import (
     street_english,
     understand,
 )
-from rag.retrieval import Filters, Hit, Searcher, street_aliases
-from rag.validation import validate_question
-from rag.verify import numbers_in, strip_citations, unsupported_numbers
+from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
+from rag.answering.validation import validate_question
+from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
+from rag.config import Settings
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -247,7 +247,9 @@ class Assistant:
     def _standalone(self, question: str, history: Sequence[object] | None, known: list[str], use_llm: bool) -> str:
         if not history:
             return question
-        from rag.llm import rewrite_followup  # imported late: openai + langchain-openai take seconds to import
+        from rag.answering.llm import (
+            rewrite_followup,  # imported late: openai + langchain-openai take seconds to import
+        )
 
         return rewrite_followup(question, history, self.settings if use_llm else None, known_streets=known)
 
@@ -267,7 +269,7 @@ class Assistant:
         engine quoted an answer is less credible than the quote: in both cases the quote is shown, with a notice."""
         if answer.status != "answered":
             return answer
-        from rag.llm import generate
+        from rag.answering.llm import generate
 
         result = generate(self.settings, question, [s.hit for s in answer.sources], history, on_token)
         if result.error:

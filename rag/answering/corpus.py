@@ -7,10 +7,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rag.chunking import Chunk
-from rag.documents import ReportMeta
-from rag.indicators import Indicator
-from rag.store import Index
+from rag.indexing.chunking import Chunk
+from rag.indexing.indicators import Indicator
+from rag.indexing.store import Index
+from rag.ingest.documents import ReportMeta
 
 
 @dataclass(frozen=True)

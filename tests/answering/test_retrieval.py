@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.retrieval import Filters, ReportRetriever, analyze_query
+from rag.answering.retrieval import Filters, ReportRetriever, analyze_query
 
 STREETS = ["新闸街道", "西林街道", "秦灶街道", "河海街道", "荷花池街道"]
 
@@ -66,8 +66,8 @@ def test_langchain_retriever_interface(searcher):
 
 
 def test_searcher_picks_up_a_new_generation(small_settings, embeddings):
-    from rag.retrieval import Searcher
-    from rag.store import build_index
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import build_index
 
     build_index(small_settings, embeddings=embeddings)
     live = Searcher(small_settings, embeddings)
@@ -104,8 +104,8 @@ def test_analyze_query_years():
 
 
 def test_search_with_server_mode_settings_is_refused_for_embedded_index(seed_settings, embeddings):
-    from rag.retrieval import Searcher
-    from rag.store import IndexMismatchError
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.store import IndexMismatchError
 
     with pytest.raises(IndexMismatchError):
         Searcher(replace(seed_settings, chroma_host="127.0.0.1", chroma_port=1), embeddings).search("西林")

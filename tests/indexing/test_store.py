@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from rag.retrieval import Searcher
-from rag.store import (
+from rag.answering.retrieval import Searcher
+from rag.indexing.store import (
     POINTER,
     SCHEMA_VERSION,
     Index,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rag.config import ROOT, Settings
-from rag.embeddings import (
+from rag.indexing.embeddings import (
     DIM,
     MARKER,
     MODEL_NAME,

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from openai_fake import FakeOpenAI, Reply
 
-from rag.answer import Assistant
-from rag.retrieval import Searcher
+from rag.answering.answer import Assistant
+from rag.answering.retrieval import Searcher
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Indexing: Documents in, a searchable index out — chunking, embeddings, indicators, vector store, keyword index."""
