@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import json
 import os
 import shutil
@@ -22,12 +21,12 @@ import struct
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from rag.config import Settings  # importing the package sets HF_HUB_OFFLINE & co. (rag/__init__.py)
 
@@ -480,21 +479,9 @@ def is_built(model_dir: Path) -> bool:
     return marker.get("format") == FORMAT_VERSION
 
 
-@contextlib.contextmanager
-def _build_lock(model_dir: Path) -> Iterator[None]:
+def _build_lock(model_dir: Path) -> FileLock:
     """Serialise builds across processes (e.g. `make` and a Streamlit start at the same time)."""
-    lock_path = model_dir.parent / f".{model_dir.name}.lock"
-    with open(lock_path, "w") as handle:
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no cross-process lock, the atomic rename still protects readers
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return FileLock(model_dir.parent / f".{model_dir.name}.lock")
 
 
 def _remove_stale(model_dir: Path) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 
+from rag.fsutil import atomic_write
 from rag.ingest.errors import DocumentError
 from rag.ingest.metadata import ReportMeta
 
@@ -72,7 +71,7 @@ def _row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
 
 
 def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
-    """Add or replace one row; other rows (and extra columns) are kept. Atomic: temp file + os.replace."""
+    """Add or replace one row; other rows (and extra columns) are kept. Atomic (rag.fsutil.atomic_write)."""
     path = Path(path)
     header, rows = _read_rows(path)
     columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
@@ -85,17 +84,8 @@ def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
     if not replaced:
         rows.append(new_row)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0600 would hide it from readers
-    fd, tmp_name = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp_name, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows({name: row.get(name, "") for name in columns} for row in rows)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({name: row.get(name, "") for name in columns} for row in rows)
+    atomic_write(path, buffer.getvalue())

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.text.cjk import is_cjk
+from rag.text.periods import month_ranges, report_period
 from rag.text.vocab import words
 
 
@@ -73,10 +74,6 @@ _CHAIN = re.compile(
     r"(?P<city>[\u4e00-\u9fff]{2,6}?市)?"
     r"(?P<district>[\u4e00-\u9fff]{2,7}?(?:区|县|旗))?"
     r"(?P<street>[\u4e00-\u9fff]{2,5}?(?:街道|镇|乡))?"
-)
-_CN_DIGITS = {**{ch: n for n, ch in enumerate("一二三四五六七八九十", start=1)}, "十一": 11, "十二": 12}
-_MONTH_RANGE = re.compile(
-    r"(?<![\d.])1\s*月?\s*[-—–~～－至到]\s*(1[0-2]|[1-9])\s*月|一\s*月?\s*[-—–~～－至到]\s*(十[一二]?|[二三四五六七八九])\s*月"
 )
 
 
@@ -385,35 +382,6 @@ def _detect_city(text: str, strong: list[str], lower: tuple[str, ...]) -> str | 
     return _best(scored, text)
 
 
-def _month_range_end(text: str) -> int | None:
-    m = _MONTH_RANGE.search(text)
-    if not m:
-        return None
-    return int(m.group(1)) if m.group(1) else _CN_DIGITS[m.group(2)]
-
-
-def normalize_period(text: str) -> str | None:
-    """The period a title or phrase names, normalised: "1-6月" -> "上半年", "年度工作总结" -> "全年" ..."""
-    end = _month_range_end(text)
-    if "上半年" in text or re.search(r"(?<!下)半年工作", text) or end == 6:
-        return "上半年"
-    if "前三季度" in text or end == 9:
-        return "前三季度"
-    if re.search(r"(?:第)?一季度", text) or end == 3:
-        return "一季度"
-    if end == 12:
-        return "全年"
-    if end is not None:
-        return f"1-{end}月"
-    if "下半年" in text and not re.search(r"计划|打算|思路|安排", text):
-        return "下半年"
-    if re.search(r"全年|年度|年终|总结|工作报告|情况的?报告|述职", text):
-        return "全年"
-    if re.search(r"计划|要点|思路|打算|安排", text):
-        return "工作计划"
-    return None
-
-
 def _title_lines(text: str, filename: str) -> list[str]:
     lines = [line for line in _clean_lines(text)[:20] if _is_title_line(line)]
     name_line = _filename_line(filename)
@@ -451,12 +419,12 @@ def _detect_year(text: str, titles: list[str]) -> int | None:
 
 def _detect_period(text: str, titles: list[str], year: int | None) -> str | None:
     for line in titles:
-        if period := normalize_period(line):
+        if period := report_period(line):
             return period
     headings = [line for line in _clean_lines(text) if len(line) <= 30]
     if any("上半年" in line or re.search(r"(?<!下)半年工作", line) for line in headings):
         return "上半年"
-    if "下半年" in text and re.search(r"上半年|半年来|1\s*[-—–至]\s*6\s*月", text):
+    if "下半年" in text and (re.search(r"上半年|半年来", text) or (1, 6) in month_ranges(text)):
         return "上半年"
     if year is not None and re.search(rf"{year + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:思路|计划|打算|要点|安排)", text):
         return "全年"  # a year's summary followed by next year's plan

@@ -9,7 +9,7 @@ from helpers import SEED_FILES, SEEDS, seed_text
 
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import read_manifest
-from rag.ingest.metadata import detect_meta, normalize_period
+from rag.ingest.metadata import detect_meta
 
 # ---------------------------------------------------------------------------------------------------------------
 # Metadata detection on the seeds (no manifest)
@@ -122,26 +122,3 @@ def test_detect_year_prefers_the_reports_own_year() -> None:
     text = seed_text("004")
     assert len(re.findall(r"2018年", text)) >= len(re.findall(r"2017年", text))
     assert detect_meta(text, "x.txt").year == 2017
-
-
-@pytest.mark.parametrize(
-    ("phrase", "period"),
-    [
-        ("2021年上半年工作总结", "上半年"),
-        ("1—6月工作情况", "上半年"),
-        ("一至六月份", "上半年"),
-        ("1-5月", "1-5月"),
-        ("1月—5月", "1-5月"),
-        ("2021年下半年工作计划", "工作计划"),
-        ("1至10月经济运行", "1-10月"),
-        ("第一季度工作总结", "一季度"),
-        ("前三季度", "前三季度"),
-        ("2020年度工作总结", "全年"),
-        ("2021年工作总结和2022年工作计划", "全年"),
-        ("秦灶街道2021年工作计划", "工作计划"),
-        ("2024年工作要点", "工作计划"),
-        ("南通市崇川区秦灶街道", None),
-    ],
-)
-def test_normalize_period(phrase: str, period: str | None) -> None:
-    assert normalize_period(phrase) == period
