@@ -17,8 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rag.config import Settings
+from rag.fsutil import atomic_write
 from rag.indexing.store import BuildResult, Progress, build_index
-from rag.ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ReportMeta, extract_text, write_manifest_entry
+from rag.ingest.documents import DocumentError, ReportMeta
+from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text
+from rag.ingest.manifest import write_manifest_entry
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
 _MAX_NAME = 120
@@ -110,7 +113,7 @@ def add_reports(
         outcome = check_upload(settings, name, data, known)
         if outcome.status == "added":
             target = folder / _unique_name(folder, outcome.doc_id)
-            _write_atomically(target, data)
+            atomic_write(target, data)
             written.append(target)
             known[hashlib.sha256(data).hexdigest()] = target.name
             outcome = UploadOutcome(name, "added", f"已添加：{target.name}（added）", target.name)
@@ -155,7 +158,7 @@ def update_metadata(
         if before is None:
             manifest.unlink(missing_ok=True)
         else:
-            _write_atomically(manifest, before)
+            atomic_write(manifest, before)
         raise
 
 
@@ -165,12 +168,3 @@ def _report_path(settings: Settings, doc_id: str) -> Path:
     if root not in path.parents or not path.is_file():
         raise DocumentError(f"报告不存在：{doc_id}（no such report）")
     return path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -368,7 +368,7 @@ def test_killed_incremental_update_is_finished_by_the_next_run(work, embeddings,
 
 @pytest.mark.parametrize("field", ["schema", "model"])
 def test_incompatible_index_asks_for_a_rebuild(work, embeddings, field):
-    # tests/test_store.py covers Index.open / Searcher; this is the path the app and `ask` take.
+    # tests/indexing/test_store.py covers Index.open / Searcher; this is the path the app and `ask` take.
     meta = work.index_dir / current_generation(work.index_dir) / "meta.json"
     info = json.loads(meta.read_text())
     meta.write_text(json.dumps({**info, field: "other-model" if field == "model" else info["schema"] + 1}))

@@ -32,6 +32,7 @@ from rag.answering.extractive import (
 )
 from rag.answering.query import (
     Query,
+    asks_target,
     content_terms,
     metric_surfaces,
     quoted_terms,
@@ -335,7 +336,7 @@ class Assistant:
                 text=segment,
                 terms=tuple(content_terms(segment, street_aliases(street))) if not query.english else query.terms,
                 streets=(street,),
-                plan=bool(re.search(r"力争|目标|计划|确保", segment)) or query.plan,
+                plan=asks_target(segment) or query.plan,
                 compare=False,
             )
             hits = self.searcher.search(segment, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))

@@ -14,20 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
-from rag.answering.query import Query, asked_period, street_english
+from rag.answering.query import Query, asks_target, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, format_value
+from rag.text.periods import asked_period, same_period
+from rag.text.vocab import alternation, markers, money_scale, rank_scopes
 
-# Same-currency units, for ordering values only (the text never shows a converted figure).
-_SCALE = {
-    "亿元": ("CNY", 1e8),
-    "万元": ("CNY", 1e4),
-    "元": ("CNY", 1.0),
-    "亿美元": ("USD", 1e8),
-    "万美元": ("USD", 1e4),
-    "美元": ("USD", 1.0),
-}
-_EQUIVALENT_PERIODS = ({"上半年", "1-6月"}, {"全年", "1-12月"}, {"前三季度", "1-9月"}, {"一季度", "1-3月"})
+# Same-currency units (rag/text/data/units.toml), for ordering values only (the text never shows a converted figure).
+_SCALE = money_scale()
+_FORECAST = re.compile(alternation(markers("forecast")))
 _EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
 _EN_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _MONTHS = (
@@ -61,9 +56,7 @@ class Pick:
 def period_matches(asked: str | None, stated: str | None, year: int | None) -> bool:
     if not asked:
         return False
-    if asked == stated or (year and asked == f"{year}年"):
-        return True
-    return any(asked in group and stated in group for group in _EQUIVALENT_PERIODS)
+    return same_period(asked, stated) or bool(year and asked == f"{year}年")
 
 
 def facet_of(ind: Indicator, facet: str) -> float | None:
@@ -243,7 +236,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | No
     body: list[Part] = []
     for i, (g, mark) in enumerate(marks.items()):
         quote = corpus.quote(best.doc_id, *g).strip(" ，,；;。")
-        is_forecast = i > 0 and not re.search(r"预计|预期", quote)
+        is_forecast = i > 0 and not _FORECAST.search(quote)
         prefix = ("forecast: " if query.english else "预计数：") if is_forecast else ""
         body += [("; " if query.english else "；") if i else "", prefix + quote + (" " if query.english else ""), mark]
     if query.english:
@@ -275,7 +268,7 @@ def _has_rank(ind: Indicator) -> bool:
 
 
 def _scope_en(scope: str | None) -> str:
-    return {"全区": "district", "全县": "county", "全市": "city", "全省": "province"}.get(scope or "", "area")
+    return rank_scopes().get(scope or "", "area")
 
 
 def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
@@ -389,8 +382,8 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         segment = query.segments.get(street, query.text)
         docs = [d for d in scope if corpus.street(d) == street]
         period = asked_period(segment) or query.period
-        plan = bool(re.search(r"力争|目标|计划|预期|确保", segment))
-        estimate = bool(re.search(r"预计", segment)) or query.estimate
+        plan = asks_target(segment)
+        estimate = bool(_FORECAST.search(segment)) or query.estimate
         best = (
             None if plan else _choose(rows_of(corpus, docs, query.metric or ""), corpus, period, query.facet, estimate)
         )

@@ -69,9 +69,6 @@ class Corpus:
     def street(self, doc_id: str) -> str | None:
         return self.meta(doc_id).street
 
-    def docs_of(self, streets: tuple[str, ...] | list[str]) -> list[str]:
-        return [d for d in self.doc_ids if self.street(d) in streets]
-
     def quote(self, doc_id: str, start: int, end: int) -> str:
         return self.texts[doc_id][start:end]
 

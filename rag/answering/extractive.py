@@ -14,28 +14,21 @@ from dataclasses import dataclass
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
+from rag.text.numerals import CN_DIGITS, CN_NUMERAL_CHARS
+from rag.text.sentences import sentence_spans
+from rag.text.vocab import alternation, markers, rank_scopes, unit_families
 
-# A sentence for quoting ends at 。！？；, a newline, or a semicolon: report "sentences" are often long lists.
-_ENDS = set("。！？；;!?")
-_OPEN, _CLOSE = set("“「『"), set("”」』")
 _CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
 _DIGIT = re.compile(r"\d")
-_COUNT_WORD = re.compile(r"[一二三四五六七八九十两百千万]+[个家件项名年天次场座户]")
-_ESTIMATE = re.compile(r"预计|预期")
-_PLAN_WORDS = re.compile(r"力争|确保|争取|争创|目标|计划|将|年内|下半年|明年")
-_UNIT_FAMILIES = (
-    ("元", "万元", "亿元", "万亿元", "美元", "万美元", "亿美元", "万", "亿"),
-    ("平方米", "万平方米", "平方", "万平方", "㎡", "亩"),
-    ("人", "人次", "名"),
-    ("家", "家次", "户"),
-    ("次", "场", "场次", "批次"),
-)
+_COUNT_WORD = re.compile(rf"[{CN_NUMERAL_CHARS}]+[个家件项名年天次场座户]")
+_ESTIMATE = re.compile(alternation(markers("forecast")))
+_TARGET_WORDS = re.compile(alternation(markers("aim")))
+_PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + markers("future")))
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MODIFIER = re.compile(
     r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
 )
-_TARGET_WORDS = re.compile(r"力争|确保|争取|争创")
-_RANK_WORDS = re.compile(r"位列|排名|名列|位居|全(?:区|县|市)第")
+_RANK_WORDS = re.compile(rf"位列|排名|名列|位居|(?:{alternation(rank_scopes())})第")
 _ASKS_NUMBER = re.compile(
     r"多少|几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
     re.I,
@@ -72,20 +65,11 @@ class Scored:
 
 
 def sentences(hit: Hit) -> list[Span]:
-    """The passage's sentences (report offsets), whitespace and list punctuation trimmed. A mark inside quotes
-    ("“你好!北大街”") does not end a sentence."""
-    base, text = hit.chunk.start, hit.chunk.text
-    out, start, depth = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif ch == "\n" or (ch in _ENDS and depth == 0 and (i + 1 == len(text) or text[i + 1] not in _ENDS)):
-            out.append((start, i + 1))
-            start, depth = i + 1, 0
-    out.append((start, len(text)))
-    spans = [_trim(hit, base + s, base + e) for s, e in out]
+    """The passage's sentences (report offsets), whitespace and list punctuation trimmed. A sentence for quoting ends
+    at 。！？, a semicolon (report "sentences" are often long lists) or a newline; a mark inside quotes
+    ("“你好!北大街”") does not end it."""
+    base = hit.chunk.start
+    spans = [_trim(hit, base + s, base + e) for s, e in sentence_spans(hit.chunk.text, quotes=True)]
     return [s for s in spans if s is not None]
 
 
@@ -134,11 +118,9 @@ def _has_unit(text: str, units: tuple[str, ...]) -> bool:
     """Does the text state a figure in one of the units asked ("多少亩" -> "380亩")? Units of one kind count as
     one: "多少元" is answered by "1.6亿元", "多少平方米" by "12万平方"."""
     for unit in units:
-        forms = next((f for f in _UNIT_FAMILIES if unit in f), (unit,))
+        forms = next((f for f in unit_families() if unit in f), (unit,))
         pattern = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(
-            rf"[一二三四五六七八九十两]+(?:{pattern})", text
-        ):
+        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(rf"[{CN_DIGITS}两]+(?:{pattern})", text):
             return True
     return False
 

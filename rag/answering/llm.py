@@ -29,6 +29,9 @@ from langchain_openai import ChatOpenAI
 
 from rag.answering.verify import bad_citations, citations_in, figures, strip_citations, unsupported_numbers
 from rag.config import Settings
+from rag.text.language import is_english
+from rag.text.periods import MONTH_RANGE, NAMED_PERIOD
+from rag.text.places import STREET_MENTION, pinyin_name, short_name
 
 if TYPE_CHECKING:  # at run time hits are duck-typed: importing rag.answering.retrieval would load chromadb
     from rag.answering.retrieval import Hit
@@ -97,10 +100,6 @@ class LLMResult:
     error: str | None = None  # set (Chinese + English) when no answer came back: fall back to extractive
     cited: list[int] = field(default_factory=list)  # valid source numbers the answer cites, in order
     not_found: bool = False  # the model said the reports do not answer the question
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
     @property
     def problems(self) -> list[str]:
@@ -319,11 +318,9 @@ _END_PUNCT = re.compile(r"[\s？?。！!.]+$")
 _ASK_TAIL = re.compile(r"(?:是多少|有多少|多少|怎么样|如何|情况如何|情况|是什么|有哪些)?(?:呢|吗)?[\s？?。！!]*$")
 _ASK_WORD = re.compile(r"(?:呢|吗)?[\s？?。！!]*$")
 _INTERROGATIVE = re.compile(r"多少|几|什么|哪|如何|怎么|吗|是否|有无")
-_STREET = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
 _NAME_PREFIX = re.compile(r"^(?:请问|那么|那|和|与|及|在|的|还有|另外)+")
-_PERIOD = re.compile(
-    r"(?:20\d{2}\s*年)?(?:上半年|下半年|全年|前三季度|[一二三四]季度|1-\d{1,2}月|\d{1,2}月|今年|明年|工作计划)"
-)
+# A period as written (kept verbatim when a follow-up is rewritten): the report periods, a month, 今年/明年, 工作计划.
+_PERIOD = re.compile(rf"(?:(?:19|20)\d{{2}}\s*年)?(?:{MONTH_RANGE}|{NAMED_PERIOD}|\d{{1,2}}月|今年|明年|工作计划)")
 # Follow-ups that ask about another side of the same figure: they keep the previous topic ("增幅呢？").
 _ATTRIBUTES = ("增幅", "增速", "增长", "同比", "进度", "完成进度", "排名", "位次", "第几", "占比", "目标", "降幅")
 # Questions across reports: they do not inherit the previous street.
@@ -338,20 +335,6 @@ class _Place:
     name: str  # full name: "秦灶街道"
 
 
-def _short(street: str) -> str:
-    # Same rule as rag.answering.retrieval.short_name, kept local so this module does not import the index stack.
-    for suffix in ("街道", "镇", "乡"):
-        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
-            return street[: -len(suffix)]
-    return street
-
-
-def _pinyin(street: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return "".join(lazy_pinyin(_short(street))).capitalize()
-
-
 def _places(text: str, known_streets: Sequence[str]) -> list[_Place]:
     """Streets named in a text, in order: known ones by full, short or pinyin name; other "XX街道/镇/乡" too."""
     found: list[tuple[int, _Place]] = []
@@ -363,23 +346,18 @@ def _places(text: str, known_streets: Sequence[str]) -> list[_Place]:
             taken.append((start, start + len(written)))
 
     for street in known_streets:
-        for alias in (street, _short(street)):
+        for alias in (street, short_name(street)):
             if (pos := text.find(alias)) >= 0:
                 add(pos, alias, street)
                 break
         else:
-            if m := re.search(rf"\b{re.escape(_pinyin(street))}\b", text, re.I):
+            if m := re.search(rf"\b{re.escape(pinyin_name(street))}\b", text, re.I):
                 add(m.start(), m.group(), street)
-    for m in _STREET.finditer(text):
+    for m in STREET_MENTION.finditer(text):
         name = _NAME_PREFIX.sub("", m.group(1))
         if len(name) >= 2 and not name.startswith((*_GLOBAL, "各", "本", "该", "全")):
             add(m.end(1) - len(name), name + m.group(2), name + m.group(2))
     return [place for _, place in sorted(found, key=lambda x: x[0])]
-
-
-def _is_english(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isascii() for c in letters) > len(letters) / 2
 
 
 def _strip_lead(question: str) -> str:
@@ -406,7 +384,7 @@ def looks_like_followup(question: str, known_streets: Sequence[str] = ()) -> boo
         return False
     if _LEAD_ZH.match(q) or _LEAD_EN.match(q):
         return True
-    if _is_english(q):
+    if is_english(q):
         return len(_END_PUNCT.sub("", q).split()) <= 2  # "Growth?", "And Qinzao?"
     if any(word in q for word in _GLOBAL):
         return False  # "哪个街道……" compares across reports: it stands alone
@@ -425,7 +403,7 @@ def _last_user_question(history: Sequence[HistoryItem] | None) -> str | None:
 def _heuristic_english(question: str, previous: str, known_streets: Sequence[str]) -> str:
     new, old = _places(question, known_streets), _places(previous, known_streets)
     if new and old:
-        replacement = _pinyin(new[0].name) if old[0].written.isascii() else new[0].name
+        replacement = pinyin_name(new[0].name) if old[0].written.isascii() else new[0].name
         return previous.replace(old[0].written, replacement, 1)
     return f"{_END_PUNCT.sub('', previous)}: {_END_PUNCT.sub('', _strip_lead(question))}?"
 
@@ -452,7 +430,7 @@ def _asking_words(body: str, subject: str, previous: str) -> str:
 
 def heuristic_rewrite(question: str, previous: str, known_streets: Sequence[str] = ()) -> str:
     """Deterministic rewrite of a follow-up into a standalone question, using the previous user question."""
-    if _is_english(question):
+    if is_english(question):
         return _heuristic_english(question, previous, known_streets)
     body = _strip_lead(question)
     new, old = _places(body, known_streets), _places(previous, known_streets)

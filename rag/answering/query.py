@@ -1,7 +1,7 @@
 """What a question asks, read off its text with general rules: streets, reports in scope, metric, period, intent.
 
 Nothing here knows a particular report: streets come from the loaded reports' metadata, metrics from the
-synonym table in rag.indexing.indicators, English words from a small glossary of report vocabulary.
+synonym table and English words from the report vocabulary (rag.text.vocab).
 """
 
 from __future__ import annotations
@@ -12,148 +12,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jieba
-from pypinyin import lazy_pinyin
 
-from rag.answering.retrieval import QueryAnalysis, short_name, street_aliases
-from rag.indexing.indicators import METRIC_SYNONYMS, find_metric
+from rag.answering.retrieval import QueryAnalysis, street_aliases
+from rag.indexing.indicators import find_metric
 from rag.indexing.keywords import keyword_tokens
+from rag.text.language import is_english
+from rag.text.numerals import CN_DIGITS, ordinal
+from rag.text.periods import PERIOD_RE, YEAR_MENTION, asked_period
+from rag.text.places import pinyin_name
+from rag.text.vocab import alternation, asked_units, en_glossary, markers, metric_synonyms, rank_scopes
 
-# ------------------------------------------------------------------------------------------------ glossary
-# English report vocabulary -> the Chinese words the reports use. Longest phrase wins; each phrase is matched on
-# word boundaries. Used to find the metric and to score sentences for English questions (the answer still quotes
-# the Chinese text).
-EN_GLOSSARY: dict[str, tuple[str, ...]] = {
-    "general public budget revenue": ("一般公共预算收入",),
-    "public budget revenue": ("一般公共预算收入",),
-    "budget revenue": ("一般公共预算收入",),
-    "fiscal revenue": ("一般公共预算收入",),
-    "gross domestic product": ("地区生产总值",),
-    "gdp": ("地区生产总值",),
-    "fixed-asset investment": ("固定资产投资",),
-    "fixed asset investment": ("固定资产投资",),
-    "fixed-assets investment": ("固定资产投资",),
-    "industrial investment": ("工业投入",),
-    "manufacturing investment": ("制造业投资",),
-    "above-scale industrial output": ("规模工业产值",),
-    "above-designated-size industrial output": ("规模工业产值",),
-    "industrial output above designated size": ("规模工业产值",),
-    "large-scale industrial output": ("规模工业产值",),
-    "industrial output": ("工业产值",),
-    "total industrial output": ("工业总产值",),
-    "retail sales of consumer goods": ("社会消费品零售总额",),
-    "retail sales": ("零售",),
-    "wholesale": ("批零",),
-    "catering": ("餐饮",),
-    "foreign capital": ("外资",),
-    "foreign investment": ("外资",),
-    "foreign funds": ("外资",),
-    "actually received": ("到账",),
-    "actually receive": ("到账",),
-    "actual": ("实际",),
-    "utilized foreign capital": ("实际利用外资",),
-    "service sector": ("服务业",),
-    "service industry": ("服务业",),
-    "services": ("服务业",),
-    "value added": ("增加值",),
-    "disposable income": ("可支配收入",),
-    "tax revenue": ("税收",),
-    "taxes": ("税收",),
-    "patent applications": ("专利申请",),
-    "patents": ("专利",),
-    "invention": ("发明",),
-    "high-tech enterprises": ("高新技术企业",),
-    "enterprises": ("企业",),
-    "companies": ("企业",),
-    "firms": ("企业",),
-    "households": ("户",),
-    "residents": ("居民",),
-    "population": ("人口",),
-    "permanent population": ("常住人口",),
-    "unemployment rate": ("失业率",),
-    "imports and exports": ("进出口",),
-    "foreign trade": ("进出口",),
-    "projects": ("项目",),
-    "project": ("项目",),
-    "key projects": ("重点项目",),
-    "investment": ("投资",),
-    "revenue": ("收入",),
-    "income": ("收入",),
-    "output": ("产值",),
-    "sales": ("销售",),
-    "visit": ("走访",),
-    "visited": ("走访",),
-    "screen": ("排查",),
-    "screened": ("排查",),
-    "inspect": ("排查",),
-    "inspected": ("排查",),
-    "covid-19": ("疫情",),
-    "covid": ("疫情",),
-    "epidemic": ("疫情",),
-    "pandemic": ("疫情",),
-    "outbreak": ("疫情",),
-    "share": ("比重",),
-    "proportion": ("比重",),
-    "rank": ("全区",),
-    "ranked": ("全区",),
-    "ranking": ("全区",),
-    "year on year": ("同比",),
-    "year-on-year": ("同比",),
-    "growth": ("增长",),
-    "target": ("目标",),
-    "goal": ("目标",),
-    "plan": ("计划",),
-    "land": ("土地",),
-    "buildings": ("楼宇",),
-    "disputes": ("矛盾纠纷",),
-    "cases": ("案件",),
-    "complaints": ("信访",),
-    "party members": ("党员",),
-    "satisfaction": ("满意度",),
-    "safety hazards": ("隐患",),
-    "hazards": ("隐患",),
-    "rectification": ("整改",),
-    "grid": ("网格",),
-    "community health service center": ("社区卫生服务中心",),
-    "incubators": ("孵化",),
-    "talent": ("人才",),
-    "employment": ("就业",),
-    "jobs": ("岗位",),
-    "demolition": ("拆迁",),
-    "relocation": ("搬迁",),
-    "resettlement housing": ("安置房",),
-}
-_GLOSSARY_RE = re.compile(
-    r"\b(" + "|".join(re.escape(p) for p in sorted(EN_GLOSSARY, key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
-# English periods, rendered as the reports write them (the answer never adds digits the passage lacks).
-EN_PERIODS = (
-    (re.compile(r"\bfirst half\b|\bh1\b", re.I), "上半年"),
-    (re.compile(r"\bsecond half\b|\bh2\b", re.I), "下半年"),
-    (re.compile(r"\bjan(?:uary)?\s*(?:-|–|to|through)\s*jun(?:e)?\b", re.I), "1-6月"),
-    (re.compile(r"\bjan(?:uary)?\s*(?:-|–|to|through)\s*may\b", re.I), "1-5月"),
-    (re.compile(r"\bfull year\b|\bwhole year\b", re.I), "全年"),
-)
+# English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
+_GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")\b", re.IGNORECASE)
 
 # ------------------------------------------------------------------------------------------------ patterns
-_PERIOD_RE = re.compile(
-    r"(?P<m>\d{1,2})\s*[-—–~～至到]\s*(?P<m2>\d{1,2})\s*月份?"
-    r"|(?P<named>上半年|下半年|全年|前三季度|[一二三四]季度)"
-    r"|(?P<year>(?:19|20)\d{2})\s*年(?![初底末中度])"
-)
-_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:\s*年|(?![\d\u4e00-\u9fff%.]))")  # not the 2030 of "2030支撑项目"
+_YEAR_RE = YEAR_MENTION
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _RELATIVE_YEAR = re.compile(r"[今本当去明]年度?")  # "今年" is the report's year: not something to match in the text
 _WHICH_STREET = re.compile(r"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich\s+(?:subdistrict|street|town)s?\b", re.I)
 _WHICH_METRICS = re.compile(r"哪些(?:指标|数据|方面|经济指标)|\bwhich\s+(?:indicators|metrics|figures)\b", re.I)
-_CN_ORD = "一二三四五六七八九十"
+_SCOPES = alternation(rank_scopes())
 _RANK_ASKED = re.compile(
-    rf"(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope>全(?:区|县|市|省))?(?:排名|排)?第(?P<n>[{_CN_ORD}\d]+)(?:位|名)?"
+    rf"(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
     rf"|(?P<first>首位)"
 )
 _EN_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 _EN_ORDINALS += ["1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th"]
 _RANK_EN = re.compile(r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(_EN_ORDINALS) + r")\b", re.I)
-_RANK_VERB = re.compile(r"位列|排名|名列|位居|排在|全(?:区|县|市|省)")
+_RANK_VERB = re.compile(rf"位列|排名|名列|位居|排在|{_SCOPES}")
 _ASKS_RANK = re.compile(r"第几|排名如何|排名怎样|几名|\brank(?:ed|ing)?\b", re.I)
 _MAX = re.compile(r"最(?:高|多|大|快|好)|\b(?:highest|most|largest|biggest|fastest)\b", re.I)
 _MIN = re.compile(r"最(?:低|少|小|慢|差)|\b(?:lowest|least|smallest|slowest)\b", re.I)
@@ -168,46 +54,12 @@ _GROWTH = re.compile(
     r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
 )
 _PROGRESS = re.compile(r"进度|完成[^，,？?。]{0,8}(?:目标|计划|任务)[^，,？?。]{0,4}(?:的)?(?:百分之|多少|几)")
-_PLAN = re.compile(r"下半年|明年|目标|计划|打算|力争|安排|措施|思路|\bplan|\btarget|\bgoal", re.I)
-_ESTIMATE = re.compile(r"预计|预期|\bforecast|\bexpected\b|\bestimate", re.I)
+_PLAN = re.compile(rf"{alternation(markers('plan_question'))}|\b(?:{alternation(markers('plan_en'))})", re.I)
+_ESTIMATE = re.compile(rf"{alternation(markers('forecast'))}|\b(?:{alternation(markers('forecast_en'))})", re.I)
+_TARGET_ASKED = re.compile(alternation(markers("target_question")))
 _SHARE = re.compile(r"比重|占比|所占|比例|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
-_UNITS = [
-    "个百分点",
-    "万平方米",
-    "平方米",
-    "平方",
-    "亿元",
-    "万元",
-    "万美元",
-    "元",
-    "亩",
-    "户",
-    "家次",
-    "家",
-    "件",
-    "个",
-    "名",
-    "人次",
-    "人",
-    "处",
-    "起",
-    "座",
-    "项",
-    "场",
-    "次",
-    "天",
-    "年",
-    "期",
-    "份",
-    "条",
-    "本",
-    "辆",
-    "套",
-    "批次",
-    "课时",
-]
-_EXPECTED_UNIT = re.compile(r"(?:多少|几)(" + "|".join(map(re.escape, _UNITS)) + ")")
+_EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 # Words that ask rather than say: they split the question into content runs and are never content themselves.
 _ASK_WORDS = re.compile(
@@ -233,7 +85,7 @@ class Query:
     streets: tuple[str, ...]  # known streets named, in order of mention
     unknown_streets: tuple[str, ...]
     years: tuple[int, ...]
-    metric: str | None  # a catalog metric (a key of METRIC_SYNONYMS)
+    metric: str | None  # a catalog metric (a key of rag.text.vocab.metric_synonyms())
     period: str | None  # as asked, normalised like Indicator.period: "1-6月", "上半年", "2017年"
     rank: int | None  # "位列全区第一" asked -> 1
     rank_scope: str | None
@@ -254,50 +106,19 @@ class Query:
     segments: dict[str, str] = field(default_factory=dict)  # street -> the part of the question about it
 
 
-def is_english(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isascii() for c in letters) > len(letters) / 2
-
-
 def glossary_terms(text: str) -> list[str]:
     """The Chinese words an English question's vocabulary stands for, in order, each once."""
     out: list[str] = []
     for m in _GLOSSARY_RE.finditer(text):
-        for word in EN_GLOSSARY[m.group(1).lower()]:
+        for word in en_glossary()[m.group(1).lower()]:
             if word not in out:
                 out.append(word)
     return out
 
 
-def normalize_period(m: re.Match[str]) -> str:
-    if m.group("m"):
-        return f"{int(m.group('m'))}-{int(m.group('m2'))}月"
-    if m.group("named"):
-        return m.group("named")
-    return f"{m.group('year')}年"
-
-
-def asked_period(text: str) -> str | None:
-    """The most specific period a question names: a month range or named period beats a bare year."""
-    found = [normalize_period(m) for m in _PERIOD_RE.finditer(text)]
-    if not found:
-        for pattern, period in EN_PERIODS:
-            if pattern.search(text):
-                return period
-        return None
-    specific = [p for p in found if not p.endswith("年") or p in ("上半年", "下半年", "全年")]
-    return (specific or found)[0]
-
-
-def _ordinal(word: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    values = {c: i for i, c in enumerate(_CN_ORD, start=1)}
-    if len(word) == 1:
-        return values.get(word)
-    if word.startswith("十"):
-        return 10 + values.get(word[1:], 0)
-    return None
+def asks_target(text: str) -> bool:
+    """Does (this part of) a question ask about a target figure ("力争…", "目标…") rather than an achieved one?"""
+    return bool(_TARGET_ASKED.search(text))
 
 
 def asked_rank(text: str) -> tuple[int | None, str | None]:
@@ -312,7 +133,7 @@ def asked_rank(text: str) -> tuple[int | None, str | None]:
         around = text[max(0, m.start() - 4) : m.end()]
         if not _RANK_VERB.search(around):
             continue
-        n = _ordinal(m.group("n"))
+        n = ordinal(m.group("n"))
         if n is not None:
             return n, m.group("scope")
     return None, None
@@ -355,7 +176,7 @@ def content_words(text: str, remove: Iterable[str] = ()) -> list[str]:
     for word in sorted(set(remove), key=len, reverse=True):
         if word:
             text = text.replace(word, "｜")
-    for pattern in (_PERIOD_RE, _YEAR_RE, _RELATIVE_YEAR, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
+    for pattern in (PERIOD_RE, _YEAR_RE, _RELATIVE_YEAR, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
         text = pattern.sub("｜", text)
     words = [w for w in _merge_single(jieba.lcut(text)) if w.isdigit() or (_CJK.match(w) and len(w) >= 2)]
     return list(dict.fromkeys(words))
@@ -458,12 +279,11 @@ def referent_clause(question: str) -> str | None:
 
 def metric_surfaces(metric: str) -> tuple[str, ...]:
     """Every way the reports write a catalog metric."""
-    return (metric, *METRIC_SYNONYMS.get(metric, ()))
+    return (metric, *metric_synonyms().get(metric, ()))
 
 
 def street_english(street: str) -> str:
     """ "西林街道" -> "Xilin subdistrict (西林街道)"."""
-    short = short_name(street)
     kind = (
         "subdistrict"
         if street.endswith("街道")
@@ -473,5 +293,5 @@ def street_english(street: str) -> str:
         if street.endswith("乡")
         else ""
     )
-    name = "".join(lazy_pinyin(short)).capitalize()
+    name = pinyin_name(street)
     return f"{name} {kind} ({street})".replace("  ", " ") if kind else f"{name} ({street})"

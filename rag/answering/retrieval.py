@@ -17,17 +17,13 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, SkipValidation
-from pypinyin import lazy_pinyin
 
 from rag.config import Settings
 from rag.indexing.chunking import Chunk
 from rag.indexing.store import Index, ReportRecord
+from rag.text.periods import YEAR_MENTION
+from rag.text.places import STREET_MENTION, pinyin_name, short_name
 
-_SUFFIXES = ("街道", "镇", "乡")
-# "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
-_YEAR = re.compile(r"(?<!\d)(20\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
-# "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
-_STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
 _NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
 YEAR_BOOST = 1.25
 
@@ -67,17 +63,9 @@ class Hit:
     dense_score: float = 0.0  # cosine similarity
 
 
-def short_name(street: str) -> str:
-    for suffix in _SUFFIXES:
-        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
-            return street[: -len(suffix)]
-    return street
-
-
 def street_aliases(street: str) -> list[str]:
     """How a question may name a street: 西林街道, 西林, xilin."""
-    short = short_name(street)
-    return [street, short, "".join(lazy_pinyin(short)).lower()]
+    return [street, short_name(street), pinyin_name(street).lower()]
 
 
 def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
@@ -94,13 +82,13 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
             named.append(street)
     known_short = {short_name(s) for s in known_streets}
     unknown = []
-    for match in _STREET_MENTION.finditer(question):
+    for match in STREET_MENTION.finditer(question):  # a place the reports may not cover
         name = match.group(1)
         name = next((name[i:] for i in range(len(name) - 1) if name[i:] in known_short), name)
         if name in known_short or any(name.startswith(w) or name.endswith(w) for w in _NOT_A_NAME):
             continue
         unknown.append(name + match.group(2))
-    years = tuple(sorted({int(y) for y in _YEAR.findall(question)}))
+    years = tuple(sorted({int(y) for y in YEAR_MENTION.findall(question)}))
     return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text.numerals import CN_DIGITS, parse_int
+
 # Full-width digits and marks, as Chinese text often writes them, folded to ASCII before matching.
 _FOLD = str.maketrans("０１２３４５６７８９．％－＋−–—，～", "0123456789.%-+---,~")
 # A citation marker: one or more source numbers in square/lenticular brackets ("[1]", "【2】", "[1, 3]", "[1-2]").
@@ -27,8 +29,7 @@ _ORDINAL_PREFIX = re.compile(r"(?:第|No\.\s?|#)$")
 # Words in front of a figure that make it a decrease even without a minus sign ("同比下降58.6%").
 _DECREASE = re.compile(r"(下降|减少|降幅|降低|回落|下滑|负增长|decrease|decline|down|fell|drop)\D{0,4}$", re.IGNORECASE)
 # Chinese-numeral ordinals in a passage ("位列全区第一"): an English answer may write them as "1st"/"No. 1".
-_CN_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3})")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_ORDINAL = re.compile(rf"第([{CN_DIGITS}]{{1,3}})")
 
 
 @dataclass(frozen=True)
@@ -124,16 +125,6 @@ def numbers_in(text: str) -> list[str]:
     return [f.text for f in figures(text)]
 
 
-def _cn_number(word: str) -> int | None:
-    """'一' -> 1, '十二' -> 12, '二十' -> 20 (ranks only go this high)."""
-    if "十" not in word:
-        return _CN_DIGITS.get(word) if len(word) == 1 else None
-    tens, _, ones = word.partition("十")
-    if ones and ones not in _CN_DIGITS:
-        return None
-    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-
-
 @dataclass(frozen=True)
 class _Evidence:
     """What the passages contain, ready for lookups."""
@@ -154,7 +145,7 @@ def _evidence(passages: list[str]) -> _Evidence:
             if f.negative or _DECREASE.search(folded[max(0, f.start - 8) : f.start]):
                 negative.add(f.key)
         for m in _CN_ORDINAL.finditer(passage):
-            value = _cn_number(m.group(1))
+            value = parse_int(m.group(1))
             if value is not None:
                 ordinals.add(str(value))
     return _Evidence(frozenset(keys), frozenset(negative), frozenset(ordinals))

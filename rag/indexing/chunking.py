@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.ingest.documents import Document, ReportMeta, normalize_ws
+from rag.ingest.decode import normalize_ws
+from rag.ingest.documents import Document, ReportMeta
+from rag.text.numerals import CN_DIGITS
+from rag.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
 
 # Bump when chunking changes: it is part of every report's fingerprint, so a change re-indexes everything.
 CHUNKER_VERSION = "2"
@@ -19,7 +22,7 @@ CHUNKER_VERSION = "2"
 MIN_CHARS = 200
 MAX_CHARS = 400
 
-_CN_NUM = "一二三四五六七八九十"
+_CN_NUM = CN_DIGITS
 # Heading markers at the start of a line, outermost first. The level decides how the section path nests.
 _HEADING_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(rf"^[{_CN_NUM}]+[、.．]")),
@@ -31,8 +34,8 @@ _HEADING_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
 # A heading's title ends at the first sentence or clause break; long lines keep only their lead phrase.
 _TITLE_END = re.compile(r"[。；;：:！!？?]|[，,](?=.{8,})")
 _HEADING_MAX = 40
-# Sentence ends, with any closing quotes/brackets that belong to the sentence.
-_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*")
+# Sentence ends (rag.text.sentences): a heading with one inside is a sentence, not a title.
+_SENTENCE_END = re.compile(rf"[{re.escape(SENTENCE_ENDS)}]+")
 # Inside an over-long sentence, prefer to cut after a comma-like mark.
 _SOFT_BREAK = re.compile(r"[，,、：:]")
 
@@ -86,14 +89,8 @@ def _is_bare_heading(line: str) -> bool:
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans within text[start:end], whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        spans.append((pos, match.end()))
-        pos = match.end()
-    if pos < end:
-        spans.append((pos, end))
+    """Sentence spans within text[start:end] (end marks and closing quotes kept with them), whitespace trimmed."""
+    spans = sentence_spans(text, start, end, closers=CLOSERS)
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
 
 

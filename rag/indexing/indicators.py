@@ -17,6 +17,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from rag.text.numerals import ordinal as ordinal_number
+from rag.text.periods import PERIOD_RE, period_of
+from rag.text.sentences import sentence_spans
+from rag.text.vocab import alternation, blocking_prefixes, markers, metric_synonyms, rank_scopes, value_units
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -38,56 +43,13 @@ class Indicator:
     estimate: bool = False  # "预计完成…": a forecast stated beside (or instead of) the actual figure
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Synonym table.  Only forms that are the same statistical indicator are merged; decided from the seeds:
-#  * 规模工业(总)产值 / 规模以上工业(总)产值 / 规上工业产值: one indicator (above-scale industrial output).
-#    工业总产值 (all industry) is NOT the same: 004 reports both side by side (191.5 vs 138.5 亿元).
-#  * 公共财政预算收入 is the pre-2014 name of 一般公共预算收入.
-#  * 全社会固定资产投资 is what 固定资产投资 means in these reports.
-#  * 外资到账 (003) is 实际到账外资 (002) reworded.  实际利用/使用外资 is usually the same figure, but no seed
-#    shows that, so it stays its own metric rather than silently merging two towns' numbers.
-#  * 工业投入 (000, 常州) is probably 工业固定资产投入 (003, 南通) but the text does not say so: kept apart.
-#  * 限额以上社会消费品零售总额 is a part of 社会消费品零售总额, never merged with it.
-# ---------------------------------------------------------------------------------------------------------
-METRIC_SYNONYMS: dict[str, list[str]] = {
-    "规模工业产值": [
-        "规模工业产值",
-        "规模工业总产值",
-        "规模以上工业产值",
-        "规模以上工业总产值",
-        "规上工业产值",
-        "规上工业总产值",
-    ],
-    "工业总产值": ["工业总产值"],
-    "一般公共预算收入": ["一般公共预算收入", "公共财政预算收入", "一般预算收入"],
-    "固定资产投资": ["固定资产投资", "全社会固定资产投资"],
-    "工业固定资产投入": ["工业固定资产投入", "工业固定资产投资"],
-    "工业投入": ["工业投入"],
-    "制造业投资": ["制造业投资"],
-    "限额以上批零住餐销售额": ["限额以上批零住餐销售额", "限上批零住餐销售额"],
-    "限额以上零售业销售额": ["限额以上零售业销售额", "限上零售业销售额"],
-    "限额以上社会消费品零售总额": ["限额以上社会消费品零售总额", "限上社会消费品零售总额", "限上社零额"],
-    "社会消费品零售总额": ["社会消费品零售总额"],
-    "限上住宿餐饮营业额": ["限上住宿餐饮营业额", "限额以上住宿餐饮营业额", "限额以上住宿餐饮业营业额"],
-    "纳入核算重点服务业营业收入": ["纳入核算重点服务业营业收入", "纳入核算重点服务业行业营业收入"],
-    # 003 lists "营利性服务业营业销售" among its lagging indicators: the same figure it reported as 营业收入.
-    "营利性服务业营业收入": ["营利性服务业营业收入", "营利性服务业营业销售"],
-    "服务业应税销售": ["服务业应税销售", "服务业应税销售额"],
-    "规模工业应税销售": ["规模工业应税销售", "规模工业应税销售额", "规模工业应税"],
-    "实际到账外资": ["实际到账外资", "外资到账", "到账外资"],
-    "实际利用外资": ["实际利用外资", "实际使用外资"],
-    "地区生产总值": ["地区生产总值", "GDP"],
-    "服务业增加值": ["服务业增加值"],
-    "居民人均可支配收入": ["居民人均可支配收入", "人均可支配收入"],
-    "数字经济企业产值": ["数字经济企业产值"],
-}
-
+# The synonym table is data (rag/text/data/metrics.toml): which written forms are one statistical indicator.
 _SURFACE_TO_METRIC: dict[str, str] = {
-    surface: norm for norm, forms in METRIC_SYNONYMS.items() for surface in (norm, *forms)
+    surface: norm for norm, forms in metric_synonyms().items() for surface in (norm, *forms)
 }
 
 # Words that change which population a metric covers; "农村居民人均可支配收入" is not 居民人均可支配收入.
-_BLOCKING_PREFIXES = ("农村", "城镇", "城市", "非", "规下")
+_BLOCKING_PREFIXES = blocking_prefixes()
 
 # ---------------------------------------------------------------------------------------------------------
 # Regexes (each small; the clause walker combines them).
@@ -97,32 +59,13 @@ _NUM = r"\d+(?:\.\d+)?"
 _SIGNED_PCT = r"[-+−－]?\d+(?:\.\d+)?[%％]"
 _PCT = r"\d+(?:\.\d+)?[%％]"
 
-# Sentences end at 。！？ or a newline, or an ASCII "." that is not a decimal point ("99.4%." / "1.经济...").
-_SENTENCE_END_RE = re.compile(r"[。！？!?\n]|\.(?!\d)")
 # Clauses: commas, semicolons (which also close the current fact) and colons ("工业指标:1-10月,...").
 _CLAUSE_SEP_RE = re.compile(r"[，,；;：:]")
 _SEMICOLONS = "；;"
 
-# Reporting periods.  An optional year before a sub-year period is absorbed ("2022年上半年" -> "上半年": the year
-# is the document's).  A bare year must not be "2018年初" / "2017年度" (a point in time / an adjective).
-_PERIOD_RE = re.compile(
-    r"(?:(?:19|20)\d{2}年)?"
-    r"(?:(?P<m1>\d{1,2})\s*[-—–~～至到]\s*(?P<m2>\d{1,2})\s*月(?:份)?"
-    r"|(?P<named>上半年|下半年|全年|前三季度|第?[一二三四1-4]季度))"
-    r"|(?P<year>(?:19|20)\d{2})年(?![初底末中度])"
-)
-
-# Units after a number, longest first so "万平方米" wins over "万" and "个百分点" over "个".  Years, months and days
-# (年 月 日) are deliberately absent: "2021年", "11月18日" are never values.
-_UNIT_GROUPS = (
-    "个百分点 % ％",
-    "万亿元 亿美元 万美元 美元 亿元 万元 元",
-    "万平方米 平方米 万平方 平方 ㎡ 亩 公里 米",
-    "万人次 人次 家次 批次 场次 课时 万人 万户",
-    "个 家 件 户 项 名 座 场 次 处 条 套 本 期 辆 幢 栋 篇 份 起 人 吨 台",
-    "亿 万",
-)
-_UNITS = tuple(unit for group in _UNIT_GROUPS for unit in group.split())
+# Units after a number (rag/text/data/units.toml), in the file's order so "万平方米" wins over "万" and "个百分点"
+# over "个".  Years, months and days (年 月 日) are deliberately absent: "2021年", "11月18日" are never values.
+_UNITS = value_units()
 # A value: number, optional 余/多 ("300余万元", "1100余份"), unit, optional trailing qualifier.  Not preceded by a
 # letter, digit, "." or "-" so "K12", "H5次方", "1-2个" and "9313" fragments are never read as values.
 _VALUE_RE = re.compile(
@@ -153,14 +96,13 @@ _PROGRESS_RE = re.compile(
 
 # Ranks: "位列全区第一", "排名全区第二", "居全县首位", "全区第一", "全区排名第三".  A scope (全X) or a ranking verb
 # is required so "第一书记", "第一道防线", "第五批" never count; "全区前列" carries no number and is skipped.
-_SCOPE = r"全(?:区|县|市|省|国|街道|镇|开发区|高新区)"
+_SCOPE = rf"(?:{alternation(rank_scopes())})"
 _ORD = r"(?:第(?P<ord{n}>[一二三四五六七八九十\d]+)(?:位|名)?(?![批届道次个轮期季])|(?P<first{n}>首位))"
 _RANK_RE = re.compile(
     r"(?P<all>均|都)?"
     rf"(?:(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope1>{_SCOPE}){_ORD.format(n=1)}"
     rf"|(?P<scope2>{_SCOPE})?(?:位列|排名|名列|位居|排在|居){_ORD.format(n=2)})"
 )
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 # Metric clean-up.  Leading fillers (list markers, dates, subjects, verbs) and trailing verbs/qualifiers are
 # peeled off one at a time; what remains is the metric as written.
@@ -177,10 +119,10 @@ _TRAIL_RE = re.compile(
 )
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
-_ESTIMATE_RE = re.compile(r"预计|预期|有望")
+_ESTIMATE_RE = re.compile(alternation(markers("forecast")))
 _ACTUAL_VERB_RE = re.compile(r"^(?:已经?|累计)?(?:完成|实现)")
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
-_TARGET_RE = re.compile(r"^(?:力争|争取|争创|确保|力求|拟|预期|目标)")
+_TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -225,23 +167,12 @@ def format_value(ind: Indicator) -> str:
     return f"{ind.value_text}{ind.unit or ''}"
 
 
-def format_indicator(ind: Indicator) -> str:
-    """One-line display, built only from the exact texts: "1-6月 固定资产投资 17.03亿元，进度54.1%，位列全区第一"."""
-    head = " ".join(p for p in (ind.period, ind.metric, format_value(ind)) if p)
-    extras = []
-    if ind.growth_text:
-        extras.append(ind.growth_text)
-    if ind.progress_text:
-        extras.append(ind.progress_text)
-    if ind.rank_text:
-        extras.append(ind.rank_text)
-    return "，".join([head, *extras])
-
-
 def extract_indicators(text: str, default_period: str | None = None) -> list[Indicator]:
     """Every numeric fact in text, in text order; offsets point into text."""
     out: list[Indicator] = []
-    for s_start, s_end in _sentences(text):
+    # Sentences end at 。！？ or a newline, or an ASCII "." that is not a decimal point ("99.4%." / "1.经济...");
+    # semicolons are left to the clause walker (they close a fact, not a sentence).
+    for s_start, s_end in sentence_spans(text, ends="。！？!?", keep_marks=False, ascii_period=True):
         out.extend(_extract_sentence(text, s_start, s_end, default_period))
     return out
 
@@ -303,16 +234,6 @@ class _Draft:
         )
 
 
-def _sentences(text: str) -> Iterator[tuple[int, int]]:
-    pos = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        if m.start() > pos:
-            yield pos, m.start()
-        pos = m.end()
-    if pos < len(text):
-        yield pos, len(text)
-
-
 def _clauses(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
     """(start, end, follows_semicolon) for each clause of text[start:end]."""
     pos, after_semicolon = start, False
@@ -320,27 +241,6 @@ def _clauses(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]
         yield pos, m.start(), after_semicolon
         pos, after_semicolon = m.end(), m.group() in _SEMICOLONS
     yield pos, end, after_semicolon
-
-
-def _normalize_period(m: re.Match[str]) -> str:
-    if m.group("m1"):
-        return f"{int(m.group('m1'))}-{int(m.group('m2'))}月"
-    if m.group("named"):
-        named = m.group("named").lstrip("第")
-        return named.translate(str.maketrans("1234", "一二三四"))
-    return f"{m.group('year')}年"
-
-
-def _parse_ordinal(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    if s in _CN_DIGITS:
-        return _CN_DIGITS[s]
-    if s.startswith("十"):  # 十, 十一 … 十九
-        return 10 + _CN_DIGITS.get(s[1:], 0)
-    if len(s) >= 2 and s[1] == "十" and s[0] in _CN_DIGITS:  # 二十, 二十三
-        return _CN_DIGITS[s[0]] * 10 + _CN_DIGITS.get(s[2:], 0)
-    return None
 
 
 def _pct_numbers(nums_text: str) -> list[tuple[float, str]]:
@@ -393,7 +293,7 @@ def _scan_clause(clause: str) -> list[_Token]:
         if _overlaps(m.span(), taken):
             continue
         ordinal = m.group("ord1") or m.group("ord2")
-        rank = 1 if (m.group("first1") or m.group("first2")) else _parse_ordinal(ordinal or "")
+        rank = 1 if (m.group("first1") or m.group("first2")) else ordinal_number(ordinal or "")
         if rank is None:
             continue
         start = m.start("all") + len(m.group("all")) if m.group("all") else m.start()
@@ -409,10 +309,10 @@ def _scan_clause(clause: str) -> list[_Token]:
             )
         )
         taken.append(m.span())
-    for m in _PERIOD_RE.finditer(clause):
+    for m in PERIOD_RE.finditer(clause):
         if _overlaps(m.span(), taken):  # "占全年计划的70%": 全年 there is part of the progress phrase
             continue
-        tokens.append(_Token("period", m.start(), m.end(), m.group(), period=_normalize_period(m)))
+        tokens.append(_Token("period", m.start(), m.end(), m.group(), period=period_of(m)))
         taken.append(m.span())
     for m in _VALUE_RE.finditer(clause):
         if _overlaps(m.span(), taken) or not _value_is_stated(clause, m.end()):
@@ -437,7 +337,7 @@ def _strip_lead_fillers(s: str) -> tuple[int, str]:
     """Drop list markers, dates, subjects and periods at the front; (chars dropped, rest)."""
     dropped = 0
     while True:
-        m = _LEAD_FILLER_RE.match(s) or _PERIOD_RE.match(s)
+        m = _LEAD_FILLER_RE.match(s) or PERIOD_RE.match(s)
         if not m or not m.group():
             return dropped, s
         dropped += m.end()
@@ -483,7 +383,7 @@ def _looks_like_metric(raw: str, unit: str | None) -> bool:
 
 
 def _is_known_metric(raw: str) -> bool:
-    return normalize_metric(raw) in METRIC_SYNONYMS
+    return normalize_metric(raw) in metric_synonyms()
 
 
 def _attach(drafts: list[_Draft], tok: _Token, abs_end: int) -> bool:

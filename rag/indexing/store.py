@@ -12,10 +12,8 @@ collection named after the generation on the Chroma server, while the catalog st
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import time
@@ -27,8 +25,10 @@ from pathlib import Path
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock, Timeout
 
 from rag.config import Settings
+from rag.fsutil import atomic_write
 from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex
@@ -264,16 +264,7 @@ def require_index(settings: Settings) -> str:
 
 
 def _write_pointer(index_dir: Path, gen: str) -> None:
-    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex}"
-    tmp.write_text(gen)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / POINTER)
-    dir_fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    atomic_write(index_dir / POINTER, gen, sync_dir=True)
 
 
 def _new_generation_name() -> str:
@@ -300,20 +291,15 @@ def _prune(settings: Settings, keep: set[str]) -> None:
 def writer_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
     """One index writer at a time, across threads and processes; readers never wait."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IndexBusyError("另一个索引任务正在进行，请稍后再试（index is busy）") from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    lock = FileLock(index_dir / ".lock", timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusyError("另一个索引任务正在进行，请稍后再试（index is busy）") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -373,9 +359,6 @@ class Index:
         if row is None:
             raise KeyError(doc_id)
         return row["text"]
-
-    def chunk(self, chunk_id: str) -> Chunk:
-        return self.chunks[self.position[chunk_id]]
 
 
 def check_compatible(info: dict, expected_model: str | None) -> None:
@@ -519,12 +502,7 @@ def _write_generation(
 
 
 def _write_json_durably(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _copy_vectors(old: Index, collection, keep_docs: set[str], progress: Progress) -> None:

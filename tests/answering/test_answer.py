@@ -8,10 +8,12 @@ import re
 import pytest
 
 from rag.answering.compare import _growth_display, _merge_spans, period_en
-from rag.answering.query import asked_period, asked_rank, content_terms, is_english, understand
+from rag.answering.query import asked_rank, content_terms, understand
 from rag.answering.retrieval import QueryAnalysis
 from rag.answering.verify import citations_in, unsupported_numbers
 from rag.indexing.indicators import extract_indicators
+from rag.text.language import is_english
+from rag.text.periods import asked_period
 
 STREETS = ["新闸街道", "河海街道", "秦灶街道", "荷花池街道", "西林街道"]
 

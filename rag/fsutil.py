@@ -1,0 +1,36 @@
+"""Durable file writes shared by the index, the library and the manifest: readers see the old file or the new one,
+never half of one, even when the machine dies mid-write."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, data: bytes | str, *, sync_dir: bool = False) -> None:
+    """Write `data` (str as UTF-8) to a hidden temp file in the same folder, fsync it, then os.replace it over `path`.
+
+    The file keeps its permissions (a new one gets 0644: mkstemp's 0600 would hide it from other users, e.g. the
+    app running as another user than `make`). `sync_dir` also fsyncs the folder, so the rename itself survives a
+    crash (for pointer files that decide what readers open)."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp_name, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,51 @@
+"""Chinese numerals, read once for the whole system with `cn2an`: "第十二" -> 12, "两百" -> 200, "1.2万" -> 12000.
+
+cn2an takes ~1 s to import (it builds its tables up front), so it is loaded on first use; results are cached.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# The characters a Chinese numeral is written with (for building patterns: "第[…]+", "[…]+个").
+CN_DIGITS = "零一二三四五六七八九十"
+CN_NUMERAL_CHARS = CN_DIGITS + "两百千万"
+_ORDINAL_WRAP = re.compile(r"^第|[位名]$")
+
+
+@lru_cache(maxsize=1)
+def _cn2an():
+    import cn2an
+
+    return cn2an.cn2an
+
+
+@lru_cache(maxsize=4096)
+def parse_number(text: str) -> float | None:
+    """The value of one number written in Chinese, Arabic or mixed digits ("二十三", "两", "1.2万", "17.5"), or
+    None when the text is not exactly one number ("十十", "第一", "")."""
+    text = text.strip()
+    if not text:
+        return None
+    # Pure Chinese numerals are read strictly ("一二" is not 12; 两 is 二); with Arabic digits ("1.2万") smart mode.
+    mixed = any(ch.isascii() for ch in text)
+    try:
+        return float(_cn2an()(text if mixed else text.replace("两", "二"), "smart" if mixed else "strict"))
+    except (ValueError, KeyError, IndexError, TypeError):  # cn2an signals "not a number" with ValueError/KeyError
+        return None
+
+
+def parse_int(text: str) -> int | None:
+    """A whole number ("十二" -> 12, "零" -> 0), or None (not a number, or not whole)."""
+    value = parse_number(text)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def ordinal(text: str) -> int | None:
+    """A rank as written: "第十二" -> 12, "第3名" -> 3, "首位" -> 1, "十一" -> 11; None when it is not one."""
+    text = text.strip()
+    if text.startswith("首"):
+        return 1
+    value = parse_int(_ORDINAL_WRAP.sub("", text))
+    return value if value is not None and value > 0 else None

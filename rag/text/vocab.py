@@ -1,0 +1,94 @@
+"""The report vocabulary, read from the data files in rag/text/data/ (TOML): every consumer reads it from here.
+
+- metrics.toml: metric names and their variants (one statistical indicator each), and the words that block them;
+- glossary.toml: English report vocabulary -> the Chinese words the reports use;
+- markers.toml: forecast / aim / target / plan words;
+- scopes.toml: rank scopes (全区, 全县 …) and their English names;
+- units.toml: units of stated values, units of one kind, money scales.
+Files are read once per process; the values returned are shared, so callers must not change them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data")
+
+
+def words(spaced: str) -> frozenset[str]:
+    """A word set written as one space-separated string (short to read, easy to diff)."""
+    return frozenset(spaced.split(" "))
+
+
+@cache
+def _load(name: str) -> dict:
+    with open(DATA / f"{name}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def alternation(items: list[str] | tuple[str, ...] | frozenset[str]) -> str:
+    """A regex alternation of literal words, longest first (so "万平方米" wins over "平方米")."""
+    return "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+@cache
+def metric_synonyms() -> dict[str, list[str]]:
+    """Normalised metric name -> every way the reports write it."""
+    return _load("metrics")["metrics"]
+
+
+@cache
+def blocking_prefixes() -> tuple[str, ...]:
+    """Words before a metric that make it another population ("农村" 居民人均可支配收入)."""
+    return tuple(_load("metrics")["blocking_prefixes"]["words"])
+
+
+# ------------------------------------------------------------------------------------------------ English
+@cache
+def en_glossary() -> dict[str, tuple[str, ...]]:
+    """English phrase (lower case) -> the Chinese words it stands for."""
+    return {phrase: tuple(zh) for phrase, zh in _load("glossary")["glossary"].items()}
+
+
+# ------------------------------------------------------------------------------------------------ markers
+@cache
+def markers(kind: str) -> tuple[str, ...]:
+    """One list of markers.toml: "forecast", "aim", "aim_lead", "target", "plan", "future", "plan_en", "forecast_en"."""
+    return tuple(_load("markers")[kind])
+
+
+# ------------------------------------------------------------------------------------------------ scopes
+@cache
+def rank_scopes() -> dict[str, str]:
+    """Rank scope as written ("全区") -> its English name ("district")."""
+    return _load("scopes")["scopes"]
+
+
+# ------------------------------------------------------------------------------------------------ units
+@cache
+def value_units() -> tuple[str, ...]:
+    """Units after a number that make it a stated value, in the order patterns should try them."""
+    return tuple(_load("units")["value"])
+
+
+@cache
+def asked_units() -> tuple[str, ...]:
+    """Units a question may ask for ("多少亩", "几天"): the value units and a few more, longest first."""
+    units = (*value_units(), *_load("units")["asked_only"])
+    return tuple(sorted(dict.fromkeys(units), key=len, reverse=True))
+
+
+@cache
+def unit_families() -> tuple[tuple[str, ...], ...]:
+    """Units of one kind: a figure in any of them answers a question asking for another."""
+    return tuple(tuple(family) for family in _load("units")["families"])
+
+
+@cache
+def money_scale() -> dict[str, tuple[str, float]]:
+    """Money unit -> (currency, factor), for ordering figures only."""
+    return {unit: (currency, float(factor)) for unit, (currency, factor) in _load("units")["money"].items()}
