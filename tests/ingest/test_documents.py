@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
+from rag.ingest.normalize import normalize_text
 from rag.ingest.documents import (
     SUPPORTED_SUFFIXES,
     DocumentError,
@@ -186,7 +187,7 @@ def test_docx_paragraphs_and_tables() -> None:
     assert encoding == "docx"
     assert (
         text
-        == "梅林镇2024年上半年工作总结\n一、经济运行\n1-6月，完成规模工业产值80.1亿元。\n指标\t数值\n固定资产投资\t17.03亿元"
+        == "梅林镇2024年上半年工作总结\n一、经济运行\n1-6月，完成规模工业产值80.1亿元。\n指标：固定资产投资；数值：17.03亿元"
     )
 
 
@@ -268,7 +269,7 @@ def test_html_visible_text() -> None:
     assert text.split("\n") == [
         "新闸街道2021年上半年工作总结",
         "一、上半年工作总结",
-        "1. 经济发展稳步提升。1-6月， 完成规模工业总产值80.1亿元 。",
+        "1. 经济发展稳步提升。1-6月，完成规模工业总产值80.1亿元。",  # the spaces layout put next to 完成/。 removed
         "项目甲",
         "项目乙",
         "指标\t数值",
@@ -441,7 +442,7 @@ def test_load_folder_applies_the_manifest() -> None:
     for doc in docs:
         raw = (SEEDS / doc.doc_id).read_bytes()
         assert doc.meta == manifest[doc.doc_id]
-        assert doc.text == raw.decode("utf-8").replace("\r\n", "\n")
+        assert doc.text == normalize_text(raw.decode("utf-8"))
         assert doc.sha256 == hashlib.sha256(raw).hexdigest()
         assert doc.encoding == "utf-8"
 
