@@ -138,7 +138,9 @@ def main() -> None:
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     files = len({r["file"] for r in results})
     print(f"{files} Chromium-printed reports, {sum(r['pages'] for r in results) // len(EXTRACTORS)} pages\n")
-    print("| extractor | sentences found | radicals /1k chars | CJK spaces /1k | table row intact | furniture in text | s/page |")
+    print(
+        "| extractor | sentences found | radicals /1k chars | CJK spaces /1k | table row intact | furniture in text | s/page |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name in EXTRACTORS:
         rows = [r for r in results if r["extractor"] == name]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
+from rag.ingest.tables import row_spans
 
 # A sentence for quoting ends at 。！？；, a newline, or a semicolon: report "sentences" are often long lists.
 _ENDS = set("。！？；;!?")
@@ -75,8 +76,11 @@ def sentences(hit: Hit) -> list[Span]:
     """The passage's sentences (report offsets), whitespace and list punctuation trimmed. A mark inside quotes
     ("“你好!北大街”") does not end a sentence."""
     base, text = hit.chunk.start, hit.chunk.text
+    rows = row_spans(text)  # a table row is quoted whole: its "；" separates cells, not sentences
     out, start, depth = [], 0, 0
     for i, ch in enumerate(text):
+        if ch in _ENDS and any(a <= i < b for a, b in rows):
+            continue
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:

@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from rag.ingest.tables import is_table_row
+
 # Pages of a PDF are joined with a form feed on its own line: invisible whitespace to chunking, indexing and
 # quoting (all treat it as a blank line), and the full-report view draws a page break there.
 PAGE_BREAK = "\f"
@@ -152,7 +154,9 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 # --- line wraps ---------------------------------------------------------------------------------------------------
 
 _LINE_END = re.compile(r"[。！？!?；;：:”」』）)]$")
-_LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、]\D|[①-⑳•·\-—])")
+_LIST_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、]\D|[①-⑳•·\-—])"
+)
 _WRAP_SHARE = 0.65  # a line this long (share of the page's longest) may have run into the right margin
 
 
@@ -167,7 +171,7 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     wraps = False
     for line in lines:
         line = line.strip()
-        if out and wraps and line and not _LIST_START.match(line):
+        if out and wraps and line and not _LIST_START.match(line) and not is_table_row(line):
             previous = out[-1]
             if previous.endswith("-") and re.search(r"[A-Za-z]-$", previous) and line[:1].islower():
                 out[-1] = previous[:-1] + line
@@ -177,7 +181,9 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
                 out[-1] = previous + line
         else:
             out.append(line)
-        wraps = bool(line) and len(line) >= _WRAP_SHARE * widest and not _LINE_END.search(line)
+        wraps = (
+            bool(line) and len(line) >= _WRAP_SHARE * widest and not _LINE_END.search(line) and not is_table_row(line)
+        )
     return out
 
 
@@ -212,4 +218,6 @@ def normalize_pages(pages: list[str]) -> str:
 
 
 def _continues(previous: str, line: str) -> bool:
+    if is_table_row(previous) or is_table_row(line):
+        return False
     return bool(previous) and not _LINE_END.search(previous) and not _LIST_START.match(line) and len(previous) > 20

@@ -38,7 +38,9 @@ def _open(data: bytes):
         raise PdfReadError(str(exc)) from exc
 
 
-def _tables(data: bytes, pages_with_lines: set[int]) -> dict[int, list[tuple[tuple[float, float, float, float], Table]]]:
+def _tables(
+    data: bytes, pages_with_lines: set[int]
+) -> dict[int, list[tuple[tuple[float, float, float, float], Table]]]:
     """Per page index: (bbox as (x0, top, x1, bottom) from the top-left, Table) for every table with a header."""
     if not pages_with_lines:
         return {}

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.ingest.normalize import normalize_text
 from rag.ingest.documents import (
     SUPPORTED_SUFFIXES,
     DocumentError,
@@ -29,6 +28,7 @@ from rag.ingest.documents import (
     read_manifest,
     write_manifest_entry,
 )
+from rag.ingest.normalize import normalize_text
 
 SEEDS = ROOT / "seeds"
 SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
