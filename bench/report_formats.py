@@ -26,10 +26,16 @@ _STYLE = (
 )
 
 
-def report_html(title: str, paragraphs: list[str], table: list[list[str]] | None = None, table_after: int = 1) -> str:
-    """A report page: the title as <h1>, each paragraph a <p>, the table (first row = <th> header) after paragraph
-    `table_after`."""
-    body = [f"<h1>{html.escape(title)}</h1>"]
+def report_html(
+    title: str,
+    paragraphs: list[str],
+    table: list[list[str]] | None = None,
+    table_after: int = 1,
+    heading: bool = True,
+) -> str:
+    """A report page: the title as <h1> (and <title>), each paragraph a <p>, the table (first row = <th> header)
+    after paragraph `table_after`. heading=False: the title only in <title> (the text's own lines carry it)."""
+    body = [f"<h1>{html.escape(title)}</h1>"] if heading else []
     for i, paragraph in enumerate(paragraphs):
         body.append(f"<p>{html.escape(paragraph)}</p>")
         if table and i + 1 == table_after:
@@ -67,11 +73,14 @@ def chromium_pdf(page_html: str, timeout: float = 120) -> bytes:
         return target.read_bytes()
 
 
-def report_docx(title: str, paragraphs: list[str], table: list[list[str]] | None = None, table_after: int = 1) -> bytes:
+def report_docx(
+    title: str | None, paragraphs: list[str], table: list[list[str]] | None = None, table_after: int = 1
+) -> bytes:
     import docx
 
     document = docx.Document()
-    document.add_heading(title, level=1)
+    if title:
+        document.add_heading(title, level=1)
     for i, paragraph in enumerate(paragraphs):
         document.add_paragraph(paragraph)
         if table and i + 1 == table_after:
