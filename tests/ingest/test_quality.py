@@ -59,3 +59,16 @@ def test_damaged_text_warns(seeds: list[Document], damage, warning: str) -> None
 def test_pdf_pages_counted(tmp_path: Path, seeds: list[Document]) -> None:
     doc = replace(seeds[1], encoding="pdf", text=seeds[1].text.replace("\n", "\n\f\n", 2))
     assert assess(doc).pages == 3
+
+
+def test_upload_check_carries_the_quality_report(seeds: list[Document]) -> None:
+    from rag.config import Settings
+    from rag.library import check_upload
+
+    good = check_upload(Settings.from_env(), "西林.txt", seeds[2].text.encode("utf-8"), {})
+    assert good.status == "added" and good.quality is not None and good.quality.ok
+    assert good.quality.place and good.quality.place.endswith("西林街道")
+    damaged = "".join(seeds[2].text.split("。")).encode("utf-8")  # no sentence ends: text came out damaged
+    outcome = check_upload(Settings.from_env(), "坏.txt", damaged, {})
+    assert outcome.status == "added" and outcome.quality is not None
+    assert any("句末标点" in w for w in outcome.quality.warnings)
