@@ -78,9 +78,13 @@ def _char_table() -> dict[int, str]:
     return table
 
 
+_NUMBER_POINT = re.compile(r"(?<=\d)[．。](?=\d)")
+
+
 def fold_chars(text: str) -> str:
-    """Look-alike code points to the characters a user types (radicals -> ideographs, "５" -> "5")."""
-    return text.translate(_char_table())
+    """Look-alike code points to the characters a user types (radicals -> ideographs, "５" -> "5", "１２．５" ->
+    "12.5": a full-width point inside a number is a decimal point)."""
+    return _NUMBER_POINT.sub(".", text.translate(_char_table()))
 
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -92,7 +96,7 @@ _CJK = f"[{_HAN}{_CJK_PUNCT}]"
 _SPACE = r"[ \u00a0\u3000]+"  # not tabs: they separate table cells
 _INSERTED_SPACE = re.compile(
     rf"(?<={_CJK}){_SPACE}(?={_CJK}|[0-9%])|(?<=[0-9%]){_SPACE}(?={_CJK})|(?<=[{_HAN}]){_SPACE}(?=[,.;:!?)])"
-    rf"|(?<={_CJK}[,;:!?]){_SPACE}(?={_CJK})"
+    rf"|(?<={_CJK}[,;:!?]){_SPACE}(?={_CJK})|(?<=[0-9]){_SPACE}(?=[%％])"
 )
 
 
@@ -111,7 +115,9 @@ _PAGE_NUMBER = re.compile(
     r"(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?)[-—–\s]*$",
     re.I,
 )
-_EDGE_LINES = 3  # running headers/footers sit among the first or last few lines of a page
+_EDGE_LINES = 2  # running headers/footers are the first or last lines of a page
+_FURNITURE_MAX = 60  # ... and short: a repeated sentence of the report is not furniture
+_SENTENCE_CLOSE = re.compile(r"[。！？!?；;]$")
 
 
 def is_running_line(line: str) -> bool:
@@ -137,7 +143,14 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
         counts = Counter()
         for page in pages:
             counts.update({_shape(page[i]) for i in _edge_indexes(page)})
-        repeated = {shape for shape, n in counts.items() if shape and n >= max(2, (len(pages) + 1) // 2)}
+        repeated = {
+            shape
+            for shape, n in counts.items()
+            if shape
+            and n >= max(2, (len(pages) + 1) // 2)
+            and len(shape) <= _FURNITURE_MAX
+            and not _SENTENCE_CLOSE.search(shape)
+        }
     out: list[list[str]] = []
     for page in pages:
         edges = set(_edge_indexes(page))
