@@ -71,12 +71,20 @@ def _ours(data: bytes) -> list[str]:
     return pdf_pages(data)
 
 
+def _ours_normalised(data: bytes) -> list[str]:
+    from rag.ingest.normalize import PAGE_BREAK, normalize_pages
+    from rag.ingest.pdf import pdf_pages
+
+    return normalize_pages(pdf_pages(data)).split(PAGE_BREAK)
+
+
 EXTRACTORS: dict[str, Callable[[bytes], list[str]]] = {
     "pypdf": _pypdf,
     "pdfplumber": _pdfplumber,
     "pdfminer.six": _pdfminer,
     "pypdfium2": _pypdfium2,
     "ours (pypdfium2 text + pdfplumber tables)": _ours,
+    "ours + normalize_pages (what is indexed)": _ours_normalised,
 }
 
 
