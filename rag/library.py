@@ -19,9 +19,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from rag.config import Settings
 from rag.fsutil import atomic_write
 from rag.indexing.store import BuildResult, Progress, build_index
-from rag.ingest.documents import DocumentError, ReportMeta
+from rag.ingest.documents import Document, DocumentError, ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text
 from rag.ingest.manifest import write_manifest_entry
+from rag.ingest.metadata import detect_meta
+from rag.ingest.quality import QualityReport, assess
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
 _MAX_NAME = 120
@@ -33,6 +35,7 @@ class UploadOutcome:
     status: str  # "added" | "duplicate" | "rejected"
     message: str
     doc_id: str | None = None
+    quality: QualityReport | None = None  # what extraction found (added files only)
 
 
 def safe_filename(name: str) -> str:
@@ -89,7 +92,7 @@ def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, st
             limit = settings.max_upload_bytes / 1024 / 1024
             raise DocumentError(f"文件过大：{len(data) / 1024 / 1024:.1f} MB，上限 {limit:.0f} MB（file too large）")
         suffix = Path(safe).suffix.lower()
-        extract_text(data, suffix)  # raises DocumentError with a clear message for anything unreadable
+        text, encoding = extract_text(data, suffix)  # DocumentError with a clear message for anything unreadable
     except DocumentError as exc:
         return UploadOutcome(name, "rejected", str(exc))
     digest = hashlib.sha256(data).hexdigest()
@@ -97,7 +100,8 @@ def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, st
         return UploadOutcome(
             name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest]
         )
-    return UploadOutcome(name, "added", "", safe)
+    doc = Document(safe, Path(safe), text, digest, encoding, detect_meta(text, safe))
+    return UploadOutcome(name, "added", "", safe, assess(doc))
 
 
 def add_reports(
@@ -116,7 +120,8 @@ def add_reports(
             atomic_write(target, data)
             written.append(target)
             known[hashlib.sha256(data).hexdigest()] = target.name
-            outcome = UploadOutcome(name, "added", f"已添加：{target.name}（added）", target.name)
+            message = f"已添加：{target.name}（added）· {outcome.quality.summary()}" if outcome.quality else ""
+            outcome = UploadOutcome(name, "added", message, target.name, outcome.quality)
         outcomes.append(outcome)
     if not written:
         return outcomes, None

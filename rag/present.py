@@ -147,9 +147,18 @@ def merge_spans(spans: Iterable[Sequence[int]], start: int, end: int) -> list[tu
     return merged
 
 
+# A PDF's page break (rag.ingest.normalize.PAGE_BREAK, a form feed on its own line) drawn as a dashed rule.
+_PAGE_BREAK_HTML = (
+    '<span class="page-break" style="display:block;border-top:1px dashed rgba(128,128,128,0.6);margin:0.4rem 0;'
+    'text-align:center;font-size:0.75rem;color:rgba(128,128,128,0.9)">分页 page break</span>'
+)
+
+
 def _escape_block(text: str) -> str:
     # Inside an HTML block a blank line would end the block and hand the rest to the markdown parser.
-    return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+    escaped = html.escape(text, quote=True).replace("\r\n", "\n")
+    escaped = escaped.replace("\n\f\n", _PAGE_BREAK_HTML).replace("\f", _PAGE_BREAK_HTML)
+    return escaped.replace("\n", "<br>")
 
 
 def highlight_html(

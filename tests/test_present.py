@@ -130,6 +130,15 @@ def test_report_html_marks_and_scrolls():
     assert evil.count("<script>") == 1 and "&lt;script&gt;alert(1)" in evil
 
 
+def test_report_html_shows_page_breaks_and_table_rows():
+    # A PDF's pages are separated by a form-feed line (rag.ingest.normalize.PAGE_BREAK); a table row is one line.
+    text = "第一页的文字。\n\f\n指标：高新技术企业数；完成值：47家；同比增幅：17.5%\n第二页的文字。"
+    row = text.index("指标")
+    out = present.report_html(text, [(row, text.index("\n", row))])
+    assert out.count('class="page-break"') == 1 and "\f" not in out
+    assert "<mark" in out and "指标：高新技术企业数；完成值：47家；同比增幅：17.5%</mark><br>第二页" in out
+
+
 # ---------------------------------------------------------------------------------------------- indicators
 
 

@@ -51,6 +51,8 @@ def upload_reports(
         elif outcome.status == "duplicate" and not text.startswith("已存在"):
             text = f"已存在：{text}"
         messages.append((kind, f"{prefix} **{outcome.name}** — {text}"))
+        if outcome.quality is not None and outcome.quality.warnings:  # damaged text is seen before it is asked
+            messages.append(("warning", f"⚠️ **{outcome.name}** — " + "；".join(outcome.quality.warnings)))
     if result is not None:
         messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
     return messages

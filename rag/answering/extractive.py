@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
+from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_DIGITS, CN_NUMERAL_CHARS
 from rag.text.sentences import sentence_spans
 from rag.text.vocab import alternation, markers, rank_scopes, unit_families
@@ -67,9 +68,11 @@ class Scored:
 def sentences(hit: Hit) -> list[Span]:
     """The passage's sentences (report offsets), whitespace and list punctuation trimmed. A sentence for quoting ends
     at 。！？, a semicolon (report "sentences" are often long lists) or a newline; a mark inside quotes
-    ("“你好!北大街”") does not end it."""
-    base = hit.chunk.start
-    spans = [_trim(hit, base + s, base + e) for s, e in sentence_spans(hit.chunk.text, quotes=True)]
+    ("“你好!北大街”") does not end it. A table row is quoted whole: its "；" separates cells, not sentences."""
+    base, text = hit.chunk.start, hit.chunk.text
+    rows = row_spans(text)
+    prose = [(s, e) for s, e in sentence_spans(text, quotes=True) if not any(a < e and s < b for a, b in rows)]
+    spans = [_trim(hit, base + s, base + e) for s, e in sorted(prose + rows)]
     return [s for s in spans if s is not None]
 
 

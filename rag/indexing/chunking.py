@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 from rag.ingest.decode import normalize_ws
 from rag.ingest.documents import Document, ReportMeta
+from rag.ingest.tables import is_table_row
 from rag.text.numerals import CN_DIGITS
 from rag.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
 
 # Bump when chunking changes: it is part of every report's fingerprint, so a change re-indexes everything.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
+
+# The last section part of a table row's chunk: rows are grouped apart from prose and cited as table rows.
+TABLE_SECTION = "表格"
 
 MIN_CHARS = 200
 MAX_CHARS = 400
@@ -125,6 +129,10 @@ def _sentence_spans(text: str, max_chars: int) -> list[_Span]:
         offset = line_end + 1
         if not line.strip():
             continue
+        if is_table_row(line):  # a table row is one fact under the current heading, never a heading itself
+            section = (*(path[lv] for lv in sorted(path)), TABLE_SECTION)
+            spans.extend(_Span(a, b, section) for a, b in _split_long(text, line_start, line_end, max_chars))
+            continue
         level = heading_level(line)
         if level is None and _is_bare_heading(line):
             level = 0  # a title line: resets the whole path
@@ -138,8 +146,8 @@ def _sentence_spans(text: str, max_chars: int) -> list[_Span]:
 
 
 def _major(section: tuple[str, ...]) -> tuple[str, ...]:
-    """Chunks never straddle a change of the two outer heading levels."""
-    return section[:2]
+    """Chunks never straddle a change of the two outer heading levels, nor mix table rows with prose."""
+    return (*section[:2], section[-1] == TABLE_SECTION) if section else ()
 
 
 def _group(spans: list[_Span], min_chars: int, max_chars: int) -> list[list[_Span]]:

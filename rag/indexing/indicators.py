@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from rag.ingest.tables import Cell, row_cells, row_spans
+from rag.text.numerals import CN_NUMERAL_CHARS
 from rag.text.numerals import ordinal as ordinal_number
 from rag.text.periods import PERIOD_RE, period_of
 from rag.text.sentences import sentence_spans
@@ -168,13 +170,121 @@ def format_value(ind: Indicator) -> str:
 
 
 def extract_indicators(text: str, default_period: str | None = None) -> list[Indicator]:
-    """Every numeric fact in text, in text order; offsets point into text."""
+    """Every numeric fact in text, in text order; offsets point into text.
+
+    Table rows (rendered by rag.ingest.tables) are read by their columns, never as prose."""
+    rows = row_spans(text)
     out: list[Indicator] = []
     # Sentences end at 。！？ or a newline, or an ASCII "." that is not a decimal point ("99.4%." / "1.经济...");
     # semicolons are left to the clause walker (they close a fact, not a sentence).
     for s_start, s_end in sentence_spans(text, ends="。！？!?", keep_marks=False, ascii_period=True):
-        out.extend(_extract_sentence(text, s_start, s_end, default_period))
-    return out
+        if not any(start < s_end and s_start < end for start, end in rows):
+            out.extend(_extract_sentence(text, s_start, s_end, default_period))
+    for start, end in rows:
+        if (ind := row_indicator(text, start, end, default_period)) is not None:
+            out.append(ind)
+    return sorted(out, key=lambda ind: ind.start)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Table rows: the column header says what each cell is.
+# ---------------------------------------------------------------------------------------------------------
+_COL_GROWTH = re.compile(r"同比|增幅|增速|增长|增减|比上年|较上年|涨幅|降幅|下降")
+_COL_RANK = re.compile(r"排名|位次|名次|排序|排位")
+_COL_PROGRESS = re.compile(r"进度|完成率|目标完成|完成比例|占年度|占全年")
+_COL_PERIOD = re.compile(r"^(?:时间|期间|时段|月份|统计时间)$")
+_COL_METRIC = re.compile(r"^(?:主要)?(?:指标|指标名称|项目|名称|内容|类别)$")
+_COL_VALUE = re.compile(r"完成|数值|总量|金额|实绩|本期|绝对值|累计|规模|数量|总额|值")
+_HEADER_UNIT = re.compile(r"[（(]([^）)]+)[）)]")
+_BARE_NUM = re.compile(rf"^[-+−－]?{_NUM}[%％]?$")
+
+
+def _role(name: str) -> str | None:
+    for role, pattern in (
+        ("rank", _COL_RANK),
+        ("progress", _COL_PROGRESS),
+        ("growth", _COL_GROWTH),
+        ("period", _COL_PERIOD),
+        ("metric", _COL_METRIC),
+    ):
+        if pattern.search(name):
+            return role
+    return None
+
+
+def _header_unit(name: str) -> str | None:
+    m = _HEADER_UNIT.search(name)
+    unit = m.group(1).strip() if m else None
+    return unit if unit in _UNITS else None
+
+
+def _cell_value(cell: Cell) -> tuple[float, str, str | None] | None:
+    """(value, digits as written, unit) of a value cell: "47家", "12.36亿元", or "5.83" under "完成值（亿元）"."""
+    value = cell.value.strip()
+    if m := _VALUE_RE.search(value):
+        return float(m.group("num")), m.group("num"), m.group("unit")
+    if _BARE_NUM.match(value) and (unit := _header_unit(cell.name)):
+        num = value.rstrip("%％")
+        return float(num.replace("−", "-").replace("－", "-")), num, unit
+    return None
+
+
+def _cell_pct(cell: Cell, negative: bool) -> float | None:
+    """A growth/progress cell: "17.5%", "-3.2%", or a bare number under a "(%)" header."""
+    value = cell.value.strip()
+    nums = _pct_numbers(value)
+    if not nums and _BARE_NUM.match(value) and "%" in cell.name.replace("％", "%"):
+        nums = _pct_numbers(value + "%")
+    if len(nums) != 1:
+        return None
+    number, written = nums[0]
+    return -number if negative and written[0] not in "-+−－" else number
+
+
+def _cell_rank(cell: Cell) -> tuple[int, str | None] | None:
+    """(rank, scope) from "第一" / "1" / "第1位" / "首位" / "全区第二", the scope from the cell or the header."""
+    value = cell.value.strip()
+    if "首位" in value:
+        rank: int | None = 1
+    else:
+        m = re.search(rf"第?([{CN_NUMERAL_CHARS}\d]+)[位名]?$", value)
+        rank = ordinal_number(m.group(1)) if m else None
+    if rank is None:
+        return None
+    scope = re.search(_SCOPE, value) or re.search(_SCOPE, cell.name)
+    return rank, scope.group() if scope else None
+
+
+def row_indicator(text: str, start: int, end: int, default_period: str | None = None) -> Indicator | None:
+    """The fact one rendered table row states: metric, value, growth, progress, rank (and period) by column."""
+    cells = row_cells(text, start, end)
+    roles = {id(cell): _role(cell.name) for cell in cells}
+    metric = next((c for c in cells if roles[id(c)] == "metric"), None)
+    metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
+    if metric is None or not _looks_like_metric(metric.value.strip(), None):
+        return None
+    draft = _Draft(metric.value.strip(), None, "", None, start, end, default_period)
+    for cell in cells:
+        role = roles[id(cell)]
+        segment = text[cell.start : cell.end]
+        if role == "growth" and draft.growth is None:
+            draft.growth = _cell_pct(cell, negative=bool(re.search("|".join(_NEGATIVE_GROWTH_WORDS), cell.name)))
+            draft.growth_text = segment if draft.growth is not None else None
+        elif role == "progress" and draft.progress is None:
+            draft.progress = _cell_pct(cell, negative=False)
+            draft.progress_text = segment if draft.progress is not None else None
+        elif role == "rank" and draft.rank is None and (ranked := _cell_rank(cell)):
+            draft.rank, draft.rank_scope = ranked
+            draft.rank_text = segment
+        elif role == "period" and (m := PERIOD_RE.search(cell.value)):
+            draft.period = period_of(m)
+    values = [(c, v) for c in cells if roles[id(c)] is None and c is not metric and (v := _cell_value(c))]
+    named = [item for item in values if _COL_VALUE.search(item[0].name)]
+    if chosen := (named or values):
+        _cell, (draft.value, draft.value_text, draft.unit) = chosen[0]
+    if draft.value is None and draft.growth is None and draft.rank is None and draft.progress is None:
+        return None
+    return draft.freeze()
 
 
 # ---------------------------------------------------------------------------------------------------------

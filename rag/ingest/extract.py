@@ -11,6 +11,9 @@ import zipfile
 
 from rag.ingest.decode import decode_bytes, empty_error
 from rag.ingest.errors import DocumentError
+from rag.ingest.normalize import normalize_pages, normalize_text
+from rag.ingest.pdf import PdfReadError, ScannedPdfError, pdf_pages
+from rag.ingest.tables import table_from_grid
 from rag.text.vocab import words
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
@@ -87,6 +90,25 @@ def _docx_cell_row(row) -> str:
     return "\t".join(cells)
 
 
+def _docx_grid(table) -> list[list[str | None]]:
+    """Cell texts per row; a merged cell repeated in the next grid column is None, so columns stay aligned."""
+    grid: list[list[str | None]] = []
+    for row in table.rows:
+        cells: list[str | None] = []
+        previous = None
+        for cell in row.cells:
+            cells.append(None if cell._tc is previous else cell.text)
+            previous = cell._tc
+        grid.append(cells)
+    return grid
+
+
+def _docx_table_lines(table) -> list[str]:
+    """A table of facts as header+row lines (rag.ingest.tables); a layout table as tab-separated lines."""
+    rendered = table_from_grid(_docx_grid(table))
+    return rendered.lines() if rendered is not None else [_docx_cell_row(row) for row in table.rows]
+
+
 def _docx_text(data: bytes) -> str:
     """Body paragraphs and tables in document order, one paragraph (or table row) per line."""
     import docx
@@ -97,7 +119,7 @@ def _docx_text(data: bytes) -> str:
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                lines.extend(_docx_cell_row(row) for row in block.rows)
+                lines.extend(_docx_table_lines(block))
             else:
                 lines.append(block.text)
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on malformed files
@@ -106,27 +128,19 @@ def _docx_text(data: bytes) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    """The pages' text, one page after another."""
-    from pypdf import PdfReader
-
+    """The pages' text (rag.ingest.pdf: PDFium text, pdfplumber tables), normalised with page breaks kept."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not _pdf_unlock(reader):
-            raise DocumentError("PDF 文件已加密，无法读取", "encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except Exception as exc:  # pypdf raises many types on malformed files
+        pages = pdf_pages(data)
+    except PdfReadError as exc:
+        if "password" in str(exc).lower():
+            raise DocumentError("PDF 文件已加密，无法读取", "encrypted PDF") from exc
         raise DocumentError("PDF 文件已损坏或格式不正确，无法读取", "invalid or corrupted PDF") from exc
-    return "\n".join(pages).replace("\r\n", "\n")
-
-
-def _pdf_unlock(reader) -> bool:
-    """Many 'encrypted' PDFs only carry an owner password and open with the empty user password."""
-    try:
-        return bool(reader.decrypt(""))
-    except Exception:
-        return False
+    except ScannedPdfError as exc:
+        raise DocumentError(
+            "PDF 中没有文字层（像是扫描件或图片），无法读取其中的文字；请上传带文字的 PDF、Word 或文本文件",
+            "scanned PDF without a text layer; OCR is not available",
+        ) from exc
+    return normalize_pages(pages)
 
 
 _HTML_SKIP = words(
@@ -156,6 +170,9 @@ def _html_pieces(root) -> list[str]:
             if not isinstance(item, hidden):
                 pieces.append(re.sub(r"[ \t\r\n\f\v\xa0]+", " ", str(item)))  # &nbsp; is layout
         elif isinstance(item, Tag) and item.name not in _HTML_SKIP:
+            if item.name == "table" and (rows := _html_table_lines(item)):
+                pieces.append("\n" + "\n".join(rows) + "\n")
+                continue
             if item.name == "br":
                 pieces.append("\n")
                 continue
@@ -166,6 +183,22 @@ def _html_pieces(root) -> list[str]:
             if item.name in _HTML_BLOCK:
                 pieces.append("\n")
     return pieces
+
+
+def _html_table_lines(table) -> list[str]:
+    """A data table (no table nested in it, a header row) as header+row lines; [] for a layout table."""
+    if table.find("table") is not None:
+        return []
+    grid: list[list[str | None]] = []
+    for tr in table.find_all("tr"):
+        row: list[str | None] = []
+        for cell in tr.find_all(("td", "th")):
+            row.append(cell.get_text(" ", strip=True))
+            span = str(cell.get("colspan", "1"))
+            row.extend([None] * (int(span) - 1 if span.isdigit() and 1 < int(span) < 50 else 0))
+        grid.append(row)
+    rendered = table_from_grid(grid)
+    return rendered.lines() if rendered is not None else []
 
 
 def _html_text(markup: str) -> str:
@@ -186,7 +219,9 @@ def _not_really(suffix: str) -> DocumentError:
 
 
 def extract_text(data: bytes, suffix: str) -> tuple[str, str]:
-    """(text, encoding) for a file's bytes; the content's magic bytes win over a wrong extension."""
+    """(text, encoding) for a file's bytes; the content's magic bytes win over a wrong extension.
+
+    The text is normalised (rag.ingest.normalize) before anything else sees it: every offset points into it."""
     suffix = _normalize_suffix(suffix)
     if suffix not in SUPPORTED_SUFFIXES:
         raise unsupported_error(suffix)
@@ -197,23 +232,19 @@ def extract_text(data: bytes, suffix: str) -> tuple[str, str]:
         raise unsupported_error(".doc")
     if kind == "zip":
         _check_docx_zip(data)
-        return _checked(_docx_text(data)), "docx"
+        return _checked(normalize_text(_docx_text(data))), "docx"
     if kind == "pdf":
-        text = _pdf_text(data)
-        if not text.strip():
-            raise DocumentError(
-                "PDF 中没有可提取的文字（可能是扫描件，需要先做文字识别）", "no extractable text; OCR needed"
-            )
-        return text, "pdf"
+        return _checked(_pdf_text(data)), "pdf"
     if suffix in (".docx", ".pdf"):
         try:  # e.g. a text file saved with the wrong extension: load it by its content
-            return decode_bytes(data)
+            text, encoding = decode_bytes(data)
         except DocumentError as exc:
             raise _not_really(suffix) from exc
+        return _checked(normalize_text(text)), encoding
     text, encoding = decode_bytes(data)
     if suffix in (".html", ".htm"):
-        return _checked(_html_text(text)), "html"
-    return text, encoding
+        return _checked(normalize_text(_html_text(text))), "html"
+    return _checked(normalize_text(text)), encoding
 
 
 def _checked(text: str) -> str:

@@ -22,7 +22,7 @@ def test_docx_paragraphs_and_tables() -> None:
     assert encoding == "docx"
     assert (
         text
-        == "梅林镇2024年上半年工作总结\n一、经济运行\n1-6月，完成规模工业产值80.1亿元。\n指标\t数值\n固定资产投资\t17.03亿元"
+        == "梅林镇2024年上半年工作总结\n一、经济运行\n1-6月，完成规模工业产值80.1亿元。\n指标：固定资产投资；数值：17.03亿元"
     )
 
 
@@ -104,7 +104,7 @@ def test_html_visible_text() -> None:
     assert text.split("\n") == [
         "新闸街道2021年上半年工作总结",
         "一、上半年工作总结",
-        "1. 经济发展稳步提升。1-6月， 完成规模工业总产值80.1亿元 。",
+        "1. 经济发展稳步提升。1-6月，完成规模工业总产值80.1亿元。",  # the spaces layout put next to 完成/。 removed
         "项目甲",
         "项目乙",
         "指标\t数值",

@@ -14,6 +14,7 @@ from helpers import SEED_FILES, SEEDS
 from rag.ingest.documents import DocumentError, ReportMeta, load_document, load_folder
 from rag.ingest.manifest import read_manifest, write_manifest_entry
 from rag.ingest.metadata import merge_meta
+from rag.ingest.normalize import normalize_text
 
 
 def test_seed_manifest_covers_every_seed() -> None:
@@ -33,7 +34,7 @@ def test_load_folder_applies_the_manifest() -> None:
     for doc in docs:
         raw = (SEEDS / doc.doc_id).read_bytes()
         assert doc.meta == manifest[doc.doc_id]
-        assert doc.text == raw.decode("utf-8").replace("\r\n", "\n")
+        assert doc.text == normalize_text(raw.decode("utf-8"))
         assert doc.sha256 == hashlib.sha256(raw).hexdigest()
         assert doc.encoding == "utf-8"
 
