@@ -21,9 +21,14 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag.ingest import places
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MANIFEST_NAME = "manifest.csv"
-MANIFEST_COLUMNS = ("file", "street", "district", "city", "year", "period", "title")
+MANIFEST_COLUMNS = (
+    "file", "street", "district", "city", "year", "period", "title", "place", "level", "parents", "plan_year", "kind"
+)
+PARENTS_SEP = "/"  # "常州市/钟楼区" in a manifest cell
 
 
 def _words(spaced: str) -> frozenset[str]:
@@ -51,12 +56,31 @@ def _format_error(reason: str, hint: str, file: str | None) -> str:
 
 @dataclass(frozen=True)
 class ReportMeta:
-    street: str | None = None  # "西林街道" / "XX镇" / "XX乡" (full name with suffix)
-    district: str | None = None  # "钟楼区"
-    city: str | None = None  # "常州市"
-    year: int | None = None  # 2023
+    street: str | None = None  # "西林街道" / "XX镇" / "XX乡" (full name with suffix); the place of a 街道/镇/乡 report
+    district: str | None = None  # "钟楼区": the place of a 区/县 report, or the 区/县 above a 街道
+    city: str | None = None  # "常州市": the place of a 市/州 report, or the 市 above
+    year: int | None = None  # the year the figures describe: 2020 for a 政府工作报告 delivered in 2021
     period: str | None = None  # normalised: "上半年" | "全年" | "工作计划" | "1-5月" | "1-10月" | "一季度" ...
     title: str | None = None
+    place: str | None = None  # the report's own unit at any level: "西林街道", "嘉兴市", "江苏省", "全国"
+    level: str | None = None  # one of rag.ingest.places.LEVELS: 街道 镇 乡 区 县 县级市 市 州 自治州 盟 省 国家
+    parents: tuple[str, ...] = ()  # units above the place, top-down, where stated: ("常州市", "钟楼区")
+    plan_year: int | None = None  # the year it plans for: 2021 for a 政府工作报告 delivered in 2021
+    kind: str | None = None  # 政府工作报告 | 年度总结 | 半年总结 | 工作计划
+    # Where each value came from: (field, "manifest" | "detected", confidence 0-1); a field not listed is unknown.
+    origin: tuple[tuple[str, str, float], ...] = field(default=(), compare=False)
+
+    @property
+    def name(self) -> str | None:
+        """The report's place whatever its level (older metadata has only `street`)."""
+        return self.place or self.street
+
+    def source_of(self, name: str) -> tuple[str, float]:
+        """("manifest" | "detected" | "unknown", confidence) of one field."""
+        for field_name, source, confidence in self.origin:
+            if field_name == name:
+                return source, confidence
+        return ("unknown", 0.0) if getattr(self, name) in (None, ()) else ("detected", 0.0)
 
 
 @dataclass(frozen=True)
@@ -875,22 +899,61 @@ def detect_meta(text: str, filename: str) -> ReportMeta:
     year = _detect_year(text, titles)
     street = _detect_street(text, strong)
     district = _detect_district(text, strong, street)
-    return ReportMeta(
-        street=street,
-        district=district,
-        city=_detect_city(text, strong, (district or "", street or "")),
-        year=year,
-        period=_detect_period(text, titles, year),
-        title=titles[0] if titles else None,
+    city = _detect_city(text, strong, (district or "", street or ""))
+    period = _detect_period(text, titles, year)
+    title = titles[0] if titles else None
+    facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title))
+    return with_places(ReportMeta(period=period, title=title), facts)
+
+
+def with_places(meta: ReportMeta, facts: places.Facts) -> ReportMeta:
+    """`meta` with the place facts, and street/district/city derived from place, level and parents."""
+    units = (*facts.parents, facts.place) if facts.place else facts.parents
+    by_rank = {places.vocabulary().rank.get(places.level_of(u) or "", 9): u for u in units}
+    lower = facts.level in ("街道", "镇", "乡")
+    origin = tuple((name, "detected", confidence) for name, confidence in facts.confidence)
+    return replace(
+        meta,
+        street=facts.place if lower else None,
+        district=facts.place if facts.level in ("区", "县", "县级市") else by_rank.get(3),
+        city=facts.place if facts.level in ("市", "州", "自治州", "盟") else by_rank.get(2),
+        year=facts.year,
+        period="全年" if facts.kind == "政府工作报告" else meta.period,  # it reviews a whole year
+        place=facts.place,
+        level=facts.level,
+        parents=facts.parents,
+        plan_year=facts.plan_year,
+        kind=facts.kind,
+        origin=origin,
     )
 
 
+def _set(value: object) -> bool:
+    return value not in (None, ())
+
+
 def merge_meta(detected: ReportMeta, override: ReportMeta | None) -> ReportMeta:
-    """Field by field: a value in `override` (the manifest) wins; None keeps the detected value."""
+    """Field by field: a value in `override` (the manifest) wins; None keeps the detected value.
+
+    An older manifest names only street/district/city: its lowest unit becomes the place (and level), so the
+    place never contradicts the street the manifest gives."""
     if override is None:
         return detected
-    changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if getattr(override, f.name) is not None}
-    return replace(detected, **changes)
+    override = _place_from_units(override)
+    changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if f.name != "origin"}
+    changes = {name: value for name, value in changes.items() if _set(value)}
+    if "place" in changes and "parents" not in changes and changes["place"] != detected.place:
+        changes["parents"] = tuple(u for u in (override.city, override.district) if u and u != changes["place"])
+    kept = tuple(o for o in detected.origin if o[0] not in changes)
+    origin = kept + tuple((name, "manifest", 1.0) for name in changes)
+    return replace(detected, **changes, origin=origin)
+
+
+def _place_from_units(meta: ReportMeta) -> ReportMeta:
+    if meta.place:
+        return meta
+    unit = meta.street or meta.district or meta.city
+    return replace(meta, place=unit, level=meta.level or places.level_of(unit)) if unit else meta
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -919,6 +982,11 @@ def _meta_from_row(row: dict[str, str | None]) -> ReportMeta:
         year=_parse_year(row.get("year")),
         period=_cell(row.get("period")),
         title=_cell(row.get("title")),
+        place=_cell(row.get("place")),
+        level=_cell(row.get("level")),
+        parents=tuple(p.strip() for p in (row.get("parents") or "").split(PARENTS_SEP) if p.strip()),
+        plan_year=_parse_year(row.get("plan_year")),
+        kind=_cell(row.get("kind")),
     )
 
 
@@ -946,9 +1014,9 @@ def read_manifest(path: Path) -> dict[str, ReportMeta]:
 
 def _row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
     row = {"file": file}
-    for f in fields(ReportMeta):
-        value = getattr(meta, f.name)
-        row[f.name] = "" if value is None else str(value)
+    for name in MANIFEST_COLUMNS[1:]:
+        value = getattr(meta, name)
+        row[name] = PARENTS_SEP.join(value) if isinstance(value, tuple) else "" if value is None else str(value)
     return row
 
 

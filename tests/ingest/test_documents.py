@@ -297,7 +297,7 @@ DETECTED = {
         "street": "秦灶街道",
         "district": "崇川区",
         "city": "南通市",
-        "year": 2021,
+        "year": 2020,  # "2021年工作计划" that reviews 2020 ("今年以来…"): its figures describe 2020, as the manifest says
         "period": "工作计划",
         "title": "秦灶街道2021年工作计划",
     },
@@ -376,9 +376,19 @@ SYNTHETIC = [
 ]
 
 
+LEGACY_FIELDS = ("street", "district", "city", "year", "period", "title")
+
+
+def legacy(meta: ReportMeta) -> tuple:
+    """The fields older code reads; the place fields are tested in tests/ingest/test_places.py."""
+    return tuple(getattr(meta, name) for name in LEGACY_FIELDS)
+
+
 @pytest.mark.parametrize(("text", "filename", "expected"), SYNTHETIC)
 def test_detect_meta_on_unseen_reports(text: str, filename: str, expected: ReportMeta) -> None:
-    assert detect_meta(text, filename) == expected
+    meta = detect_meta(text, filename)
+    assert legacy(meta) == legacy(expected)
+    assert meta.place == (expected.street or None)  # a 街道/镇/乡 report: its place is its street
 
 
 def test_detect_meta_false_positive_traps() -> None:
@@ -386,7 +396,8 @@ def test_detect_meta_false_positive_traps() -> None:
         "全区各街道要推进精品街道建设，街道上下认真落实。今年以来，全区经济平稳运行，城乡统筹发展，"
         "乡村振兴，特色小镇建设。各乡镇积极响应。按照区委部署，确保市、区各项任务完成。"
     ) * 3
-    assert detect_meta(text, "003_0cdd634d9f14d8d9.txt") == ReportMeta()
+    meta = detect_meta(text, "003_0cdd634d9f14d8d9.txt")
+    assert legacy(meta) == legacy(ReportMeta()) and meta.place is None and meta.parents == ()
 
 
 def test_detect_year_prefers_the_reports_own_year() -> None:
@@ -440,7 +451,10 @@ def test_load_folder_applies_the_manifest() -> None:
     manifest = read_manifest(SEEDS / "manifest.csv")
     for doc in docs:
         raw = (SEEDS / doc.doc_id).read_bytes()
-        assert doc.meta == manifest[doc.doc_id]
+        truth = manifest[doc.doc_id]
+        assert legacy(doc.meta) == legacy(truth)
+        assert (doc.meta.place, doc.meta.level) == (truth.street, "街道")  # an older manifest's street is the place
+        assert doc.meta.source_of("place") == ("manifest", 1.0)
         assert doc.text == raw.decode("utf-8").replace("\r\n", "\n")
         assert doc.sha256 == hashlib.sha256(raw).hexdigest()
         assert doc.encoding == "utf-8"
@@ -450,10 +464,12 @@ def test_manifest_overrides_field_by_field(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_text("秦灶街道2021年工作计划\n今年以来，秦灶街道统筹推进疫情防控。", encoding="utf-8")
     detected = load_document(path, tmp_path).meta
-    assert (detected.year, detected.period) == (2021, "工作计划")
-    manifest = {"r.txt": ReportMeta(year=2020, period="全年")}
+    # A plan for 2021 that opens with a review ("今年以来"): figures of 2020, plans for 2021.
+    assert (detected.year, detected.plan_year, detected.period, detected.kind) == (2020, 2021, "工作计划", "工作计划")
+    manifest = {"r.txt": ReportMeta(year=2019, period="全年")}
     meta = load_document(path, tmp_path, manifest).meta
-    assert (meta.street, meta.year, meta.period, meta.title) == ("秦灶街道", 2020, "全年", "秦灶街道2021年工作计划")
+    assert (meta.street, meta.year, meta.period, meta.title) == ("秦灶街道", 2019, "全年", "秦灶街道2021年工作计划")
+    assert meta.source_of("year") == ("manifest", 1.0) and meta.source_of("place")[0] == "detected"
     assert merge_meta(detected, None) == detected
 
 
@@ -472,7 +488,8 @@ def test_manifest_round_trip_keeps_other_rows(tmp_path: Path) -> None:
     assert manifest["b.txt"] == ReportMeta(street="乙镇", year=2022, period="全年")
     assert manifest["c/d.txt"] == ReportMeta(street="丙乡", title="标题, 含逗号")
     raw = path.read_bytes()
-    assert raw.startswith(b"file,street,district,city,year,period,title,note\n")  # no BOM, header first
+    # No BOM, header first; the place columns join an older manifest, its extra columns stay.
+    assert raw.startswith(b"file,street,district,city,year,period,title,place,level,parents,plan_year,kind,note\n")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
     assert [r["file"] for r in rows] == ["a.txt", "b.txt", "c/d.txt"]
     assert rows[0]["note"] == "手工备注"  # an extra column survives the rewrite
