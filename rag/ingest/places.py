@@ -205,15 +205,20 @@ class _Guess:
             self.value, self.confidence = value, confidence
 
 
-def _unit_from_words(name: str, level_char: str | None) -> str | None:
-    """ "嘉兴市" -> 嘉兴市; "" with level char "市" -> None (a level, no name)."""
+def _unit_from_words(name: str, stated: list[str]) -> str | None:
+    """ "嘉兴市" -> 嘉兴市; "常州市钟楼区" -> 钟楼区 (常州市 goes to `stated` parents); "" -> None (a level, no name)."""
     name = re.sub(r"^(?:中共)", "", name)
+    units = _chain_units(name) if name else []
+    if units and "".join(units) == name:
+        stated[:] = units[:-1]
+        return units[-1]
     return name if name and is_unit_name(name) else None
 
 
-def _government_signals(head_text: str) -> tuple[_Guess, _Guess, bool]:
-    """(place, level, is a 政府工作报告) from the congress line, "我代表…人民政府" and the speaker line."""
+def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool]:
+    """(place, level, stated parents, is a 政府工作报告) from the congress line, "我代表…人民政府", the speaker."""
     place, level = _Guess(), _Guess()
+    stated: list[str] = []
     found = False
     if m := _CONGRESS.search(head_text):
         found = True
@@ -222,7 +227,7 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, bool]:
             level.offer("国家", STATED)
         else:
             name = m.group("name") if m.group("name") is not None else m.group("short") or ""
-            unit = _unit_from_words(name, None)
+            unit = _unit_from_words(name, stated)
             if unit:
                 place.offer(unit, STATED)
                 level.offer(level_of(unit), STATED)
@@ -234,7 +239,7 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, bool]:
         if m.group("gov") == "国务院":
             place.offer(NATION, STATED)
             level.offer("国家", STATED)
-        elif unit := _unit_from_words(name, None):
+        elif unit := _unit_from_words(name, stated):
             place.offer(unit, TITLE)
             level.offer(level_of(unit), TITLE)
         elif name in vocabulary().self_words:
@@ -247,9 +252,9 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, bool]:
             who = re.sub(r"(?:人民政府|政府)$", "", m.group("who"))
             if who == "国务院":
                 place.offer(NATION, STATED)
-            elif unit := _unit_from_words(who, None):
+            elif unit := _unit_from_words(who, stated):
                 place.offer(unit, TITLE)
-    return place, level, found or "政府工作报告" in head_text[:200]
+    return place, level, stated, found or "政府工作报告" in head_text[:200]
 
 
 _RANK_AFTER = re.compile(r"第|前列|前茅|首位|排名|排位|考核|领先|平均|同类|之最|最高|最低|总量的|比重|占比")
@@ -266,8 +271,11 @@ def _self_counts(text: str) -> Counter[str]:
         if _RANK_AFTER.match(text, m.end()) or _RANK_BEFORE.search(text[max(0, m.start() - 3) : m.start()]):
             continue  # "位列全区第一", "占全市的": the parent's scope, not the report's own unit
         counts[vocabulary().self_words[m.group(1)]] += 1
-    # A 街道 report often says just "街道" as the subject: "，街道认真贯彻…", "街道上下".
-    counts["街道"] += len(re.findall(rf"(?<![{_HAN}])街道(?![办党工])|街道上下", text))
+    # A 街道 report often says just "街道" as the subject: "，街道认真贯彻…", "街道上下", "街道党工委".
+    counts["街道"] += len(re.findall(rf"(?<![{_HAN}])街道|(?<=[{_HAN}])街道上下", text))
+    # "镇党委", "乡政府" (not "乡镇政府", "各镇党委"): the town's own institutions.
+    for unit in ("镇", "乡"):
+        counts[unit] += len(re.findall(rf"(?<![{_HAN}]){unit}(?:党委|政府|人大)", text))
     return counts
 
 
@@ -303,8 +311,15 @@ def _chain_units(line: str) -> list[str]:
     return units if ranks == sorted(ranks) else []
 
 
+_ENUMERATED = re.compile(rf"^(?:[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}\d]+[)）]|\d+[、.．])")
+
+
 def _title_lines(text: str, filename: str, hints: Hints) -> list[str]:
-    lines = [line for line in _lines(text, 6) if len(line) <= 60 and not re.search(r"[。；;，,]", line)]
+    lines = [
+        line
+        for line in _lines(text, 6)
+        if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not _ENUMERATED.match(line)
+    ]
     stem = Path(filename).stem
     if re.search(rf"[{_HAN}]", stem):
         lines.append(stem)
@@ -386,8 +401,10 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     hints = hints or Hints()
     head = text[:3000]
     titles = _title_lines(text, filename, hints)
-    place, level, government = _government_signals(head)
+    place, level, stated, government = _government_signals(head)
     chain = next((units for line in titles if (units := _chain_units(line))), [])
+    if place.value and stated:
+        chain = [*stated, str(place.value)]
     if chain and not place.value:
         place.offer(chain[-1], TITLE)
         level.offer(level_of(chain[-1]), TITLE)
@@ -449,6 +466,11 @@ def _parents(text: str, place: str | None, level: str | None, chain: list[str], 
         guess.offer(tuple(chain[:-1]), TITLE)
         return guess
     found: list[str] = []
+    for name in _led_by(text):  # "在钟楼区委、区政府的坚强领导下": the unit above says who leads
+        above = vocabulary().rank.get(level_of(name) or "", 9) < rank
+        city_over_city = level == "市" and level_of(name) == "市"  # 金华市 leads 义乌市: a 县级市
+        if name != place and (above or city_over_city) and name not in found:
+            found.append(name)
     if rank >= 3:  # a 区/县 or a 街道/镇 under them: the older detector's district and city
         for name in (hints.city, hints.district):
             if name and name != place and is_unit_name(name) and vocabulary().rank.get(level_of(name) or "", 9) < rank:
@@ -458,5 +480,19 @@ def _parents(text: str, place: str | None, level: str | None, chain: list[str], 
         if province and province != place:
             found.insert(0, province)
     if found:
-        guess.offer(tuple(found), BODY)
+        ranks = {name: vocabulary().rank.get(level_of(name) or "", 9) for name in found}
+        guess.offer(tuple(sorted(dict.fromkeys(found), key=lambda n: ranks[n])), BODY)
     return guess
+
+
+# "在钟楼区委、区政府的坚强领导下", "在金华市委、市政府和义乌市委的正确领导下".
+_LED_BY = re.compile(
+    rf"在([{_HAN}]{{2,8}}?(?:省|市|州|盟|区|县))(?:委|党委)[、，和及][^。；]{{0,24}}?领导下"
+)
+_NOT_IN_NAME = frozenset("于届各全本我该历的和与及")
+
+
+def _led_by(text: str) -> list[str]:
+    """Units whose party committee leads the report's unit: "在钟楼区委、区政府的坚强领导下" -> ["钟楼区"]."""
+    names = [m.group(1) for m in _LED_BY.finditer(text[:20000])]
+    return [name for name in dict.fromkeys(names) if is_unit_name(name) and not _NOT_IN_NAME & set(name)]
