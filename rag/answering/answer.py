@@ -74,6 +74,8 @@ class Source:
             "rank": self.rank,
             "doc": chunk.doc_id,
             "street": meta.street,
+            "place": meta.name,
+            "level": meta.level,
             "period": meta.period,
             "year": meta.year,
             "section": chunk.section,
@@ -124,7 +126,7 @@ class Answer:
         lines.append("来源 Sources:")
         for s in self.sources:
             meta = s.hit.report.meta
-            label = " · ".join(str(p) for p in (meta.street, meta.period, s.hit.chunk.section, s.hit.chunk.doc_id) if p)
+            label = " · ".join(str(p) for p in (meta.name, meta.period, s.hit.chunk.section, s.hit.chunk.doc_id) if p)
             lines.append(f"[{s.rank}]{'' if s.cited else ' (相关 related)'} {label}")
             lines.append(f"    {s.hit.chunk.text}")
         return "\n".join(lines)
@@ -510,12 +512,12 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
     """ "西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
-    who = meta.street or meta.title or "该报告"
+    who = meta.name or meta.title or "该报告"
     when = None if query.plan else _period_of(corpus, doc_id, spans) or meta.period
     if when and not set(numbers_in(when)) <= set(numbers_in("".join(s.hit.chunk.text for s in spans))):
         when = meta.period
     if query.english:
-        who_en = street_english(meta.street) if meta.street else who
+        who_en = street_english(meta.name) if meta.name else who
         return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
     return f"{who}（{when}）：" if when else f"{who}："
 

@@ -147,7 +147,7 @@ def neutralise(text: str) -> str:
 
 def _attrs(n: int, hit: Hit) -> dict[str, str]:
     meta = hit.report.meta
-    values = {"id": n, "street": meta.street, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
+    values = {"id": n, "street": meta.name, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
     return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
@@ -339,11 +339,10 @@ class _Place:
 
 
 def _short(street: str) -> str:
-    # Same rule as rag.answering.retrieval.short_name, kept local so this module does not import the index stack.
-    for suffix in ("街道", "镇", "乡"):
-        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
-            return street[: -len(suffix)]
-    return street
+    # rag.ingest.places is light (no index stack): the one rule for short names at every level.
+    from rag.ingest.places import short_name
+
+    return short_name(street)
 
 
 def _pinyin(street: str) -> str:

@@ -17,6 +17,7 @@ from pypinyin import lazy_pinyin
 from rag.answering.retrieval import QueryAnalysis, short_name, street_aliases
 from rag.indexing.indicators import METRIC_SYNONYMS, find_metric
 from rag.indexing.keywords import keyword_tokens
+from rag.ingest import places
 
 # ------------------------------------------------------------------------------------------------ glossary
 # English report vocabulary -> the Chinese words the reports use. Longest phrase wins; each phrase is matched on
@@ -461,17 +462,25 @@ def metric_surfaces(metric: str) -> tuple[str, ...]:
     return (metric, *METRIC_SYNONYMS.get(metric, ()))
 
 
+_LEVEL_ENGLISH = {
+    "街道": "subdistrict",
+    "镇": "town",
+    "乡": "township",
+    "区": "district",
+    "县": "county",
+    "县级市": "city",
+    "市": "city",
+    "州": "prefecture",
+    "自治州": "autonomous prefecture",
+    "盟": "league",
+    "省": "province",
+}
+
+
 def street_english(street: str) -> str:
-    """ "西林街道" -> "Xilin subdistrict (西林街道)"."""
-    short = short_name(street)
-    kind = (
-        "subdistrict"
-        if street.endswith("街道")
-        else "town"
-        if street.endswith("镇")
-        else "township"
-        if street.endswith("乡")
-        else ""
-    )
-    name = "".join(lazy_pinyin(short)).capitalize()
-    return f"{name} {kind} ({street})".replace("  ", " ") if kind else f"{name} ({street})"
+    """ "西林街道" -> "Xilin subdistrict (西林街道)", "嘉兴市" -> "Jiaxing city (嘉兴市)", "全国" -> "China (全国)"."""
+    if street == places.NATION:
+        return f"China ({street})"
+    kind = _LEVEL_ENGLISH.get(places.level_of(street) or "", "")
+    name = "".join(lazy_pinyin(short_name(street))).capitalize()
+    return f"{name} {kind} ({street})" if kind else f"{name} ({street})"

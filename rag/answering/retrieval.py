@@ -17,13 +17,12 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, SkipValidation
-from pypinyin import lazy_pinyin
 
 from rag.config import Settings
 from rag.indexing.chunking import Chunk
 from rag.indexing.store import Index, ReportRecord
+from rag.ingest import places
 
-_SUFFIXES = ("街道", "镇", "乡")
 # "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 # "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
@@ -42,7 +41,7 @@ class Filters:
 
     def allows(self, report: ReportRecord) -> bool:
         return (
-            (not self.streets or report.meta.street in self.streets)
+            (not self.streets or report.meta.name in self.streets)
             and (not self.years or report.meta.year in self.years)
             and (not self.doc_ids or report.doc_id in self.doc_ids)
         )
@@ -68,16 +67,13 @@ class Hit:
 
 
 def short_name(street: str) -> str:
-    for suffix in _SUFFIXES:
-        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
-            return street[: -len(suffix)]
-    return street
+    """ "西林街道" -> "西林", "嘉兴市" -> "嘉兴", "甘孜藏族自治州" -> "甘孜" (a place at any level)."""
+    return places.short_name(street)
 
 
 def street_aliases(street: str) -> list[str]:
-    """How a question may name a street: 西林街道, 西林, xilin."""
-    short = short_name(street)
-    return [street, short, "".join(lazy_pinyin(short)).lower()]
+    """How a question may name a place: 西林街道, 西林, xilin; 甘孜藏族自治州, 甘孜, 甘孜州, ganzi. Pinyin last."""
+    return [*places.aliases(street), places.pinyin(street)]
 
 
 def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
@@ -85,10 +81,10 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
     compact = re.sub(r"[\s\-]", "", lowered)
     named = []
     for street in known_streets:
-        chinese = [a for a in street_aliases(street)[:2] if a in question]
-        pinyin = street_aliases(street)[2]
+        chinese = [a for a in places.aliases(street) if a in question]
+        pinyin = places.pinyin(street)
         latin = re.search(rf"\b{re.escape(pinyin)}", lowered) or re.search(
-            rf"{re.escape(pinyin)}(street|subdistrict|town)", compact
+            rf"{re.escape(pinyin)}(street|subdistrict|town|county|district|city|prefecture|province)", compact
         )
         if chinese or latin:
             named.append(street)
@@ -159,7 +155,7 @@ class Searcher:
 def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> set[str]:
     allowed = {doc_id for doc_id, r in index.reports.items() if filters.allows(r)}
     if analysis.streets:
-        named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.street in analysis.streets}
+        named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.name in analysis.streets}
         allowed = named or allowed
     return allowed
 
@@ -206,6 +202,7 @@ def hit_to_document(hit: Hit) -> LCDocument:
             "chunk_id": hit.chunk.chunk_id,
             "doc_id": hit.chunk.doc_id,
             "street": meta.street,
+            "place": meta.name,
             "year": meta.year,
             "period": meta.period,
             "section": hit.chunk.section,

@@ -26,7 +26,18 @@ from rag.ingest import places
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = (
-    "file", "street", "district", "city", "year", "period", "title", "place", "level", "parents", "plan_year", "kind"
+    "file",
+    "street",
+    "district",
+    "city",
+    "year",
+    "period",
+    "title",
+    "place",
+    "level",
+    "parents",
+    "plan_year",
+    "kind",
 )
 PARENTS_SEP = "/"  # "常州市/钟楼区" in a manifest cell
 

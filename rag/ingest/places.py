@@ -117,7 +117,7 @@ def is_unit_name(name: str) -> bool:
 
 
 @cache
-def _GENERIC_TAILS() -> tuple[str, ...]:  # noqa: N802 - a cached constant
+def _GENERIC_TAILS() -> tuple[str, ...]:
     # "…建成区", "…开发区", "…革命老区": a generic unit word ending a candidate makes it generic too.
     return tuple(g for g in vocabulary().generic if len(g) >= 3)
 
@@ -302,9 +302,7 @@ def _chain_units(line: str) -> list[str]:
     m = _CHAIN.match(line)
     if not m or not m.group("chain"):
         return []
-    units = re.findall(
-        rf"[{_HAN}]{{2,10}}?(?:自治区|自治州|街道|省|市|州|盟|地区|区|县|旗|镇|乡)", m.group("chain")
-    )
+    units = re.findall(rf"[{_HAN}]{{2,10}}?(?:自治区|自治州|街道|省|市|州|盟|地区|区|县|旗|镇|乡)", m.group("chain"))
     if "".join(units) != m.group("chain") or not all(is_unit_name(u) for u in units):
         return []
     ranks = [vocabulary().rank.get(level_of(u) or "", 9) for u in units]
@@ -357,12 +355,12 @@ def _kind_from_words(lines: list[str], period: str | None) -> str | None:
         return "年度总结"
     if re.search(r"计划|要点|思路|打算|安排", joined):
         return "工作计划"
-    return {"上半年": "半年总结", "全年": "年度总结", "工作计划": "工作计划", "前三季度": "年度总结"}.get(
-        period or ""
-    )
+    return {"上半年": "半年总结", "全年": "年度总结", "工作计划": "工作计划", "前三季度": "年度总结"}.get(period or "")
 
 
-def _years(text: str, head: str, filename: str, kind: str | None, hints: Hints, titles: list[str]) -> tuple[_Guess, _Guess]:
+def _years(
+    text: str, head: str, filename: str, kind: str | None, hints: Hints, titles: list[str]
+) -> tuple[_Guess, _Guess]:
     year, plan = _Guess(), _Guess()
     if kind == "政府工作报告":
         if (delivered := delivered_year(head)) is not None:
@@ -475,7 +473,7 @@ def _parents(text: str, place: str | None, level: str | None, chain: list[str], 
         for name in (hints.city, hints.district):
             if name and name != place and is_unit_name(name) and vocabulary().rank.get(level_of(name) or "", 9) < rank:
                 found.append(name)
-    if 2 <= rank and not any(level_of(p) == "省" for p in found):
+    if rank >= 2 and not any(level_of(p) == "省" for p in found):
         province, _ = _province_parent(text)
         if province and province != place:
             found.insert(0, province)
@@ -486,9 +484,7 @@ def _parents(text: str, place: str | None, level: str | None, chain: list[str], 
 
 
 # "在钟楼区委、区政府的坚强领导下", "在金华市委、市政府和义乌市委的正确领导下".
-_LED_BY = re.compile(
-    rf"在([{_HAN}]{{2,8}}?(?:省|市|州|盟|区|县))(?:委|党委)[、，和及][^。；]{{0,24}}?领导下"
-)
+_LED_BY = re.compile(rf"在([{_HAN}]{{2,8}}?(?:省|市|州|盟|区|县))(?:委|党委)[、，和及][^。；]{{0,24}}?领导下")
 _NOT_IN_NAME = frozenset("于届各全本我该历的和与及")
 
 
