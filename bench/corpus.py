@@ -19,7 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.config import ROOT
-from rag.ingest.documents import MANIFEST_COLUMNS, MANIFEST_NAME, ReportMeta, read_manifest, write_manifest_entry
+from rag.ingest.documents import ReportMeta
+from rag.ingest.manifest import MANIFEST_COLUMNS, MANIFEST_NAME, read_manifest, write_manifest_entry
 
 SEEDS = ROOT / "seeds"
 _FIRST = "东南北青金银玉松竹梅兰桂枫柳杏桃云星月霞"

@@ -18,7 +18,8 @@ from bench.corpus import add_synthetic
 
 def expected_chunks(path, folder) -> int:
     from rag.indexing.chunking import chunk_document
-    from rag.ingest.documents import MANIFEST_NAME, load_document, read_manifest
+    from rag.ingest.documents import load_document
+    from rag.ingest.manifest import MANIFEST_NAME, read_manifest
 
     return len(chunk_document(load_document(path, folder, read_manifest(folder / MANIFEST_NAME))))
 

@@ -18,7 +18,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rag.config import Settings
 from rag.indexing.store import BuildResult, Progress, build_index
-from rag.ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ReportMeta, extract_text, write_manifest_entry
+from rag.ingest.documents import DocumentError, ReportMeta
+from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text
+from rag.ingest.manifest import write_manifest_entry
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
 _MAX_NAME = 120

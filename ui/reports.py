@@ -14,7 +14,8 @@ import streamlit as st
 from rag import present
 from rag.config import Settings
 from rag.indexing.store import Progress
-from rag.ingest.documents import SUPPORTED_SUFFIXES, ReportMeta
+from rag.ingest.documents import ReportMeta
+from rag.ingest.extract import SUPPORTED_SUFFIXES
 from rag.library import add_reports, delete_report, update_metadata
 from ui import common
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.ingest.documents import Document, ReportMeta, normalize_ws
+from rag.ingest.decode import normalize_ws
+from rag.ingest.documents import Document, ReportMeta
 
 # Bump when chunking changes: it is part of every report's fingerprint, so a change re-indexes everything.
 CHUNKER_VERSION = "2"

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
-from rag.ingest.documents import ReportMeta, detect_meta, merge_meta, read_manifest
+from rag.ingest.documents import ReportMeta
+from rag.ingest.manifest import read_manifest
+from rag.ingest.metadata import detect_meta, merge_meta
 from rag.ingest.places import LEVELS, aliases, describe, level_of, pinyin, short_name
 
 SEEDS = ROOT / "seeds"

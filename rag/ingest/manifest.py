@@ -1,0 +1,119 @@
+"""The seeds manifest (manifest.csv): per-file metadata that overrides detection, read and written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from rag.ingest.errors import DocumentError
+from rag.ingest.metadata import ReportMeta
+
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = (
+    "file",
+    "street",
+    "district",
+    "city",
+    "year",
+    "period",
+    "title",
+    "place",
+    "level",
+    "parents",
+    "plan_year",
+    "kind",
+)
+PARENTS_SEP = "/"  # "常州市/钟楼区" in a manifest cell
+
+
+def _cell(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _parse_year(value: str | None) -> int | None:
+    value = _cell(value)
+    if value is None:
+        return None
+    m = re.fullmatch(r"((?:19|20)\d{2})\s*年?", value)
+    return int(m.group(1)) if m else None  # a malformed year keeps the detected one
+
+
+def _meta_from_row(row: dict[str, str | None]) -> ReportMeta:
+    return ReportMeta(
+        street=_cell(row.get("street")),
+        district=_cell(row.get("district")),
+        city=_cell(row.get("city")),
+        year=_parse_year(row.get("year")),
+        period=_cell(row.get("period")),
+        title=_cell(row.get("title")),
+        place=_cell(row.get("place")),
+        level=_cell(row.get("level")),
+        parents=tuple(p.strip() for p in (row.get("parents") or "").split(PARENTS_SEP) if p.strip()),
+        plan_year=_parse_year(row.get("plan_year")),
+        kind=_cell(row.get("kind")),
+    )
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")  # tolerate a BOM left by Excel
+    except FileNotFoundError:
+        return list(MANIFEST_COLUMNS), []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError("清单文件无法读取", "cannot read manifest.csv", path.name) from exc
+    reader = csv.DictReader(io.StringIO(raw))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if raw.strip() and "file" not in header:
+        raise DocumentError("清单文件缺少 file 列", "manifest.csv has no 'file' column", path.name)
+    reader.fieldnames = header
+    rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    return header or list(MANIFEST_COLUMNS), [row for row in rows if row.get("file", "").strip()]
+
+
+def read_manifest(path: Path) -> dict[str, ReportMeta]:
+    """Rows keyed by file name (relative to the manifest's folder); a missing file gives {}."""
+    _, rows = _read_rows(Path(path))
+    return {row["file"].strip(): _meta_from_row(row) for row in rows}
+
+
+def _row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
+    row = {"file": file}
+    for name in MANIFEST_COLUMNS[1:]:
+        value = getattr(meta, name)
+        row[name] = PARENTS_SEP.join(value) if isinstance(value, tuple) else "" if value is None else str(value)
+    return row
+
+
+def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
+    """Add or replace one row; other rows (and extra columns) are kept. Atomic: temp file + os.replace."""
+    path = Path(path)
+    header, rows = _read_rows(path)
+    columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
+    new_row = _row_from_meta(file, meta)
+    replaced = False
+    for row in rows:
+        if row["file"].strip() == file:
+            row.update(new_row)
+            replaced = True
+    if not replaced:
+        rows.append(new_row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0600 would hide it from readers
+    fd, tmp_name = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp_name, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({name: row.get(name, "") for name in columns} for row in rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
