@@ -81,7 +81,8 @@ def read_manifest(path: Path) -> dict[str, ReportMeta]:
     return {row["file"].strip(): _meta_from_row(row) for row in rows}
 
 
-def _row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
+def row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
+    """One manifest row: every column as text ("" for unknown, parents joined by "/")."""
     row = {"file": file}
     for name in MANIFEST_COLUMNS[1:]:
         value = getattr(meta, name)
@@ -94,7 +95,7 @@ def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
     path = Path(path)
     header, rows = _read_rows(path)
     columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
-    new_row = _row_from_meta(file, meta)
+    new_row = row_from_meta(file, meta)
     replaced = False
     for row in rows:
         if row["file"].strip() == file:

@@ -525,6 +525,17 @@ def with_places(meta: ReportMeta, facts: places.Facts) -> ReportMeta:
     )
 
 
+def with_place(meta: ReportMeta, place: str | None) -> ReportMeta:
+    """`meta` with its place corrected by a person: the level follows the name's suffix, street/district/city
+    follow the place, and the stated parents stay."""
+    if place == meta.name:
+        return meta
+    level = places.level_of(place) if place else None
+    facts = places.Facts(place, level or meta.level, meta.parents, meta.year, meta.plan_year, meta.kind)
+    corrected = with_places(meta, facts)
+    return replace(corrected, period=meta.period, origin=meta.origin)
+
+
 def _set(value: object) -> bool:
     return value not in (None, ())
 
