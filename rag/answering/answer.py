@@ -42,6 +42,7 @@ from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
 from rag.config import Settings
+from rag.ingest import places
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -355,6 +356,10 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.streets:
         return [d for d in allowed if corpus.street(d) in query.streets], False
+    for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
+        naming = [d for d in docs_naming(mention, corpus) if d in allowed]
+        if naming and len(naming) < len(allowed):
+            return naming, True
     quoted = quoted_terms(query.text)
     if quoted:
         having = [d for d in allowed if all(q in corpus.texts[d] for q in quoted)]
@@ -409,13 +414,38 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
 
 
 def unknown_places(query: Query, corpus: Corpus) -> list[str]:
-    """Places the question names that no loaded report covers. A "street" the reports themselves write
-    ("建成街道非诉服务中心") is a phrase, and "有几个街道" is a question, not a place."""
-    return [
-        _place(u)
-        for u in query.unknown_streets
-        if not any(u in text for text in corpus.texts.values()) and not _ASKING.search(u)
-    ]
+    """Places the question names that no loaded report covers: not in any report's metadata (place, parents,
+    title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
+    says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
+    is a question, not a place."""
+    return [_place(u) for u in query.unknown_streets if not _ASKING.search(u) and not docs_naming(u, corpus)]
+
+
+def docs_naming(mention: str, corpus: Corpus) -> list[str]:
+    """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
+    forms = _name_forms(mention)
+    found = []
+    for doc_id in corpus.doc_ids:
+        meta = corpus.meta(doc_id)
+        labels = " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
+        if any(form in labels or form in corpus.texts[doc_id] for form in forms):
+            found.append(doc_id)
+    return found
+
+
+def _name_forms(mention: str) -> list[str]:
+    """ "请问沈家门街道" -> 请问沈家门街道, 问沈家门街道, 沈家门街道, 沈家门, 家门街道 …: the mention's trailing parts
+    (the question's words may run into the name) with their short forms, never shorter than two characters."""
+    level = places.level_of(mention)
+    suffix = next((s for s, _ in places.vocabulary().suffixes if mention.endswith(s)), "") if level else ""
+    stem = mention[: len(mention) - len(suffix)]
+    forms: list[str] = []
+    for i in range(len(stem) - 1):
+        name = stem[i:] + suffix
+        forms.append(name)
+        if i == 0 or len(stem) - i >= 3:  # a bare two-character tail ("家门" of 沈家门) says nothing
+            forms += places.aliases(name) if places.is_unit_name(name) else []
+    return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
 _ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")

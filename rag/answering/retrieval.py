@@ -26,8 +26,14 @@ from rag.ingest import places
 # "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 # "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
-_STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
+# "青龙街道", "杭州市", "甘孜州" in a question: a place the loaded reports may not cover (the answer layer says so).
+_STREET_MENTION = re.compile(
+    r"([\u4e00-\u9fff]{2,6}?)(街道|自治州|镇(?!村|街)|乡(?!镇|村)|州(?!市)|市(?![场民政值容级区县])|县(?![域级城区市])"
+    r"|(?<!地)区(?![域间别块县])|盟|旗)"
+)
 _NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
+_NOT_NAME_END = frozenset("全各本该我每两几哪个些")
+_LEAD = re.compile(r"^(?:请问|请|问|查询|关于|那么|那|比较|对比|今年|去年|上半年|全年)+")
 YEAR_BOOST = 1.25
 
 
@@ -91,10 +97,15 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
     known_short = {short_name(s) for s in known_streets}
     unknown = []
     for match in _STREET_MENTION.finditer(question):
-        name = match.group(1)
+        # "城市更新和超市", "请问沈家门街道": the name is what follows the last joining word or question lead.
+        name = _LEAD.sub("", re.split(r"[和与及跟同的、在是对年月日]", match.group(1))[-1])
+        if len(name) < 2:
+            continue
         name = next((name[i:] for i in range(len(name) - 1) if name[i:] in known_short), name)
         if name in known_short or any(name.startswith(w) or name.endswith(w) for w in _NOT_A_NAME):
             continue
+        if name[-1] in _NOT_NAME_END or not places.is_unit_name(name + match.group(2)):
+            continue  # "位列全区", "城市", "超市": words, not places
         unknown.append(name + match.group(2))
     years = tuple(sorted({int(y) for y in _YEAR.findall(question)}))
     return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
