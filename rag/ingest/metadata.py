@@ -485,6 +485,18 @@ def _detect_period(text: str, titles: list[str], year: int | None) -> str | None
     return None
 
 
+def _subject_street(text: str) -> str | None:
+    """The one 街道/镇/乡 a short report names as a sentence's subject or with its institution ("，文新街道坚持…"),
+    when too few mentions pass the stricter street rule."""
+    found = _street_evidence(text)
+    named = [
+        name
+        for name, ev in found.items()
+        if ev.anchored and (ev.subject or ev.institution or ev.formal) and (ev.formal or _body_name_ok(ev))
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def detect_meta(text: str, filename: str) -> ReportMeta:
     """Street, district, city, year, period and title from the text and the file name, by general rules.
 
@@ -499,7 +511,8 @@ def detect_meta(text: str, filename: str) -> ReportMeta:
     city = _detect_city(text, strong, (district or "", street or ""))
     period = _detect_period(text, titles, year)
     title = titles[0] if titles else None
-    facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title))
+    subject = None if street else _subject_street(text)
+    facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title, subject))
     return with_places(ReportMeta(period=period, title=title), facts)
 
 

@@ -91,6 +91,7 @@ class Hints:
     year: int | None = None
     period: str | None = None
     title: str | None = None
+    subject_street: str | None = None  # the one 街道/镇 named as a sentence's subject ("2022年,文新街道坚持…")
 
 
 # ------------------------------------------------------------------------------------------------ names & levels
@@ -257,7 +258,11 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
     return place, level, stated, found or "政府工作报告" in head_text[:200]
 
 
-_RANK_AFTER = re.compile(r"第|前列|前茅|首位|排名|排位|考核|领先|平均|同类|之最|最高|最低|总量的|比重|占比")
+# What follows 全区/全市 when it is a scope the report is measured in ("全区第一", "全区首个", "全市街道中").
+_RANK_AFTER = re.compile(
+    r"第|前列|前茅|首位|首个|首家|首批|率先|唯一|排名|排位|考核|领先|平均|同类|之最|最高|最低|总量的|比重|占比|"
+    r"街道|镇|乡|各"
+)
 _RANK_BEFORE = re.compile(r"(?:位列|位居|居|列|占|排名|领跑|高于|低于|超过|排在|跻身)$")
 
 
@@ -266,13 +271,16 @@ def _self_counts(text: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     words = "|".join(sorted(vocabulary().self_words, key=len, reverse=True))
     for m in re.finditer(rf"[我全本]({words})", text):
-        if m.group(1) == "市" and text[m.end() : m.end() + 1] in "场民值":  # 全市场, 本市民: other words
-            continue
+        following = text[m.end() : m.end() + 1]
+        if (m.group(1) == "市" and following in "场民值") or (m.group(1) == "街" and following in "区巷头坊景面"):
+            continue  # 全市场, 本市民, 全街区: other words
         if _RANK_AFTER.match(text, m.end()) or _RANK_BEFORE.search(text[max(0, m.start() - 3) : m.start()]):
             continue  # "位列全区第一", "占全市的": the parent's scope, not the report's own unit
         counts[vocabulary().self_words[m.group(1)]] += 1
     # A 街道 report often says just "街道" as the subject: "，街道认真贯彻…", "街道上下", "街道党工委".
-    counts["街道"] += len(re.findall(rf"(?<![{_HAN}])街道|(?<=[{_HAN}])街道上下", text))
+    counts["街道"] += len(
+        re.findall(rf"(?<![{_HAN}])街道|(?<=[{_HAN}])街道上下|(?<=[和及与、])街道(?=党工委|办事处)", text)
+    )
     # "镇党委", "乡政府" (not "乡镇政府", "各镇党委"): the town's own institutions.
     for unit in ("镇", "乡"):
         counts[unit] += len(re.findall(rf"(?<![{_HAN}]){unit}(?:党委|政府|人大)", text))
@@ -280,12 +288,15 @@ def _self_counts(text: str) -> Counter[str]:
 
 
 def _body_level(text: str) -> tuple[str | None, float]:
+    """The level the report speaks at; a short text that does so once, with no other level, counts weakly."""
     counts = _self_counts(text)
     ranked = counts.most_common(2)
-    if not ranked or ranked[0][1] < 3:
+    if not ranked or ranked[0][1] == 0:
         return None, 0.0
     top, n = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
+    if n < 3:  # a short text: a weak lead is still a lead, shown as uncertain
+        return (top, WEAK) if n > second else (None, 0.0)
     if n >= 2 * second:
         return top, BODY
     return (top, WEAK) if n > second else (None, 0.0)
@@ -310,6 +321,11 @@ def _chain_units(line: str) -> list[str]:
 
 
 _ENUMERATED = re.compile(rf"^(?:[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}\d]+[)）]|\d+[、.．])")
+
+
+def _year_headings(text: str) -> list[str]:
+    """Numbered headings that name a year's work ("一、2022年工作总结"): they tell the kind, never the place."""
+    return [line for line in _lines(text, 12) if len(line) <= 30 and _ENUMERATED.match(line) and _YEAR.search(line)]
 
 
 def _title_lines(text: str, filename: str, hints: Hints) -> list[str]:
@@ -358,6 +374,15 @@ def _kind_from_words(lines: list[str], period: str | None) -> str | None:
     return {"上半年": "半年总结", "全年": "年度总结", "工作计划": "工作计划", "前三季度": "年度总结"}.get(period or "")
 
 
+def _reviewed_before_plan(text: str) -> int | None:
+    """Y when the text reviews Y and then plans Y+1 ("2023年,…。2024年,要…"), and names no other year."""
+    years = sorted({int(y) for y in _YEAR.findall(text[:5000])})
+    if len(years) != 2 or years[1] != years[0] + 1:
+        return None
+    planned = re.search(rf"{years[1]}\s*年\s*[,，]?\s*(?:要|将|力争|预计|计划|目标|工作思路|主要目标)", text)
+    return years[0] if planned else None
+
+
 def _years(
     text: str, head: str, filename: str, kind: str | None, hints: Hints, titles: list[str]
 ) -> tuple[_Guess, _Guess]:
@@ -380,14 +405,16 @@ def _years(
         if planned and _REVIEW_WORDS.search(text):  # a plan for year P opens with a review of P-1
             year.offer(planned - 1, WEAK + 0.1)
         return year, plan
-    described = title_year or hints.year
-    year.offer(described, TITLE if title_year else BODY)
+    described = title_year or hints.year or _reviewed_before_plan(text)
+    year.offer(described, TITLE if title_year else BODY if hints.year else WEAK)
     if described is None:
         return year, plan
     if kind == "半年总结" and "下半年" in text:
         plan.offer(described, RULE)
     elif re.search(rf"{described + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:思路|计划|打算|要点|安排|目标|重点)", text):
         plan.offer(described + 1, RULE)
+    elif re.search(rf"{described + 1}\s*年\s*[,，]\s*(?:要|将|力争|我们将)", text):
+        plan.offer(described + 1, BODY)
     return year, plan
 
 
@@ -415,15 +442,18 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     parents = _parents(text, str(place.value) if place.value else None, level.value, chain, hints)
     if level.value == "市" and any(level_of(p) == "市" for p in parents.value or ()):
         level.value = "县级市"
-    kind = "政府工作报告" if government else _kind_from_words(titles, hints.period)
+    kind = "政府工作报告" if government else _kind_from_words(titles + _year_headings(text), hints.period)
     year, plan = _years(text, head, filename, kind, hints, titles)
+    kind_confidence = TITLE if kind else 0.0
+    if kind is None and year.value and plan.value == year.value + 1:
+        kind, kind_confidence = "年度总结", WEAK  # a year reviewed, the next one planned
     values = {
         "place": place,
         "level": level,
         "parents": parents,
         "year": year,
         "plan_year": plan,
-        "kind": _Guess(kind, TITLE if kind else 0.0),
+        "kind": _Guess(kind, kind_confidence),
     }
     kept = {name: g for name, g in values.items() if g.value not in (None, ()) and g.confidence >= WEAK}
     return Facts(
@@ -453,6 +483,10 @@ def _lower_level_place(place: _Guess, level: _Guess, hints: Hints, body_level: s
         if place.value:
             level.offer(guess_level, place.confidence)
             return
+    subject = hints.subject_street
+    if subject and is_unit_name(subject) and wanted in (None, level_of(subject)):
+        place.offer(subject, WEAK)  # named once as the subject of a sentence: likely, but shown as uncertain
+        level.offer(level_of(subject), WEAK)
 
 
 def _parents(text: str, place: str | None, level: str | None, chain: list[str], hints: Hints) -> _Guess:
