@@ -18,6 +18,7 @@ from pathlib import Path
 from rag.config import ROOT
 from rag.ingest.extract import extract_text
 from rag.ingest.metadata import detect_meta
+from rag.ingest.places import short_name
 
 FIELDS = ("place", "level", "year", "plan_year", "kind")
 # Kinds the truth tables write, and the kinds detection may rightly give for them.
@@ -39,6 +40,7 @@ class Truth:
     year: int | None = None
     plan_year: int | None = None
     kinds: set[str] = field(default_factory=set)
+    above: str = ""  # the truth's parents and province cells: every detected parent must be named there
 
 
 def _cells(line: str) -> list[str]:
@@ -70,6 +72,7 @@ def _truth_from_sources(folder: Path) -> dict[str, Truth]:
             year=int(reviewed.group(1)) if reviewed else None,
             plan_year=int(planned.group(1)) if planned else None,
             kinds=_KIND_TRUTH.get(kind, set()),
+            above=" ".join(cells[col[c]] for c in ("parents", "province") if c in col),
         )
     return truth
 
@@ -77,7 +80,12 @@ def _truth_from_sources(folder: Path) -> dict[str, Truth]:
 def _truth_from_manifest(folder: Path) -> dict[str, Truth]:
     with open(folder / "manifest.csv", encoding="utf-8-sig") as handle:
         return {
-            row["file"]: Truth(row["street"] or None, "街道", int(row["year"]) if row["year"] else None)
+            row["file"]: Truth(
+                row["street"] or None,
+                "街道",
+                int(row["year"]) if row["year"] else None,
+                above=row["district"] + row["city"],
+            )
             for row in csv.DictReader(handle)
         }
 
@@ -89,6 +97,7 @@ def load_truth(folder: Path) -> dict[str, Truth]:
 def score(folder: Path) -> dict:
     """Per report: truth, detection, right/wrong per field; per field: right / scored."""
     rows, totals = [], {name: [0, 0] for name in FIELDS}
+    parents = [0, 0, 0]  # right, detected, reports whose truth names parents
     for name, truth in sorted(load_truth(folder).items()):
         path = folder / name
         text, _ = extract_text(path.read_bytes(), path.suffix)
@@ -108,6 +117,12 @@ def score(folder: Path) -> dict:
             marks[field_name] = right
             totals[field_name][0] += right
             totals[field_name][1] += 1
+        if meta.parents and truth.above:  # parents: precision (each one named in the truth), coverage (any found)
+            right_parents = all(short_name(p) in truth.above for p in meta.parents)
+            parents[0] += right_parents
+            parents[1] += 1
+            marks["parents"] = right_parents
+        parents[2] += bool(truth.above.strip(" —-"))
         rows.append(
             {
                 "file": name,
@@ -123,7 +138,12 @@ def score(folder: Path) -> dict:
                 "right": marks,
             }
         )
-    return {"folder": str(folder), "reports": rows, "accuracy": {k: v for k, v in totals.items() if v[1]}}
+    return {
+        "folder": str(folder),
+        "reports": rows,
+        "accuracy": {k: v for k, v in totals.items() if v[1]},
+        "parents": {"right": parents[0], "detected": parents[1], "stated_in_truth": parents[2]},
+    }
 
 
 def render(result: dict) -> str:
@@ -132,9 +152,16 @@ def render(result: dict) -> str:
     lines.append("|---|---|---|")
     for name, (right, n) in result["accuracy"].items():
         lines.append(f"| {name} | {right} / {n} | {right / n:.2f} |")
+    p = result["parents"]
+    lines.append(
+        f"| parents (precision; found) | {p['right']} / {p['detected']} right; found for {p['detected']} of "
+        f"{p['stated_in_truth']} | {p['right'] / max(1, p['detected']):.2f} |"
+    )
     misses = [
         f"- {r['file']}: "
-        + ", ".join(f"{f} {r['detected'][f]!r} (truth {r['truth'][f]!r})" for f in r["right"] if not r["right"][f])
+        + ", ".join(
+            f"{f} {r['detected'][f]!r} (truth {r['truth'].get(f, '')!r})" for f in r["right"] if not r["right"][f]
+        )
         for r in result["reports"]
         if not all(r["right"].values())
     ]

@@ -216,3 +216,34 @@ def test_names_and_short_forms() -> None:
 
 def test_seed_path_exists() -> None:
     assert Path(SEEDS / "manifest.csv").is_file()
+
+
+def test_a_short_report_naming_itself_once_as_the_subject() -> None:
+    text = (
+        "一、2023年工作总结\n2023年,东湖街道坚持稳中求进工作总基调,在区委区政府的坚强领导下,"
+        "完成一般公共预算收入2.1亿元,同比增长5.2%。\n(一)精准服务企业。"
+    )
+    meta = detect_meta(text, "x.txt")
+    assert (meta.place, meta.level, meta.year, meta.kind) == ("东湖街道", "街道", 2023, "年度总结")
+    assert meta.source_of("place") == ("detected", 0.5)  # named once: shown as uncertain
+
+
+def test_a_year_reviewed_then_the_next_planned() -> None:
+    text = "2023年,在市委的坚强领导下,街道上下团结一心,各项事业高质量发展。2024年,要坚定信心,锚定奋斗目标。"
+    facts = describe(text, "x.txt")
+    assert (facts.place, facts.level, facts.year, facts.plan_year, facts.kind) == (None, "街道", 2023, 2024, "年度总结")
+
+
+EVAL_REPORTS = ROOT / "eval" / "reports"
+
+
+@pytest.mark.skipif(not (EVAL_REPORTS / "SOURCES.md").is_file(), reason="eval/reports not in this checkout")
+def test_collected_street_and_town_reports_never_get_a_made_up_place() -> None:
+    from bench.places import score
+
+    result = score(EVAL_REPORTS)
+    for row in result["reports"]:
+        got, truth = row["detected"], row["truth"]
+        assert got["place"] in (None, truth["place"]), row["file"]  # empty when unsure, never another name
+        assert got["level"] in (None, truth["level"]), row["file"]
+        assert got["year"] in (None, truth["year"]), row["file"]
