@@ -26,9 +26,10 @@ from rag.ingest import places
 # "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name, not a year).
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 # "青龙街道" in a question: a place the loaded reports may not cover (the answer layer says so).
-# "青龙街道", "杭州市", "甘孜州" in a question: a place the loaded reports may not cover (the answer layer says so).
+# "青龙街道", "杭州市" in a question: a place the loaded reports may not cover (the answer layer says so). A bare
+# "XX州" is most often a city's short name ("常州精神"), so only 自治州 counts here; 甘孜州 is known by alias.
 _STREET_MENTION = re.compile(
-    r"([\u4e00-\u9fff]{2,6}?)(街道|自治州|镇(?!村|街)|乡(?!镇|村)|州(?!市)|市(?![场民政值容级区县])|县(?![域级城区市])"
+    r"([\u4e00-\u9fff]{2,6}?)(街道|自治州|镇(?!村|街)|乡(?!镇|村)|市(?![场民政值容级区县])|县(?![域级城区市])"
     r"|(?<!地)区(?![域间别块县])|盟|旗)"
 )
 _NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
