@@ -113,14 +113,9 @@ def is_unit_name(name: str) -> bool:
         return True
     if not re.fullmatch(rf"[{_HAN}]{{2,16}}", name) or name in vocabulary().generic:
         return False
-    stem = short_name(name)
-    return level_of(name) is not None and len(stem) >= 1 and not any(name.endswith(g) for g in _GENERIC_TAILS())
-
-
-@cache
-def _GENERIC_TAILS() -> tuple[str, ...]:
-    # "…建成区", "…开发区", "…革命老区": a generic unit word ending a candidate makes it generic too.
-    return tuple(g for g in vocabulary().generic if len(g) >= 3)
+    # "…建成区", "…开发区", "…革命老区": a generic unit word of 3+ characters ending a name makes it generic too.
+    generic_tail = any(name.endswith(g) for g in vocabulary().generic if len(g) >= 3)
+    return level_of(name) is not None and not generic_tail
 
 
 def short_name(name: str) -> str:
@@ -177,7 +172,13 @@ _PLAN = re.compile(
     r"((?:19|20)\d{2})\s*年(?:的)?(?:政府)?(?:工作)?(?:总体)?(?:主要)?(?:工作安排|工作任务|预期目标|目标任务|思路|计划|打算|要点|安排|重点工作|工作重点)"
 )
 _REVIEW_WORDS = re.compile(r"今年以来|一年来|过去的?一年|刚刚过去|已完成|累计完成|圆满完成")
-_SPEAKER = re.compile(rf"^(?P<who>[{_HAN}]{{0,20}}?)(?:代)?(?P<head>{{heads}})\s*[{_HAN}·\s]{{2,6}}$")
+
+
+@cache
+def _speaker() -> re.Pattern[str]:
+    """The speaker line under a 政府工作报告's title: "三明市人民政府市长 李春", "国务院总理　李克强"."""
+    heads = "|".join(sorted(vocabulary().heads, key=len, reverse=True))
+    return re.compile(rf"^(?P<who>[{_HAN}]{{0,20}}?)(?:代)?(?P<head>{heads})\s*[{_HAN}·\s]{{2,6}}$")
 
 
 def _cn_year(raw: str) -> int:
@@ -245,10 +246,8 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
             level.offer(level_of(unit), TITLE)
         elif name in vocabulary().self_words:
             level.offer(vocabulary().self_words[name], TITLE)
-    heads = "|".join(sorted(vocabulary().heads, key=len, reverse=True))
-    speaker = re.compile(_SPEAKER.pattern.replace("{heads}", heads))
     for line in _lines(head_text, 8):
-        if m := speaker.match(line):
+        if m := _speaker().match(line):
             level.offer(vocabulary().heads[m.group("head")], BODY)
             who = re.sub(r"(?:人民政府|政府)$", "", m.group("who"))
             if who == "国务院":
