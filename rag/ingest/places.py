@@ -132,8 +132,8 @@ def short_name(name: str) -> str:
 
 def aliases(name: str) -> list[str]:
     """How text or a question may name a place: full name, short name, 甘孜州, customary abbreviations (博州)."""
-    if name == NATION:
-        return [NATION, "国务院", "我国", "中国"]
+    if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
+        return ["国务院", "我国", "中国"]
     short = short_name(name)
     out = [name, short]
     level = level_of(name)

@@ -26,6 +26,7 @@ XILIN = "002_fe0a95f5f2085df9.txt"
         ("博州的粮食产量", ["博尔塔拉蒙古自治州"], ("博尔塔拉蒙古自治州",)),
         ("西双版纳接待游客多少人次？", ["西双版纳傣族自治州"], ("西双版纳傣族自治州",)),
         ("国务院报告中的GDP增长目标", ["全国", "江苏省"], ("全国",)),
+        ("嘉兴哪些指标位列全国第一？", ["全国", "嘉兴市"], ("嘉兴市",)),  # 全国 here is a scope, not the place
     ],
 )
 def test_places_are_named_by_short_forms_and_pinyin(question, known, named) -> None:
