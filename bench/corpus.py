@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.config import ROOT
 from rag.ingest.documents import ReportMeta
-from rag.ingest.manifest import MANIFEST_COLUMNS, MANIFEST_NAME, read_manifest, write_manifest_entry
+from rag.ingest.manifest import MANIFEST_COLUMNS, MANIFEST_NAME, read_manifest, row_from_meta, write_manifest_entry
 
 SEEDS = ROOT / "seeds"
 _FIRST = "东南北青金银玉松竹梅兰桂枫柳杏桃云星月霞"
@@ -111,9 +111,8 @@ def make_corpus(folder: Path, n: int, seed: int = 0) -> list[Path]:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(MANIFEST_COLUMNS)
         for name, meta in rows:
-            writer.writerow(
-                [name, *("" if getattr(meta, c) is None else getattr(meta, c) for c in MANIFEST_COLUMNS[1:])]
-            )
+            row = row_from_meta(name, meta)
+            writer.writerow([row[c] for c in MANIFEST_COLUMNS])
     return paths
 
 

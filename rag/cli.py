@@ -1,4 +1,4 @@
-"""`python -m rag index|ask|eval` — a stable contract other tools depend on."""
+"""`python -m rag index|ask|eval|reports` — a stable contract other tools depend on."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
+from rag.ingest.places import LOW as LOW_CONFIDENCE
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -89,6 +90,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT_FIELDS = ("place", "level", "parents", "year", "plan_year", "kind")
+
+
+def report_row(doc_id: str, meta) -> dict:
+    """One report's place facts, each with where it came from (manifest / detected / unknown) and a confidence."""
+    row: dict = {"doc": doc_id}
+    for name in REPORT_FIELDS:
+        value = getattr(meta, name)
+        source, confidence = meta.source_of(name)
+        row[name] = list(value) if isinstance(value, tuple) else value
+        row[f"{name}_source"] = source
+        row[f"{name}_confidence"] = confidence
+    return row
+
+
+def _cell_text(row: dict, name: str) -> str:
+    value = row[name]
+    text = "/".join(value) if isinstance(value, list) else "" if value is None else str(value)
+    source = row[f"{name}_source"]
+    if source == "unknown":
+        return "?（未知 unknown）"
+    if source == "detected" and row[f"{name}_confidence"] < LOW_CONFIDENCE:
+        return f"{text}（不确定 {row[f'{name}_confidence']:.2f}）"
+    return text + ("（清单 manifest）" if source == "manifest" else "")
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from rag.indexing.store import indexed_reports
+
+    rows = [report_row(r.doc_id, r.meta) for r in indexed_reports(_settings(args))]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    header = ("doc", *REPORT_FIELDS)
+    print("\t".join(header))
+    for row in rows:
+        print("\t".join([row["doc"], *(_cell_text(row, name) for name in REPORT_FIELDS)]))
+    print(f"共 {len(rows)} 份报告（{len(rows)} reports）；“不确定”= 置信度低于 {LOW_CONFIDENCE}，“?”= 未识别")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="报告问答 Report QA")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="把结果写入此 JSON 文件 write results here")
     p.add_argument("--mode", choices=modes, default="extractive")
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("reports", help="列出已索引的报告及其地点、年份 list indexed reports and their metadata")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_reports)
     return parser
 
 

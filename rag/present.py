@@ -44,15 +44,20 @@ def period_label(meta: ReportMeta) -> str:
     return " ".join(p for p in parts if p)
 
 
+def place_label(meta: ReportMeta) -> str:
+    """The report's own place at any level ("西林街道", "嘉兴市", "全国"); "未识别地点" when unknown."""
+    return meta.name or "未识别地点"
+
+
 def report_label(meta: ReportMeta, doc_id: str | None = None) -> str:
     """ "西林街道 · 2024年 上半年 · 002_….txt" (missing parts are left out)."""
-    parts = [meta.street or "未识别街道", period_label(meta), doc_id or ""]
+    parts = [place_label(meta), period_label(meta), doc_id or ""]
     return " · ".join(p for p in parts if p)
 
 
 def source_label(meta: ReportMeta, section: str | None, doc_id: str) -> str:
     """street · period · section · file, as shown above a cited passage."""
-    parts = [meta.street or "未识别街道", period_label(meta), section or "", doc_id]
+    parts = [place_label(meta), period_label(meta), section or "", doc_id]
     return " · ".join(p for p in parts if p)
 
 
@@ -272,7 +277,7 @@ def indicator_rows(indicators: Sequence[tuple[str, Indicator]], metas: dict[str,
             IndicatorRow(
                 row_id=i,
                 doc_id=doc_id,
-                street=meta.street or "未识别",
+                street=meta.name or "未识别",
                 year=meta.year,
                 report_period=meta.period or "",
                 period=ind.period or meta.period or "",

@@ -246,7 +246,8 @@ def test_reports_page_lists_reports(seed_app):
     _no_exception(at)
     table = at.dataframe[0].value
     assert len(table) == 5
-    assert set(table["街道"]) == {"新闸街道", "荷花池街道", "西林街道", "秦灶街道", "河海街道"}
+    assert set(table["地点"]) == {"新闸街道", "荷花池街道", "西林街道", "秦灶街道", "河海街道"}
+    assert set(table["级别"]) == {"街道"}
     assert at.button(key="save_meta").disabled  # nothing edited yet
 
 
@@ -265,7 +266,7 @@ def test_upload_ask_and_delete(work_app, work_index):
     gen_after, n_after, files = _index_state(work_index)
     assert (n_after, name in files) == (n_before + 1, True) and gen_after != gen_before
     assert _sidebar_metric(at, "报告 reports") == str(n_before + 1)
-    assert "东湖街道" in set(at.dataframe[0].value["街道"])
+    assert "东湖街道" in set(at.dataframe[0].value["地点"])
 
     # The new report answers at once (the cached assistant picks up the new index generation).
     at.switch_page("ui/pages/chat.py").run()
@@ -336,10 +337,10 @@ def test_metadata_correction_saves_manifest_and_reindexes(work_index, embeddings
     original = reports_frame(index)
     edited = original.copy()
     row = edited.index[edited["文件"] == "001_edf690f87470ca0e.txt"][0]
-    edited.loc[row, ["街道", "年份", "时期"]] = ["荷花池街道", "2022", "1-5月"]
+    edited.loc[row, ["地点", "年份", "时期"]] = ["荷花池街道", "2022", "1-5月"]
     changes = metadata_changes(index, original, edited)
-    assert [(d, m.street, m.year, m.period) for d, m in changes] == [
-        ("001_edf690f87470ca0e.txt", "荷花池街道", 2022, "1-5月")
+    assert [(d, m.place, m.street, m.level, m.year, m.period) for d, m in changes] == [
+        ("001_edf690f87470ca0e.txt", "荷花池街道", "荷花池街道", "街道", 2022, "1-5月")
     ]
 
     bad = original.copy()

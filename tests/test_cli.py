@@ -19,7 +19,7 @@ from helpers import trimmed_seeds
 
 from rag.config import ROOT, Settings
 from rag.indexing.store import Index, current_generation
-from rag.ingest.documents import load_document
+from rag.ingest.documents import load_document, read_manifest
 
 SEEDS = ROOT / "seeds"
 DEV = ROOT / "eval" / "dev.jsonl"
@@ -168,3 +168,60 @@ def test_missing_question_file_is_a_clear_error(tmp_path):
     run = cli("eval", tmp_path / "nope.jsonl", "--index", tmp_path / "index")
     assert run.returncode == 2
     assert "nope.jsonl" in run.stderr and "问题文件不存在" in run.stderr and "Traceback" not in run.stderr
+
+
+# ------------------------------------------------------------------------------------------------ reports
+
+CITY_REPORT = (
+    "政府工作报告\n——2021年1月12日在咸宁市第五届人民代表大会第五次会议上\n市长 王远鹤\n各位代表：\n"
+    "现在，我代表市人民政府向大会报告工作，请予审议。\n一、2020年工作回顾\n"
+    "2020年，在湖北省委、省政府和市委的坚强领导下，全市上下团结奋进，全市地区生产总值1524.67亿元。"
+    "通山县、崇阳县、嘉鱼县协同发展，湖北省下达的任务全面完成，全市经济稳步回升。\n"
+    "二、2021年工作安排\n2021年全市经济社会发展的主要预期目标是：地区生产总值增长10%以上。\n"
+)
+UNNAMED_TOWN = (
+    "今年以来，全镇上下在县委县政府的坚强领导下团结一心，全镇完成一般公共预算收入3.2亿元。"
+    "镇党委带领各村加快发展，全镇粮食生产稳定。\n"
+)
+
+
+def test_reports_lists_place_facts_with_their_sources(cli_index, tmp_path):
+    settings, _ = cli_index
+    run = cli("reports", "--index", settings.index_dir, "--json")
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {row["doc"]: row for row in json.loads(run.stdout)}
+    manifest = read_manifest(SEEDS / "manifest.csv")
+    assert sorted(rows) == sorted(manifest)
+    for doc, row in rows.items():  # the seeds' manifest names each street: the place, from the manifest
+        assert (row["place"], row["place_source"], row["place_confidence"]) == (manifest[doc].street, "manifest", 1.0)
+        assert row["level"] == "街道" and row["year"] == manifest[doc].year and row["year_source"] == "manifest"
+        assert row["kind_source"] in ("detected", "unknown")
+
+    # Reports without a manifest: a 市 report stated in its congress line, a 镇 report that never names itself.
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "city.txt").write_text(CITY_REPORT, encoding="utf-8")
+    (folder / "town.txt").write_text(UNNAMED_TOWN, encoding="utf-8")
+    index_dir = tmp_path / "index"
+    built = cli("index", "--seeds", folder, "--index", index_dir)
+    assert built.returncode == 0, built.stderr[-2000:]
+    listed = cli("reports", "--index", index_dir, "--json")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    city, town = json.loads(listed.stdout)
+    assert (city["doc"], city["place"], city["level"], city["parents"]) == ("city.txt", "咸宁市", "市", ["湖北省"])
+    assert (city["year"], city["plan_year"], city["kind"]) == (2020, 2021, "政府工作报告")
+    assert city["place_source"] == "detected" and city["place_confidence"] >= 0.9
+    assert (town["doc"], town["place"], town["place_source"], town["level"]) == ("town.txt", None, "unknown", "镇")
+    text = cli("reports", "--index", index_dir)
+    assert text.returncode == 0, text.stderr[-2000:]
+    lines = text.stdout.splitlines()
+    assert lines[0].split("\t") == ["doc", "place", "level", "parents", "year", "plan_year", "kind"]
+    assert lines[1].startswith("city.txt\t咸宁市\t市\t湖北省")
+    assert lines[2].startswith("town.txt\t?（未知 unknown）\t镇")
+    assert "共 2 份报告" in lines[-1]
+
+
+def test_reports_without_an_index_is_a_clear_error(tmp_path):
+    run = cli("reports", "--index", tmp_path / "none")
+    assert run.returncode == 2
+    assert "索引不存在" in run.stderr and "Traceback" not in run.stderr

@@ -34,7 +34,7 @@ def test_labels_leave_out_missing_parts():
         present.source_label(XILIN, "一是致力产业培育", "002.txt")
         == "西林街道 · 2024年 上半年 · 一是致力产业培育 · 002.txt"
     )
-    assert present.source_label(ReportMeta(), "", "x.txt") == "未识别街道 · x.txt"
+    assert present.source_label(ReportMeta(), "", "x.txt") == "未识别地点 · x.txt"
     assert present.report_label(XILIN, "002.txt") == "西林街道 · 2024年 上半年 · 002.txt"
 
 

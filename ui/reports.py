@@ -16,11 +16,21 @@ from rag.config import Settings
 from rag.indexing.store import Progress
 from rag.ingest.documents import ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES
+from rag.ingest.metadata import with_place
+from rag.ingest.places import LOW as LOW_CONFIDENCE
 from rag.library import add_reports, delete_report, update_metadata
 from ui import common
 
 UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
-EDITABLE = {"街道": "street", "年份": "year", "时期": "period"}
+EDITABLE = {"地点": "place", "年份": "year", "时期": "period"}
+PLACE_FIELDS = {
+    "place": "地点",
+    "level": "级别",
+    "parents": "上级",
+    "year": "年份",
+    "plan_year": "计划年份",
+    "kind": "类型",
+}
 PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
 
 
@@ -66,11 +76,14 @@ def reports_frame(index) -> pd.DataFrame:
         rows.append(
             {
                 "文件": doc_id,
-                "街道": meta.street or "",
+                "地点": meta.name or "",
+                "级别": meta.level or "",
+                "上级": "/".join(meta.parents),
                 "年份": str(meta.year) if meta.year else "",
+                "计划年份": str(meta.plan_year) if meta.plan_year else "",
                 "时期": meta.period or "",
-                "区县": meta.district or "",
-                "城市": meta.city or "",
+                "类型": meta.kind or "",
+                "待核实": unsure_fields(meta),
                 "标题": meta.title or "",
                 "段落": record.n_chunks,
                 "字数": record.n_chars,
@@ -78,12 +91,25 @@ def reports_frame(index) -> pd.DataFrame:
                 "收录时间": present.format_timestamp(record.indexed_at),
             }
         )
-    columns = ["文件", "街道", "年份", "时期", "区县", "城市", "标题", "段落", "字数", "编码", "收录时间"]
+    columns = ["文件", "地点", "级别", "上级", "年份", "计划年份", "时期", "类型", "待核实", "标题"]
+    columns += ["段落", "字数", "编码", "收录时间"]
     return pd.DataFrame(rows, columns=columns)
 
 
+def unsure_fields(meta: ReportMeta) -> str:
+    """ "地点未识别、年份不确定": the place facts a person should check (unknown, or detected with low confidence)."""
+    flags = []
+    for name, label in PLACE_FIELDS.items():
+        source, confidence = meta.source_of(name)
+        if source == "unknown":
+            flags.append(f"{label}未识别")
+        elif source == "detected" and confidence < LOW_CONFIDENCE:
+            flags.append(f"{label}不确定")
+    return "、".join(flags)
+
+
 def metadata_changes(index, original: pd.DataFrame, edited: pd.DataFrame) -> list[tuple[str, ReportMeta]]:
-    """(doc_id, corrected meta) for every row whose street / year / period was edited. ValueError on a bad year."""
+    """(doc_id, corrected meta) for every row whose place / year / period was edited. ValueError on a bad year."""
     changes = []
     for (_, before), (_, after) in zip(original.iterrows(), edited.iterrows(), strict=True):
         if all(present.clean_text(before[c]) == present.clean_text(after[c]) for c in EDITABLE):
@@ -91,8 +117,7 @@ def metadata_changes(index, original: pd.DataFrame, edited: pd.DataFrame) -> lis
         doc_id = before["文件"]
         meta = index.reports[doc_id].meta
         corrected = replace(
-            meta,
-            street=present.clean_text(after["街道"]),
+            with_place(meta, present.clean_text(after["地点"])),
             year=present.parse_year(after["年份"]),
             period=present.clean_text(after["时期"]),
         )
@@ -165,7 +190,7 @@ def _finish(messages: list[tuple[str, str]]) -> None:
 def _table(ctx: common.Context) -> None:
     index = ctx.index
     st.markdown(f"共 **{len(index.reports)}** 份报告、**{len(index.chunks)}** 个段落。"
-                "双击 **街道 / 年份 / 时期** 单元格即可修正，然后点击保存。"
+                "双击 **地点 / 年份 / 时期** 单元格即可修正，然后点击保存。"
                 "<span class='rqa-muted'>Double-click a street / year / period cell to correct it, then save.</span>",
                 unsafe_allow_html=True)  # fmt: skip
     original = reports_frame(index)
@@ -178,7 +203,8 @@ def _table(ctx: common.Context) -> None:
         width="stretch",
         column_config={
             "文件": st.column_config.TextColumn("文件 file", width="medium"),
-            "街道": st.column_config.TextColumn("街道 street ✏️", help="例如 西林街道 / XX镇"),
+            "地点": st.column_config.TextColumn("地点 place ✏️", help="例如 西林街道 / XX镇 / 嘉兴市"),
+            "待核实": st.column_config.TextColumn("待核实 check", help="未识别或置信度低的字段 unknown or uncertain"),
             "年份": st.column_config.TextColumn("年份 year ✏️", help="四位数年份，例如 2024", max_chars=5),
             "时期": st.column_config.TextColumn("时期 period ✏️", help="、".join(PERIOD_HINTS)),
             "段落": st.column_config.NumberColumn("段落 chunks", format="%d"),

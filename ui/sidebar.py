@@ -68,11 +68,11 @@ def _status(ctx: Context) -> None:
 def _filters(ctx: Context) -> None:
     st.markdown("#### 🔎 筛选 Filters")
     reports = ctx.index.reports.values() if ctx.index is not None else []
-    streets = sorted({r.meta.street for r in reports if r.meta.street})
+    streets = sorted({r.meta.name for r in reports if r.meta.name})  # places at any level: 西林街道, 嘉兴市
     years = sorted({r.meta.year for r in reports if r.meta.year}, reverse=True)
     _keep_valid(STREETS_KEY, streets)
     _keep_valid(YEARS_KEY, years)
-    st.multiselect("街道 Street", streets, key=STREETS_KEY, placeholder="全部街道 all streets")
+    st.multiselect("地点 Place", streets, key=STREETS_KEY, placeholder="全部地点 all places")
     st.multiselect("年份 Year", years, key=YEARS_KEY, placeholder="全部年份 all years", format_func=lambda y: f"{y}年")
 
 

@@ -43,6 +43,7 @@ from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
 from rag.config import Settings
+from rag.text import places
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -75,6 +76,8 @@ class Source:
             "rank": self.rank,
             "doc": chunk.doc_id,
             "street": meta.street,
+            "place": meta.name,
+            "level": meta.level,
             "period": meta.period,
             "year": meta.year,
             "section": chunk.section,
@@ -125,7 +128,7 @@ class Answer:
         lines.append("来源 Sources:")
         for s in self.sources:
             meta = s.hit.report.meta
-            label = " · ".join(str(p) for p in (meta.street, meta.period, s.hit.chunk.section, s.hit.chunk.doc_id) if p)
+            label = " · ".join(str(p) for p in (meta.name, meta.period, s.hit.chunk.section, s.hit.chunk.doc_id) if p)
             lines.append(f"[{s.rank}]{'' if s.cited else ' (相关 related)'} {label}")
             lines.append(f"    {s.hit.chunk.text}")
         return "\n".join(lines)
@@ -354,6 +357,10 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.streets:
         return [d for d in allowed if corpus.street(d) in query.streets], False
+    for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
+        naming = [d for d in docs_naming(mention, corpus) if d in allowed]
+        if naming and len(naming) < len(allowed):
+            return naming, True
     quoted = quoted_terms(query.text)
     if quoted:
         having = [d for d in allowed if all(q in corpus.texts[d] for q in quoted)]
@@ -408,13 +415,38 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
 
 
 def unknown_places(query: Query, corpus: Corpus) -> list[str]:
-    """Places the question names that no loaded report covers. A "street" the reports themselves write
-    ("建成街道非诉服务中心") is a phrase, and "有几个街道" is a question, not a place."""
-    return [
-        _place(u)
-        for u in query.unknown_streets
-        if not any(u in text for text in corpus.texts.values()) and not _ASKING.search(u)
-    ]
+    """Places the question names that no loaded report covers: not in any report's metadata (place, parents,
+    title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
+    says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
+    is a question, not a place."""
+    return [_place(u) for u in query.unknown_streets if not _ASKING.search(u) and not docs_naming(u, corpus)]
+
+
+def docs_naming(mention: str, corpus: Corpus) -> list[str]:
+    """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
+    forms = _name_forms(mention)
+    found = []
+    for doc_id in corpus.doc_ids:
+        meta = corpus.meta(doc_id)
+        labels = " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
+        if any(form in labels or form in corpus.texts[doc_id] for form in forms):
+            found.append(doc_id)
+    return found
+
+
+def _name_forms(mention: str) -> list[str]:
+    """ "请问沈家门街道" -> 请问沈家门街道, 问沈家门街道, 沈家门街道, 沈家门, 家门街道 …: the mention's trailing parts
+    (the question's words may run into the name) with their short forms, never shorter than two characters."""
+    level = places.level_of(mention)
+    suffix = next((s for s, _ in places.vocabulary().suffixes if mention.endswith(s)), "") if level else ""
+    stem = mention[: len(mention) - len(suffix)]
+    forms: list[str] = []
+    for i in range(len(stem) - 1):
+        name = stem[i:] + suffix
+        forms.append(name)
+        if i == 0 or len(stem) - i >= 3:  # a bare two-character tail ("家门" of 沈家门) says nothing
+            forms += places.aliases(name) if places.is_unit_name(name) else []
+    return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
 _ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
@@ -511,12 +543,12 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
     """ "西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
-    who = meta.street or meta.title or "该报告"
+    who = meta.name or meta.title or "该报告"
     when = None if query.plan else _period_of(corpus, doc_id, spans) or meta.period
     if when and not set(numbers_in(when)) <= set(numbers_in("".join(s.hit.chunk.text for s in spans))):
         when = meta.period
     if query.english:
-        who_en = street_english(meta.street) if meta.street else who
+        who_en = street_english(meta.name) if meta.name else who
         return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
     return f"{who}（{when}）：" if when else f"{who}："
 

@@ -67,7 +67,8 @@ class Corpus:
         return self.index.reports[doc_id].meta
 
     def street(self, doc_id: str) -> str | None:
-        return self.meta(doc_id).street
+        """The report's place, whatever its level (a 街道, a 市, 全国)."""
+        return self.meta(doc_id).name
 
     def quote(self, doc_id: str, start: int, end: int) -> str:
         return self.texts[doc_id][start:end]

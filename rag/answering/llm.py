@@ -146,7 +146,7 @@ def neutralise(text: str) -> str:
 
 def _attrs(n: int, hit: Hit) -> dict[str, str]:
     meta = hit.report.meta
-    values = {"id": n, "street": meta.street, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
+    values = {"id": n, "street": meta.name, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
     return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 

@@ -16,10 +16,10 @@ import jieba
 from rag.answering.retrieval import QueryAnalysis, street_aliases
 from rag.indexing.indicators import find_metric
 from rag.indexing.keywords import keyword_tokens
+from rag.text import places
 from rag.text.language import is_english
 from rag.text.numerals import CN_DIGITS, ordinal
 from rag.text.periods import PERIOD_RE, YEAR_MENTION, asked_period
-from rag.text.places import pinyin_name
 from rag.text.vocab import alternation, asked_units, en_glossary, markers, metric_synonyms, rank_scopes
 
 # English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
@@ -282,16 +282,25 @@ def metric_surfaces(metric: str) -> tuple[str, ...]:
     return (metric, *metric_synonyms().get(metric, ()))
 
 
+_LEVEL_ENGLISH = {
+    "街道": "subdistrict",
+    "镇": "town",
+    "乡": "township",
+    "区": "district",
+    "县": "county",
+    "县级市": "city",
+    "市": "city",
+    "州": "prefecture",
+    "自治州": "autonomous prefecture",
+    "盟": "league",
+    "省": "province",
+}
+
+
 def street_english(street: str) -> str:
-    """ "西林街道" -> "Xilin subdistrict (西林街道)"."""
-    kind = (
-        "subdistrict"
-        if street.endswith("街道")
-        else "town"
-        if street.endswith("镇")
-        else "township"
-        if street.endswith("乡")
-        else ""
-    )
-    name = pinyin_name(street)
-    return f"{name} {kind} ({street})".replace("  ", " ") if kind else f"{name} ({street})"
+    """ "西林街道" -> "Xilin subdistrict (西林街道)", "嘉兴市" -> "Jiaxing city (嘉兴市)", "全国" -> "China (全国)"."""
+    if street == places.NATION:
+        return f"China ({street})"
+    kind = _LEVEL_ENGLISH.get(places.level_of(street) or "", "")
+    name = places.pinyin_name(street)
+    return f"{name} {kind} ({street})" if kind else f"{name} ({street})"

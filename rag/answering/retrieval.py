@@ -21,10 +21,12 @@ from pydantic import ConfigDict, SkipValidation
 from rag.config import Settings
 from rag.indexing.chunking import Chunk
 from rag.indexing.store import Index, ReportRecord
+from rag.text import places
 from rag.text.periods import YEAR_MENTION
-from rag.text.places import STREET_MENTION, pinyin_name, short_name
 
 _NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
+_NOT_NAME_END = frozenset("全各本该我每两几哪个些")
+_LEAD = re.compile(r"^(?:请问|请|问|查询|关于|那么|那|比较|对比|今年|去年|上半年|全年)+")
 YEAR_BOOST = 1.25
 
 
@@ -38,7 +40,7 @@ class Filters:
 
     def allows(self, report: ReportRecord) -> bool:
         return (
-            (not self.streets or report.meta.street in self.streets)
+            (not self.streets or report.meta.name in self.streets)
             and (not self.years or report.meta.year in self.years)
             and (not self.doc_ids or report.doc_id in self.doc_ids)
         )
@@ -64,8 +66,8 @@ class Hit:
 
 
 def street_aliases(street: str) -> list[str]:
-    """How a question may name a street: 西林街道, 西林, xilin."""
-    return [street, short_name(street), pinyin_name(street).lower()]
+    """How a question may name a place: 西林街道, 西林, xilin; 甘孜藏族自治州, 甘孜, 甘孜州, ganzi. Pinyin last."""
+    return [*places.aliases(street), places.pinyin(street)]
 
 
 def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
@@ -73,20 +75,25 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
     compact = re.sub(r"[\s\-]", "", lowered)
     named = []
     for street in known_streets:
-        chinese = [a for a in street_aliases(street)[:2] if a in question]
-        pinyin = street_aliases(street)[2]
+        chinese = [a for a in places.aliases(street) if a in question]
+        pinyin = places.pinyin(street)
         latin = re.search(rf"\b{re.escape(pinyin)}", lowered) or re.search(
-            rf"{re.escape(pinyin)}(street|subdistrict|town)", compact
+            rf"{re.escape(pinyin)}(street|subdistrict|town|county|district|city|prefecture|province)", compact
         )
         if chinese or latin:
             named.append(street)
-    known_short = {short_name(s) for s in known_streets}
+    known_short = {places.short_name(s) for s in known_streets}
     unknown = []
-    for match in STREET_MENTION.finditer(question):  # a place the reports may not cover
-        name = match.group(1)
+    for match in places.PLACE_MENTION.finditer(question):
+        # "城市更新和超市", "请问沈家门街道": the name is what follows the last joining word or question lead.
+        name = _LEAD.sub("", re.split(r"[和与及跟同的、在是对年月日]", match.group(1))[-1])
+        if len(name) < 2:
+            continue
         name = next((name[i:] for i in range(len(name) - 1) if name[i:] in known_short), name)
         if name in known_short or any(name.startswith(w) or name.endswith(w) for w in _NOT_A_NAME):
             continue
+        if name[-1] in _NOT_NAME_END or not places.is_unit_name(name + match.group(2)):
+            continue  # "位列全区", "城市", "超市": words, not places
         unknown.append(name + match.group(2))
     years = tuple(sorted({int(y) for y in YEAR_MENTION.findall(question)}))
     return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
@@ -147,7 +154,7 @@ class Searcher:
 def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> set[str]:
     allowed = {doc_id for doc_id, r in index.reports.items() if filters.allows(r)}
     if analysis.streets:
-        named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.street in analysis.streets}
+        named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.name in analysis.streets}
         allowed = named or allowed
     return allowed
 
@@ -194,6 +201,7 @@ def hit_to_document(hit: Hit) -> LCDocument:
             "chunk_id": hit.chunk.chunk_id,
             "doc_id": hit.chunk.doc_id,
             "street": meta.street,
+            "place": meta.name,
             "year": meta.year,
             "period": meta.period,
             "section": hit.chunk.section,

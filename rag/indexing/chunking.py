@@ -185,7 +185,7 @@ def context_header(meta: ReportMeta, section: tuple[str, ...]) -> str:
     """ "西林街道 · 2023年上半年 · 一是致力产业培育": who and when, for retrieval; never displayed as the passage."""
     when = f"{meta.year}年" if meta.year else ""
     when += meta.period or ""
-    place = meta.street or meta.district or ""
+    place = meta.name or meta.district or ""  # the report's own place at any level: 西林街道, 嘉兴市, 全国
     parts = [p for p in (place, when, " > ".join(section[-2:])) if p]
     return " · ".join(parts)
 

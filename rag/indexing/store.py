@@ -19,7 +19,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from rag.indexing.keywords import KeywordIndex
 from rag.ingest.documents import Document, ReportMeta, load_folder
 
 # Bump when the catalog layout or what is stored changes: older indexes are then refused with a clear message.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: reports carry place, level, parents, plan_year, kind and where each value came from
 POINTER = "CURRENT"
 GEN_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the current one and the one before it, which a slow reader may still be using
@@ -143,6 +143,7 @@ def _chunk_metadata(chunk: Chunk, meta: ReportMeta) -> dict:
     return {
         "doc_id": chunk.doc_id,
         "street": meta.street or "",
+        "place": meta.name or "",
         "year": meta.year or 0,
         "period": meta.period or "",
         "start": chunk.start,
@@ -161,6 +162,7 @@ _CATALOG_SCHEMA = """
 CREATE TABLE reports (
     doc_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL, encoding TEXT NOT NULL,
     street TEXT, district TEXT, city TEXT, year INTEGER, period TEXT, title TEXT,
+    place TEXT, level TEXT, parents TEXT NOT NULL, plan_year INTEGER, kind TEXT, origin TEXT NOT NULL,
     text TEXT NOT NULL, n_chunks INTEGER NOT NULL, indexed_at TEXT NOT NULL
 );
 CREATE TABLE chunks (
@@ -170,7 +172,7 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
 
-_META_FIELDS = ("street", "district", "city", "year", "period", "title")
+_META_FIELDS = tuple(f.name for f in fields(ReportMeta))  # tuples (parents, origin) are stored as JSON
 _INDICATOR_FIELDS = tuple(Indicator.__dataclass_fields__)
 # The indicators table mirrors the Indicator dataclass, so a new field needs no second edit here.
 _CATALOG_SCHEMA += (
@@ -180,6 +182,20 @@ _CATALOG_SCHEMA += (
 )
 
 
+def _meta_cell(value: object) -> object:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, tuple) else value
+
+
+_TUPLE_FIELDS = ("parents", "origin")
+
+
+def _meta_value(name: str, cell: object) -> object:
+    """A stored cell back to its field value: the JSON arrays become tuples again."""
+    if name in _TUPLE_FIELDS and isinstance(cell, str):
+        return tuple(tuple(x) if isinstance(x, list) else x for x in json.loads(cell))
+    return cell
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -187,9 +203,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _insert_report(conn: sqlite3.Connection, doc: Document, fp: str, chunks: list[Chunk], now: str) -> None:
-    meta = [getattr(doc.meta, f) for f in _META_FIELDS]
+    meta = [_meta_cell(getattr(doc.meta, f)) for f in _META_FIELDS]
+    marks = ",".join("?" * (len(meta) + 7))
     conn.execute(
-        "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO reports VALUES ({marks})",
         (doc.doc_id, doc.sha256, fp, doc.encoding, *meta, doc.text, len(chunks), now),
     )
     conn.executemany(
@@ -229,7 +246,7 @@ def _read_chunks(conn: sqlite3.Connection) -> list[Chunk]:
 
 
 def _record(row: sqlite3.Row) -> ReportRecord:
-    meta = ReportMeta(**{f: row[f] for f in _META_FIELDS})
+    meta = ReportMeta(**{f: _meta_value(f, row[f]) for f in _META_FIELDS})
     return ReportRecord(
         doc_id=row["doc_id"],
         sha256=row["sha256"],
@@ -305,6 +322,19 @@ def writer_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------- reading
 
 
+def indexed_reports(settings: Settings) -> list[ReportRecord]:
+    """The current generation's reports from its catalog alone (no vectors, no model): for listings."""
+    gen = require_index(settings)
+    gen_dir = settings.index_dir / gen
+    check_compatible(json.loads((gen_dir / "meta.json").read_text()), None)
+    conn = _connect(gen_dir / "catalog.sqlite")
+    try:
+        rows = conn.execute("SELECT *, length(text) AS n_chars FROM reports ORDER BY doc_id").fetchall()
+    finally:
+        conn.close()
+    return [_record(r) for r in rows]
+
+
 class Index:
     """A read-only view of one generation, loaded into memory (the catalog is small; vectors stay in Chroma)."""
 
@@ -343,8 +373,9 @@ class Index:
         return cls(settings, gen_dir, info)
 
     def streets(self) -> list[str]:
-        """The streets the indexed reports are about, sorted, each once."""
-        return sorted({r.meta.street for r in self.reports.values() if r.meta.street})
+        """The places the indexed reports are about (a 街道 … a 市, a 省, 全国), sorted, each once. The answer
+        engine calls them streets for history: a question names a place, whatever its level."""
+        return sorted({r.meta.name for r in self.reports.values() if r.meta.name})
 
     def is_current(self) -> bool:
         """False once a newer generation has been swapped in (cheap: one small file read)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import fields
 from pathlib import Path
 
 from rag.fsutil import atomic_write
@@ -13,7 +12,21 @@ from rag.ingest.errors import DocumentError
 from rag.ingest.metadata import ReportMeta
 
 MANIFEST_NAME = "manifest.csv"
-MANIFEST_COLUMNS = ("file", "street", "district", "city", "year", "period", "title")
+MANIFEST_COLUMNS = (
+    "file",
+    "street",
+    "district",
+    "city",
+    "year",
+    "period",
+    "title",
+    "place",
+    "level",
+    "parents",
+    "plan_year",
+    "kind",
+)
+PARENTS_SEP = "/"  # "常州市/钟楼区" in a manifest cell
 
 
 def _cell(value: str | None) -> str | None:
@@ -37,6 +50,11 @@ def _meta_from_row(row: dict[str, str | None]) -> ReportMeta:
         year=_parse_year(row.get("year")),
         period=_cell(row.get("period")),
         title=_cell(row.get("title")),
+        place=_cell(row.get("place")),
+        level=_cell(row.get("level")),
+        parents=tuple(p.strip() for p in (row.get("parents") or "").split(PARENTS_SEP) if p.strip()),
+        plan_year=_parse_year(row.get("plan_year")),
+        kind=_cell(row.get("kind")),
     )
 
 
@@ -62,11 +80,12 @@ def read_manifest(path: Path) -> dict[str, ReportMeta]:
     return {row["file"].strip(): _meta_from_row(row) for row in rows}
 
 
-def _row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
+def row_from_meta(file: str, meta: ReportMeta) -> dict[str, str]:
+    """One manifest row: every column as text ("" for unknown, parents joined by "/")."""
     row = {"file": file}
-    for f in fields(ReportMeta):
-        value = getattr(meta, f.name)
-        row[f.name] = "" if value is None else str(value)
+    for name in MANIFEST_COLUMNS[1:]:
+        value = getattr(meta, name)
+        row[name] = PARENTS_SEP.join(value) if isinstance(value, tuple) else "" if value is None else str(value)
     return row
 
 
@@ -75,7 +94,7 @@ def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
     path = Path(path)
     header, rows = _read_rows(path)
     columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
-    new_row = _row_from_meta(file, meta)
+    new_row = row_from_meta(file, meta)
     replaced = False
     for row in rows:
         if row["file"].strip() == file:

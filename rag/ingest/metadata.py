@@ -1,4 +1,4 @@
-"""A report's metadata (street, district, city, year, period, title) detected from its text and file name.
+"""A report's metadata (place, level, parents, years, kind; street, district, city, period, title) from its text and file name.
 
 General rules, no list of known places: a field is None when the evidence is weak.
 """
@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag.ingest import places
 from rag.text.cjk import is_cjk
 from rag.text.periods import month_ranges, report_period
 from rag.text.vocab import words
@@ -19,12 +20,31 @@ from rag.text.vocab import words
 
 @dataclass(frozen=True)
 class ReportMeta:
-    street: str | None = None  # "西林街道" / "XX镇" / "XX乡" (full name with suffix)
-    district: str | None = None  # "钟楼区"
-    city: str | None = None  # "常州市"
-    year: int | None = None  # 2023
+    street: str | None = None  # "西林街道" / "XX镇" / "XX乡" (full name with suffix); the place of a 街道/镇/乡 report
+    district: str | None = None  # "钟楼区": the place of a 区/县 report, or the 区/县 above a 街道
+    city: str | None = None  # "常州市": the place of a 市/州 report, or the 市 above
+    year: int | None = None  # the year the figures describe: 2020 for a 政府工作报告 delivered in 2021
     period: str | None = None  # normalised: "上半年" | "全年" | "工作计划" | "1-5月" | "1-10月" | "一季度" ...
     title: str | None = None
+    place: str | None = None  # the report's own unit at any level: "西林街道", "嘉兴市", "江苏省", "全国"
+    level: str | None = None  # one of rag.text.places.LEVELS: 街道 镇 乡 区 县 县级市 市 州 自治州 盟 省 国家
+    parents: tuple[str, ...] = ()  # units above the place, top-down, where stated: ("常州市", "钟楼区")
+    plan_year: int | None = None  # the year it plans for: 2021 for a 政府工作报告 delivered in 2021
+    kind: str | None = None  # 政府工作报告 | 年度总结 | 半年总结 | 工作计划
+    # Where each value came from: (field, "manifest" | "detected", confidence 0-1); a field not listed is unknown.
+    origin: tuple[tuple[str, str, float], ...] = field(default=(), compare=False)
+
+    @property
+    def name(self) -> str | None:
+        """The report's place whatever its level (older metadata has only `street`)."""
+        return self.place or self.street
+
+    def source_of(self, name: str) -> tuple[str, float]:
+        """("manifest" | "detected" | "unknown", confidence) of one field."""
+        for field_name, source, confidence in self.origin:
+            if field_name == name:
+                return source, confidence
+        return ("unknown", 0.0) if getattr(self, name) in (None, ()) else ("detected", 0.0)
 
 
 _ADMIN_CHARS = frozenset("省市区县")
@@ -433,6 +453,18 @@ def _detect_period(text: str, titles: list[str], year: int | None) -> str | None
     return None
 
 
+def _subject_street(text: str) -> str | None:
+    """The one 街道/镇/乡 a short report names as a sentence's subject or with its institution ("，文新街道坚持…"),
+    when too few mentions pass the stricter street rule."""
+    found = _street_evidence(text)
+    named = [
+        name
+        for name, ev in found.items()
+        if ev.anchored and (ev.subject or ev.institution or ev.formal) and (ev.formal or _body_name_ok(ev))
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def detect_meta(text: str, filename: str) -> ReportMeta:
     """Street, district, city, year, period and title from the text and the file name, by general rules.
 
@@ -444,19 +476,70 @@ def detect_meta(text: str, filename: str) -> ReportMeta:
     year = _detect_year(text, titles)
     street = _detect_street(text, strong)
     district = _detect_district(text, strong, street)
-    return ReportMeta(
-        street=street,
-        district=district,
-        city=_detect_city(text, strong, (district or "", street or "")),
-        year=year,
-        period=_detect_period(text, titles, year),
-        title=titles[0] if titles else None,
+    city = _detect_city(text, strong, (district or "", street or ""))
+    period = _detect_period(text, titles, year)
+    title = titles[0] if titles else None
+    subject = None if street else _subject_street(text)
+    facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title, subject))
+    return with_places(ReportMeta(period=period, title=title), facts)
+
+
+def with_places(meta: ReportMeta, facts: places.Facts) -> ReportMeta:
+    """`meta` with the place facts, and street/district/city derived from place, level and parents."""
+    units = (*facts.parents, facts.place) if facts.place else facts.parents
+    by_rank = {places.vocabulary().rank.get(places.level_of(u) or "", 9): u for u in units}
+    lower = facts.level in ("街道", "镇", "乡")
+    origin = tuple((name, "detected", confidence) for name, confidence in facts.confidence)
+    return replace(
+        meta,
+        street=facts.place if lower else None,
+        district=facts.place if facts.level in ("区", "县", "县级市") else by_rank.get(3),
+        city=facts.place if facts.level in ("市", "州", "自治州", "盟") else by_rank.get(2),
+        year=facts.year,
+        period="全年" if facts.kind == "政府工作报告" else meta.period,  # it reviews a whole year
+        place=facts.place,
+        level=facts.level,
+        parents=facts.parents,
+        plan_year=facts.plan_year,
+        kind=facts.kind,
+        origin=origin,
     )
 
 
+def with_place(meta: ReportMeta, place: str | None) -> ReportMeta:
+    """`meta` with its place corrected by a person: the level follows the name's suffix, street/district/city
+    follow the place, and the stated parents stay."""
+    if place == meta.name:
+        return meta
+    level = places.level_of(place) if place else None
+    facts = places.Facts(place, level or meta.level, meta.parents, meta.year, meta.plan_year, meta.kind)
+    corrected = with_places(meta, facts)
+    return replace(corrected, period=meta.period, origin=meta.origin)
+
+
+def _set(value: object) -> bool:
+    return value not in (None, ())
+
+
 def merge_meta(detected: ReportMeta, override: ReportMeta | None) -> ReportMeta:
-    """Field by field: a value in `override` (the manifest) wins; None keeps the detected value."""
+    """Field by field: a value in `override` (the manifest) wins; None keeps the detected value.
+
+    An older manifest names only street/district/city: its lowest unit becomes the place (and level), so the
+    place never contradicts the street the manifest gives."""
     if override is None:
         return detected
-    changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if getattr(override, f.name) is not None}
-    return replace(detected, **changes)
+    override = _place_from_units(override)
+    changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if f.name != "origin"}
+    changes = {name: value for name, value in changes.items() if _set(value)}
+    if "place" in changes and "parents" not in changes and changes["place"] != detected.place:
+        changes["parents"] = tuple(u for u in (override.city, override.district) if u and u != changes["place"])
+    kept = tuple(o for o in detected.origin if o[0] not in changes)
+    origin = kept + tuple((name, "manifest", 1.0) for name in changes)
+    return replace(detected, **changes, origin=origin)
+
+
+def _place_from_units(meta: ReportMeta) -> ReportMeta:
+    if meta.place:
+        return meta
+    unit = meta.street or meta.district or meta.city
+    return replace(meta, place=unit, level=meta.level or places.level_of(unit)) if unit else meta

@@ -1,24 +1,117 @@
-"""Place names in questions and reports: a street's short name, its pinyin, and "XX街道/镇/乡" mentions."""
+"""Place names at every level (街道 … 国家): levels, short forms, aliases, pinyin, and mentions in a text.
+
+The administrative vocabulary (level suffixes, self-reference words, provinces, ethnic short forms, customary
+abbreviations) is data: rag/text/data/places.toml. Which place a report is about is decided in rag.ingest.places.
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-PLACE_SUFFIXES = ("街道", "镇", "乡")
-# "青龙街道" in a text: a place the loaded reports may or may not cover (2-4 Han characters, then the suffix).
+DATA = Path(__file__).resolve().parent / "data" / "places.toml"
+LEVELS = ("国家", "省", "市", "州", "自治州", "盟", "区", "县", "县级市", "街道", "镇", "乡")
+NATION = "全国"
+HAN = "\u4e00-\u9fff"
+# "青龙街道" in a text: a 街道/镇/乡 the loaded reports may or may not cover (2-4 Han characters, then the suffix).
 STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
+# "青龙街道", "杭州市" in a question: a place at any level. A bare "XX州" is most often a city's short name
+# ("常州精神"), so only 自治州 counts here; 甘孜州 is known by alias.
+PLACE_MENTION = re.compile(
+    r"([\u4e00-\u9fff]{2,6}?)(街道|自治州|镇(?!村|街)|乡(?!镇|村)|市(?![场民政值容级区县])|县(?![域级城区市])"
+    r"|(?<!地)区(?![域间别块县])|盟|旗)"
+)
 
 
-def short_name(street: str) -> str:
-    """ "西林街道" -> "西林"; a name that would be left with one character keeps its suffix ("东镇")."""
-    for suffix in PLACE_SUFFIXES:
-        if street.endswith(suffix) and len(street) - len(suffix) >= 2:
-            return street[: -len(suffix)]
-    return street
+@dataclass(frozen=True)
+class Vocabulary:
+    suffixes: tuple[tuple[str, str], ...]  # longest first
+    rank: dict[str, int]
+    self_words: dict[str, str]
+    heads: dict[str, str]
+    generic: frozenset[str]
+    provinces: dict[str, str]  # full -> short
+    ethnic: tuple[str, ...]  # longest first
+    abbreviations: dict[str, str]  # abbreviation -> short name
 
 
-def pinyin_name(street: str) -> str:
-    """ "西林街道" -> "Xilin": how an English question writes the street."""
-    from pypinyin import lazy_pinyin  # imported late: the LLM module uses this without loading the index stack
+@cache
+def vocabulary() -> Vocabulary:
+    """The administrative vocabulary, read once from places.toml."""
+    with DATA.open("rb") as handle:
+        data = tomllib.load(handle)
+    return Vocabulary(
+        suffixes=tuple(sorted(data["suffixes"].items(), key=lambda kv: -len(kv[0]))),
+        rank=dict(data["rank"]),
+        self_words=dict(data["self_words"]),
+        heads=dict(data["heads"]),
+        generic=frozenset(data["generic"]["units"]),
+        provinces=dict(data["provinces"]),
+        ethnic=tuple(sorted(data["short_forms"]["ethnic"], key=len, reverse=True)),
+        abbreviations=dict(data["abbreviations"]),
+    )
 
-    return "".join(lazy_pinyin(short_name(street))).capitalize()
+
+def level_of(name: str) -> str | None:
+    """The level a unit's own name states: "甘孜藏族自治州" -> 自治州, "钟楼区" -> 区, "义乌市" -> 市."""
+    if name == NATION:
+        return "国家"
+    for suffix, level in vocabulary().suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return level
+    return None
+
+
+def is_unit_name(name: str) -> bool:
+    """A plausible administrative name: a level suffix after 1+ Han characters, and not a generic word."""
+    if name == NATION:
+        return True
+    if not re.fullmatch(rf"[{HAN}]{{2,16}}", name) or name in vocabulary().generic:
+        return False
+    # "…建成区", "…开发区", "…革命老区": a generic unit word of 3+ characters ending a name makes it generic too.
+    generic_tail = any(name.endswith(g) for g in vocabulary().generic if len(g) >= 3)
+    return level_of(name) is not None and not generic_tail
+
+
+def short_name(name: str) -> str:
+    """ "嘉兴市" -> "嘉兴", "甘孜藏族自治州" -> "甘孜", "西林街道" -> "西林"; names of one character keep the suffix."""
+    for suffix, _ in vocabulary().suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            stem = name[: -len(suffix)]
+            for ethnic in vocabulary().ethnic:
+                if stem.endswith(ethnic) and len(stem) - len(ethnic) >= 2:
+                    return stem[: -len(ethnic)]
+            return stem
+    return name
+
+
+def aliases(name: str) -> list[str]:
+    """How text or a question may name a place: full name, short name, 甘孜州, customary abbreviations (博州)."""
+    if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
+        return ["国务院", "我国", "中国"]
+    short = short_name(name)
+    out = [name, short]
+    level = level_of(name)
+    if level in ("自治州", "州") and short != name:
+        out.append(short + "州")
+    if level == "省" and name.endswith("自治区"):
+        out.append(short + "区")
+    out += [abbr for abbr, stem in vocabulary().abbreviations.items() if stem == short]
+    return [a for a in dict.fromkeys(out) if len(a) >= 2]
+
+
+def pinyin(name: str) -> str:
+    """ "嘉兴市" -> "jiaxing": how an English question names a place (the short name, no tones, no spaces)."""
+    if name == NATION:
+        return "china"
+    from pypinyin import lazy_pinyin  # imported late: loading its dictionaries costs time most callers never need
+
+    return "".join(lazy_pinyin(short_name(name))).lower()
+
+
+def pinyin_name(name: str) -> str:
+    """ "西林街道" -> "Xilin": how an English answer writes the place."""
+    return pinyin(name).capitalize()

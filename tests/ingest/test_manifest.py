@@ -16,6 +16,8 @@ from rag.ingest.manifest import read_manifest, write_manifest_entry
 from rag.ingest.metadata import merge_meta
 from rag.ingest.normalize import normalize_text
 
+LEGACY = ("street", "district", "city", "year", "period", "title")
+
 
 def test_seed_manifest_covers_every_seed() -> None:
     manifest = read_manifest(SEEDS / "manifest.csv")
@@ -33,7 +35,10 @@ def test_load_folder_applies_the_manifest() -> None:
     manifest = read_manifest(SEEDS / "manifest.csv")
     for doc in docs:
         raw = (SEEDS / doc.doc_id).read_bytes()
-        assert doc.meta == manifest[doc.doc_id]
+        truth = manifest[doc.doc_id]
+        assert [getattr(doc.meta, f) for f in LEGACY] == [getattr(truth, f) for f in LEGACY]
+        assert (doc.meta.place, doc.meta.level) == (truth.street, "街道")  # an older manifest's street is the place
+        assert doc.meta.source_of("place") == ("manifest", 1.0)
         assert doc.text == normalize_text(raw.decode("utf-8"))
         assert doc.sha256 == hashlib.sha256(raw).hexdigest()
         assert doc.encoding == "utf-8"
@@ -43,10 +48,12 @@ def test_manifest_overrides_field_by_field(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_text("秦灶街道2021年工作计划\n今年以来，秦灶街道统筹推进疫情防控。", encoding="utf-8")
     detected = load_document(path, tmp_path).meta
-    assert (detected.year, detected.period) == (2021, "工作计划")
-    manifest = {"r.txt": ReportMeta(year=2020, period="全年")}
+    # A plan for 2021 that opens with a review ("今年以来"): figures of 2020, plans for 2021.
+    assert (detected.year, detected.plan_year, detected.period, detected.kind) == (2020, 2021, "工作计划", "工作计划")
+    manifest = {"r.txt": ReportMeta(year=2019, period="全年")}
     meta = load_document(path, tmp_path, manifest).meta
-    assert (meta.street, meta.year, meta.period, meta.title) == ("秦灶街道", 2020, "全年", "秦灶街道2021年工作计划")
+    assert (meta.street, meta.year, meta.period, meta.title) == ("秦灶街道", 2019, "全年", "秦灶街道2021年工作计划")
+    assert meta.source_of("year") == ("manifest", 1.0) and meta.source_of("place")[0] == "detected"
     assert merge_meta(detected, None) == detected
 
 
@@ -65,7 +72,8 @@ def test_manifest_round_trip_keeps_other_rows(tmp_path: Path) -> None:
     assert manifest["b.txt"] == ReportMeta(street="乙镇", year=2022, period="全年")
     assert manifest["c/d.txt"] == ReportMeta(street="丙乡", title="标题, 含逗号")
     raw = path.read_bytes()
-    assert raw.startswith(b"file,street,district,city,year,period,title,note\n")  # no BOM, header first
+    # No BOM, header first; the place columns join an older manifest, its extra columns stay.
+    assert raw.startswith(b"file,street,district,city,year,period,title,place,level,parents,plan_year,kind,note\n")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
     assert [r["file"] for r in rows] == ["a.txt", "b.txt", "c/d.txt"]
     assert rows[0]["note"] == "手工备注"  # an extra column survives the rewrite

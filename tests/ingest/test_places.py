@@ -1,0 +1,250 @@
+"""rag/ingest/places.py: a report's place at every level, its parents, years and kind, on real and synthetic reports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.config import ROOT
+from rag.ingest.documents import ReportMeta
+from rag.ingest.manifest import read_manifest
+from rag.ingest.metadata import detect_meta, merge_meta
+from rag.ingest.places import describe
+from rag.text.places import LEVELS, aliases, level_of, pinyin, short_name
+
+SEEDS = ROOT / "seeds"
+CORPUS = ROOT.parent / "shared" / "corpus"
+if not CORPUS.is_dir():  # a worktree sits beside /work/main; shared/ is next to both
+    CORPUS = ROOT.parents[1] / "shared" / "corpus"
+
+
+def _corpus_truth() -> list[tuple[str, str, str, int, int]]:
+    """(file, place, level, year reviewed, year planned) from the corpus's SOURCES.md table."""
+    rows = []
+    for line in (CORPUS / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) < 5 or not cells[0].endswith(".txt"):
+            continue
+        place = "全国" if cells[1].startswith("国务院") else cells[1]
+        reviewed = re.search(r"回顾.*?(\d{4})年", cells[4])
+        planned = re.search(r"部署(\d{4})年", cells[4])
+        rows.append((cells[0], place, cells[2], int(reviewed.group(1)), int(planned.group(1))))
+    return rows
+
+
+CORPUS_TRUTH = _corpus_truth() if (CORPUS / "SOURCES.md").is_file() else []
+
+
+def test_the_corpus_truth_table_was_read() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    assert len(CORPUS_TRUTH) == 18
+
+
+@pytest.mark.parametrize(("name", "place", "level", "year", "plan_year"), CORPUS_TRUTH)
+def test_government_reports_of_the_corpus(name: str, place: str, level: str, year: int, plan_year: int) -> None:
+    meta = detect_meta((CORPUS / name).read_text(encoding="utf-8"), name)
+    assert (meta.place, meta.level, meta.year, meta.plan_year, meta.kind) == (
+        place,
+        level,
+        year,
+        plan_year,
+        "政府工作报告",
+    )
+    assert meta.source_of("place") == ("detected", 0.95)  # stated in the congress line
+    # Back compatibility: a 市 report is the city, never a street or a made-up district ("大湾区", "建成区").
+    assert meta.street is None
+    assert meta.city == (place if level == "市" else None)
+    assert meta.district is None
+    assert meta.period == "全年"
+
+
+def test_parents_of_city_reports_are_their_provinces() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    expected = {"01": "浙江省", "04": "湖北省", "06": "福建省", "09": "安徽省", "15": "江西省", "16": "吉林省"}
+    for prefix, province in expected.items():
+        (path,) = CORPUS.glob(f"{prefix}_*.txt")
+        assert detect_meta(path.read_text(encoding="utf-8"), path.name).parents == (province,), path.name
+    for prefix in ("17", "18"):  # a province and the State Council have no parent
+        (path,) = CORPUS.glob(f"{prefix}_*.txt")
+        assert detect_meta(path.read_text(encoding="utf-8"), path.name).parents == ()
+
+
+# The five seeds, without their manifest. Truth: seeds/manifest.csv; kind and plan_year read from each report.
+# 001 never names itself (荷花池 only in slogans and as its 社区) and 002 never states a year: those stay empty.
+SEED_TRUTH = {
+    "000": ("新闸街道", "半年总结", 2021, 2021),
+    "001": (None, "半年总结", 2022, 2022),
+    "002": ("西林街道", "半年总结", None, None),
+    "003": ("秦灶街道", "工作计划", 2020, 2021),
+    "004": ("河海街道", "年度总结", 2017, 2018),
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_TRUTH))
+def test_seed_reports_without_manifest(prefix: str) -> None:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    manifest = read_manifest(SEEDS / "manifest.csv")[path.name]
+    meta = detect_meta(path.read_text(encoding="utf-8"), path.name)
+    place, kind, year, plan_year = SEED_TRUTH[prefix]
+    assert (meta.place, meta.level, meta.kind, meta.year, meta.plan_year) == (place, "街道", kind, year, plan_year)
+    assert meta.place in (None, manifest.street)
+    assert meta.year in (None, manifest.year)
+    assert all(p in (manifest.district, manifest.city) for p in meta.parents)  # never a made-up parent
+    if place is None:
+        assert meta.source_of("place") == ("unknown", 0.0)
+
+
+# ------------------------------------------------------------------------------------------------ each level
+
+DISTRICT = (
+    "政府工作报告\n——2023年1月10日在常州市钟楼区第十八届人民代表大会第三次会议上\n区长 张明\n各位代表：\n"
+    "现在，我代表区人民政府向大会报告工作，请予审议。\n一、2022年工作回顾\n"
+    "2022年，全区上下在市委、市政府和区委的坚强领导下，实现地区生产总值1300亿元。南大街街道、西林街道、"
+    "荷花池街道、五星街道协同推进城市更新，西林街道西林街道西林街道产业招引成效明显，全区经济位列全市第一。\n"
+    "二、2023年工作安排\n2023年，全区主要预期目标是：地区生产总值增长6%左右。"
+)
+COUNTY_CITY = (
+    "——2021年2月20日在义乌市第十七届人民代表大会第六次会议上\n市长 王健\n各位代表：\n"
+    "现在，我代表市人民政府向大会报告工作。\n一、2020年工作回顾\n"
+    "2020年，在金华市委、市政府和义乌市委的坚强领导下，全市上下统筹疫情防控和经济社会发展。"
+    "佛堂镇、稠城街道、苏溪镇各镇街齐头并进，全市实现地区生产总值1485亿元。全市外贸进出口增长。"
+)
+PREFECTURE = (
+    "政府工作报告\n——2021年1月18日在甘孜藏族自治州第十二届人民代表大会第五次会议上\n州长 肖友才\n各位代表：\n"
+    "现在，我代表州人民政府向大会报告工作。\n一、2020年工作回顾\n"
+    "一年来，在四川省委、省政府和州委的坚强领导下，全州上下团结奋进，全州地区生产总值增长。"
+    "康定市、泸定县、丹巴县、理塘县共同发展，四川省下达的任务全面完成。全省同步小康，四川甘孜建设提速。"
+)
+LEAGUE = (
+    "阿拉善盟2022年工作总结和2023年工作计划\n2022年，全盟上下在自治区党委的坚强领导下，全盟经济稳中向好。"
+    "阿拉善左旗、阿拉善右旗、额济纳旗各旗协调发展，全盟实现地区生产总值360亿元。\n2023年工作计划：全盟将继续努力。"
+)
+TOWN = (
+    "今年以来，梅林镇在县委县政府的坚强领导下，全镇上下团结一心，完成一般公共预算收入3.2亿元。"
+    "各村加快发展，梅林村、东风村、新桥村成绩突出。\n二、下半年工作计划\n镇党委将继续努力，全镇要再接再厉。"
+)
+COUNTY = (
+    "平阳县2019年工作总结和2020年工作思路\n2019年，在温州市委、市政府和县委的坚强领导下，全县上下奋力拼搏。"
+    "鳌江镇鳌江镇鳌江镇、昆阳镇、水头镇、萧江镇各镇协同推进，全县实现地区生产总值520亿元。全县财政总收入增长。"
+    "\n2020年工作思路：全县将继续推进高质量发展。"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "level", "parents", "year", "plan_year", "kind"),
+    [
+        (DISTRICT, "钟楼区", "区", ("常州市",), 2022, 2023, "政府工作报告"),
+        (COUNTY_CITY, "义乌市", "县级市", ("金华市",), 2020, 2021, "政府工作报告"),
+        (PREFECTURE, "甘孜藏族自治州", "自治州", ("四川省",), 2020, 2021, "政府工作报告"),
+        (LEAGUE, "阿拉善盟", "盟", (), 2022, 2023, "年度总结"),
+        (TOWN, None, "镇", (), None, None, None),
+        (COUNTY, "平阳县", "县", ("温州市",), 2019, 2020, "年度总结"),
+    ],
+    ids=["district", "county-level city", "autonomous prefecture", "league", "town-unnamed", "county"],
+)
+def test_each_level(text: str, place, level, parents, year, plan_year, kind) -> None:
+    facts = describe(text, "report.txt")
+    assert (facts.place, facts.level, facts.parents, facts.year, facts.plan_year, facts.kind) == (
+        place,
+        level,
+        parents,
+        year,
+        plan_year,
+        kind,
+    )
+
+
+def test_sub_units_a_report_mentions_are_not_its_place() -> None:
+    # A 区 report naming its 街道 over and over is still the 区's report; a county's 镇 are not the county.
+    for text, place in ((DISTRICT, "钟楼区"), (COUNTY, "平阳县")):
+        meta = detect_meta(text, "x.txt")
+        assert meta.place == place and meta.street is None
+
+
+def test_town_named_by_the_file_name() -> None:
+    meta = detect_meta(TOWN, "梅林镇2024年上半年工作总结.txt")
+    assert (meta.place, meta.level, meta.year, meta.plan_year, meta.kind) == ("梅林镇", "镇", 2024, 2024, "半年总结")
+    assert meta.street == "梅林镇"
+
+
+def test_unsure_fields_stay_empty() -> None:
+    facts = describe("本文没有说明它是谁的报告，也没有年份。各地区、各部门要抓好落实。", "a.txt")
+    assert (facts.place, facts.level, facts.parents, facts.year, facts.plan_year, facts.kind) == (
+        None,
+        None,
+        (),
+        None,
+        None,
+        None,
+    )
+    assert facts.confidence == ()
+
+
+def test_rank_scopes_are_not_self_references() -> None:
+    # "位列全区第一" is the parent's scope; a 街道 report full of such ranks is still a 街道 report.
+    text = "今年以来，街道上下齐心协力。街道统筹发展，街道党工委带头。" + "增幅5%，位列全区第一；" * 8
+    assert describe(text, "x.txt").level == "街道"
+
+
+def test_manifest_values_win_and_say_so() -> None:
+    detected = detect_meta(DISTRICT, "x.txt")
+    meta = merge_meta(detected, ReportMeta(place="天宁区", level="区", plan_year=2024))
+    assert (meta.place, meta.district, meta.plan_year, meta.year) == ("天宁区", "钟楼区", 2024, 2022)
+    assert meta.source_of("place") == ("manifest", 1.0)
+    assert meta.source_of("year")[0] == "detected"
+
+
+def test_names_and_short_forms() -> None:
+    assert [level_of(n) for n in ("甘孜藏族自治州", "钟楼区", "义乌市", "西林街道", "江苏省", "广西壮族自治区")] == [
+        "自治州",
+        "区",
+        "市",
+        "街道",
+        "省",
+        "省",
+    ]
+    assert set(LEVELS) >= {"街道", "镇", "乡", "区", "县", "县级市", "市", "州", "自治州", "盟", "省", "国家"}
+    assert short_name("嘉兴市") == "嘉兴" and short_name("甘孜藏族自治州") == "甘孜"
+    assert aliases("甘孜藏族自治州") == ["甘孜藏族自治州", "甘孜", "甘孜州"]
+    assert "博州" in aliases("博尔塔拉蒙古自治州") and "版纳" in aliases("西双版纳傣族自治州")
+    assert "西双版纳" in aliases("西双版纳傣族自治州")
+    assert pinyin("嘉兴市") == "jiaxing" and pinyin("咸宁市") == "xianning"
+
+
+def test_seed_path_exists() -> None:
+    assert Path(SEEDS / "manifest.csv").is_file()
+
+
+def test_a_short_report_naming_itself_once_as_the_subject() -> None:
+    text = (
+        "一、2023年工作总结\n2023年,东湖街道坚持稳中求进工作总基调,在区委区政府的坚强领导下,"
+        "完成一般公共预算收入2.1亿元,同比增长5.2%。\n(一)精准服务企业。"
+    )
+    meta = detect_meta(text, "x.txt")
+    assert (meta.place, meta.level, meta.year, meta.kind) == ("东湖街道", "街道", 2023, "年度总结")
+    assert meta.source_of("place") == ("detected", 0.5)  # named once: shown as uncertain
+
+
+def test_a_year_reviewed_then_the_next_planned() -> None:
+    text = "2023年,在市委的坚强领导下,街道上下团结一心,各项事业高质量发展。2024年,要坚定信心,锚定奋斗目标。"
+    facts = describe(text, "x.txt")
+    assert (facts.place, facts.level, facts.year, facts.plan_year, facts.kind) == (None, "街道", 2023, 2024, "年度总结")
+
+
+EVAL_REPORTS = ROOT / "eval" / "reports"
+
+
+@pytest.mark.skipif(not (EVAL_REPORTS / "SOURCES.md").is_file(), reason="eval/reports not in this checkout")
+def test_collected_street_and_town_reports_never_get_a_made_up_place() -> None:
+    from bench.places import score
+
+    result = score(EVAL_REPORTS)
+    for row in result["reports"]:
+        got, truth = row["detected"], row["truth"]
+        assert got["place"] in (None, truth["place"]), row["file"]  # empty when unsure, never another name
+        assert got["level"] in (None, truth["level"]), row["file"]
+        assert got["year"] in (None, truth["year"]), row["file"]
