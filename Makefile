@@ -10,7 +10,7 @@ PORT   ?= 8501
 
 run: index
 	@echo "打开 http://localhost:$(PORT)  (Ctrl+C 退出)"
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false
 
 test: install model browser lint
 	$(BIN)/python -m pytest

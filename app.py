@@ -25,7 +25,8 @@ pages = [
     st.Page("ui/pages/reports.py", title="报告管理 Reports", icon="📂", url_path="reports"),
     st.Page("ui/pages/indicators.py", title="指标 Indicators", icon="📊", url_path="indicators"),
 ]
-page = st.navigation(pages, position="top")
+# In the sidebar: a top menu collapsed to "2 more" at 820 px, hiding two of the three pages.
+page = st.navigation(pages, position="sidebar")
 
 ctx = common.load()
 sidebar.render(ctx)

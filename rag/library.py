@@ -21,7 +21,7 @@ from rag.fsutil import atomic_write
 from rag.indexing.store import BuildResult, Progress, build_index
 from rag.ingest.documents import Document, DocumentError, ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text
-from rag.ingest.manifest import write_manifest_entry
+from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
 from rag.ingest.metadata import detect_meta
 from rag.ingest.quality import QualityReport, assess
 
@@ -135,17 +135,24 @@ def add_reports(
 
 
 def delete_report(settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None) -> BuildResult:
-    """Move the report into seeds/.trash/ and drop it from the index."""
+    """Move the report into seeds/.trash/, drop its seeds/manifest.csv row and drop it from the index.
+
+    The row goes too: a later report uploaded under the same name must not inherit the deleted one's metadata."""
     source = _report_path(settings, doc_id)
     trash = settings.seeds_dir / TRASH
     trash.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = trash / f"{stamp}-{uuid.uuid4().hex[:4]}-{source.name}"
+    manifest = settings.manifest_path
+    before = manifest.read_bytes() if manifest.exists() else None
     shutil.move(source, target)
     try:
+        remove_manifest_entry(manifest, doc_id)
         return build_index(settings, progress=progress, embeddings=embeddings)
     except BaseException:
         shutil.move(target, source)
+        if before is not None:
+            atomic_write(manifest, before)
         raise
 
 

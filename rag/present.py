@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.documents import ReportMeta
+from rag.text.periods import report_period
+from rag.text.vocab import metric_synonyms
 
 # The same markers rag.answering.verify reads: "[1]", "［2］", "【3】", "[1, 2]", "[1-3]".
 _CITATION = re.compile(r"[\[［【]\s*([0-9０-９]+(?:\s*[,，、\-–~～]\s*[0-9０-９]+)*)\s*[\]］】]")
@@ -39,9 +41,15 @@ OUTCOME_KINDS = {"added": "success", "duplicate": "info", "rejected": "error"}
 
 
 def period_label(meta: ReportMeta) -> str:
-    """ "2024年 上半年", "2024年", "上半年" or "" — the report's time span in one short label."""
-    parts = [f"{meta.year}年" if meta.year else "", meta.period or ""]
-    return " ".join(p for p in parts if p)
+    """ "2024年上半年", "2024年", "上半年" or "" — the time span the report's figures describe."""
+    return (f"{meta.year}年" if meta.year else "") + (meta.period or "")
+
+
+def figures_label(meta: ReportMeta) -> str:
+    """ "数据期 2020年全年": which time the figures describe. A plan written in 2021 reviews 2020, so the year of the
+    figures is said as such and never read against the report's title ("…2021年工作计划")."""
+    when = period_label(meta)
+    return f"数据期 {when}" if when else ""
 
 
 def place_label(meta: ReportMeta) -> str:
@@ -50,14 +58,16 @@ def place_label(meta: ReportMeta) -> str:
 
 
 def report_label(meta: ReportMeta, doc_id: str | None = None) -> str:
-    """ "西林街道 · 2024年 上半年 · 002_….txt" (missing parts are left out)."""
-    parts = [place_label(meta), period_label(meta), doc_id or ""]
+    """ "西林街道 · 数据期 2024年上半年 · 002_….txt" (missing parts are left out)."""
+    parts = [place_label(meta), figures_label(meta), doc_id or ""]
     return " · ".join(p for p in parts if p)
 
 
 def source_label(meta: ReportMeta, section: str | None, doc_id: str) -> str:
-    """street · period · section · file, as shown above a cited passage."""
-    parts = [place_label(meta), period_label(meta), section or "", doc_id]
+    """place · period of the figures · 《report title》 (the file when there is no title) · section, as shown above
+    a cited passage: "秦灶街道 · 数据期 2020年全年 · 《秦灶街道2021年工作计划》 · 一、…"."""
+    report = f"《{meta.title}》" if meta.title else doc_id
+    parts = [place_label(meta), figures_label(meta), report, section or ""]
     return " · ".join(p for p in parts if p)
 
 
@@ -133,6 +143,70 @@ def answer_markdown(text: str, n_sources: int) -> str:
         last = match.end()
     out.append(escape_markdown((text or "")[last:]))
     return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """One numbered source of an exported answer."""
+
+    rank: int
+    place: str  # "常州市钟楼区西林街道"
+    period: str  # "2024年上半年"
+    title: str
+    file: str
+    section: str
+    quote: str  # the sentences the answer rests on (or the whole passage when none is marked)
+    cited: bool
+
+
+def export_sources(sources: Iterable[object]) -> list[ExportSource]:
+    """rag Answer.sources as ExportSource rows: the highlighted sentences quoted exactly, joined by " … "."""
+    out = []
+    for s in sources:
+        chunk, meta = s.hit.chunk, s.hit.report.meta
+        spans = merge_spans(s.highlights, chunk.start, chunk.end)
+        quote = " … ".join(chunk.text[a - chunk.start : b - chunk.start] for a, b in spans) or chunk.text
+        place = "".join(p for p in (meta.city, meta.district, meta.street) if p) or place_label(meta)
+        cited = bool(getattr(s, "cited", False) or s.highlights)
+        out.append(
+            ExportSource(
+                s.rank, place, period_label(meta), meta.title or "", chunk.doc_id, chunk.section or "", quote, cited
+            )
+        )
+    return out
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+def answer_export_markdown(question: str, answer_text: str, sources: Sequence[ExportSource], filters: str = "") -> str:
+    """The answer as Markdown for a briefing: the question, the answer with its [n] markers, then each numbered
+    source (place, period, report, file) with its passage quoted exactly. Uncited, merely related passages are
+    left out when the answer cites any."""
+    lines = [f"## 问：{question.strip()}", "", answer_text.strip().replace("\n", "  \n"), ""]  # hard line breaks
+    if filters:
+        lines += [f"*筛选 filters：{filters}*", ""]
+    chosen = [s for s in sources if s.cited] or list(sources)
+    if chosen:
+        lines += ["### 来源 Sources", ""]
+    for s in chosen:
+        head = " · ".join(
+            p
+            for p in (s.place, f"数据期 {s.period}" if s.period else "", f"《{s.title}》" if s.title else "", s.section)
+            if p
+        )
+        lines += [f"**[{s.rank}]** {head}  ", f"文件 file：`{s.file}`", "", _blockquote(s.quote), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_filename(question: str, when: datetime | None = None) -> str:
+    """ "答案-西林街道上半年一般公共预算收入多少-20261129-1503.md": safe on every file system."""
+    stem = re.sub(r"[\\/:*?\"<>|\s？?！!。，,]+", "", question)[:30] or "answer"
+    return f"答案-{stem}-{(when or datetime.now(UTC)).strftime('%Y%m%d-%H%M')}.md"
 
 
 # ---------------------------------------------------------------------------------------------- highlighting
@@ -238,6 +312,7 @@ class IndicatorRow:
     start: int
     end: int
     estimate: bool = False  # a forecast ("预计完成…"), not an achieved figure
+    rank: int | None = None  # 位列全区第一 -> 1
 
     @property
     def period_label(self) -> str:
@@ -292,6 +367,7 @@ def indicator_rows(indicators: Sequence[tuple[str, Indicator]], metas: dict[str,
                 start=ind.start,
                 end=ind.end,
                 estimate=bool(ind.estimate),
+                rank=ind.rank,
             )
         )
     return rows
@@ -305,8 +381,11 @@ def filter_rows(
     streets: Sequence[str] = (),
     periods: Sequence[str] = (),
 ) -> list[IndicatorRow]:
-    """Rows matching every given filter; `query` is matched (case-insensitively) against all the labels."""
+    """Rows matching every given filter. `query` is matched (case-insensitively) against all the labels; an English
+    query ("Xilin GDP", "first") is read with the answer engine's glossary and pinyin street names."""
+    rows = list(rows)
     needle = (query or "").strip().lower()
+    english = english_search(needle, {r.street for r in rows}) if is_english(needle) else None
     out = []
     for row in rows:
         if metrics and row.metric not in metrics:
@@ -315,67 +394,132 @@ def filter_rows(
             continue
         if periods and row.period not in periods:
             continue
-        if needle:
-            hay = " ".join(
-                (
-                    row.metric,
-                    row.raw_metric,
-                    row.street,
-                    row.period_label,
-                    row.value_text,
-                    row.growth_text,
-                    row.rank_text,
-                    row.doc_id,
-                )
-            ).lower()
-            if needle not in hay:
-                continue
+        if english is not None and not english.matches(row):
+            continue
+        if needle and english is None and needle not in _haystack(row):
+            continue
         out.append(row)
     return out
 
 
+def _haystack(row: IndicatorRow) -> str:
+    fields = (row.metric, row.raw_metric, row.street, row.period_label, row.value_text, row.growth_text,
+              row.rank_text, row.doc_id)  # fmt: skip
+    return " ".join(fields).lower()
+
+
+@dataclass(frozen=True)
+class EnglishSearch:
+    """An English indicator search: the Chinese words its glossary phrases stand for, the streets it names (by
+    pinyin), the rank it names ("first"). A row matches when it has all of them."""
+
+    words: tuple[str, ...]
+    streets: frozenset[str]
+    rank: int | None
+
+    def matches(self, row: IndicatorRow) -> bool:
+        hay = _haystack(row)
+        return (
+            all(w in hay for w in self.words)
+            and (not self.streets or row.street in self.streets)
+            and (self.rank is None or row.rank == self.rank)
+        )
+
+
+def english_search(query: str, streets: Iterable[str]) -> EnglishSearch | None:
+    """None when the query names nothing the glossary, a street's pinyin or an ordinal knows (then it is matched
+    as plain text: a file name, "2024")."""
+    from rag.answering.query import _EN_ORDINALS, glossary_terms  # the one glossary and ordinal list
+    from rag.answering.retrieval import street_aliases
+
+    words = re.findall(r"[a-z]+", query.lower())
+    named = frozenset(s for s in streets if street_aliases(s)[2] in words)
+    ordinals = [_EN_ORDINALS.index(w) + 1 for w in words if w in _EN_ORDINALS]
+    chinese = tuple(w.lower() for w in glossary_terms(query))
+    if not (chinese or named or ordinals):
+        return None
+    return EnglishSearch(chinese, named, ordinals[0] if ordinals else None)
+
+
+def is_english(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c.isascii() for c in letters)
+
+
+# ---------------------------------------------------------------------------------------------- chart series
+
+
+@dataclass(frozen=True)
+class Series:
+    """Values that may stand side by side in one chart: one metric, one unit, one kind (完成 / 预计) and periods of
+    the same span ("1-6月" = "上半年"). Anything else would set unlike things against each other."""
+
+    metric: str
+    unit: str
+    estimate: bool
+    span: str  # the period normalised: "上半年", "全年", "1-5月" ...
+
+    @property
+    def key(self) -> str:
+        return "|".join((self.metric, self.unit, "预计" if self.estimate else "完成", self.span))
+
+    @property
+    def label(self) -> str:
+        """ "固定资产投资（亿元）· 上半年 · 完成 actual" """
+        kind = "预计 forecast" if self.estimate else "完成 actual"
+        return " · ".join(
+            p for p in (f"{self.metric}（{self.unit}）" if self.unit else self.metric, self.span, kind) if p
+        )
+
+
+def period_span(row: IndicatorRow) -> str:
+    """The span a figure covers, so equal spans compare: "1-6月" and "上半年" -> "上半年"; the year itself -> "全年"."""
+    if row.year and row.period == f"{row.year}年":
+        return "全年"
+    return (report_period(row.period) if row.period else None) or row.period or "未注明"
+
+
+def chart_series(rows: Iterable[IndicatorRow]) -> list[Series]:
+    """The series worth a chart, the most streets first. Only metrics the synonym table declares one statistical
+    indicator are set side by side: "面积" of demolished buildings and "面积" of expropriated land share a word,
+    not a meaning."""
+    streets: dict[Series, set[str]] = {}
+    for row in rows:
+        if row.value is None or row.metric not in metric_synonyms():
+            continue
+        streets.setdefault(series_of(row), set()).add(row.street)
+    return sorted(streets, key=lambda se: (-len(streets[se]), se.estimate, se.metric, se.span, se.unit))
+
+
+def series_of(row: IndicatorRow) -> Series:
+    return Series(row.metric, row.unit, row.estimate, period_span(row))
+
+
+def chart_rows(rows: Iterable[IndicatorRow], series: Series) -> list[dict]:
+    """One bar per street (and report year) for the rows of one series."""
+    records = []
+    seen: Counter[str] = Counter()
+    for r in rows:
+        if r.value is None or series_of(r) != series:
+            continue
+        bar = f"{r.street} · {r.year}年" if r.year else r.street
+        seen[bar] += 1
+        if seen[bar] > 1:  # the same street and year twice (two passages state it): still a bar each
+            bar = f"{bar} ({seen[bar]})"
+        records.append(
+            {"柱": bar, "街道": r.street, "年份": r.year, "时期": r.period_label or "未注明", "数值": r.value, "原文": r.value_text,
+             "row_id": r.row_id, "文件": r.doc_id}
+        )  # fmt: skip
+    return records
+
+
 def metric_choices(rows: Iterable[IndicatorRow]) -> list[str]:
-    """Metrics with a value, the most reported (across streets) first: the best candidates for a comparison."""
+    """Metrics with a value, the most reported (across streets) first."""
     streets: dict[str, set[str]] = {}
     for row in rows:
         if row.value is not None:
             streets.setdefault(row.metric, set()).add(row.street)
     return sorted(streets, key=lambda m: (-len(streets[m]), m))
-
-
-def chart_rows(rows: Iterable[IndicatorRow], metric: str) -> tuple[list[dict], str, int]:
-    """Values of one metric across streets for a bar chart: (records, unit, left out).
-
-    Only the most common unit is charted (亿元 next to 万元 would mislead); rows in another unit are counted
-    in `left out` so the page can say so.
-    """
-    candidates = [r for r in rows if r.metric == metric and r.value is not None]
-    if not candidates:
-        return [], "", 0
-    unit = Counter(r.unit for r in candidates).most_common(1)[0][0]
-    records = []
-    seen: Counter[str] = Counter()
-    for r in candidates:
-        if r.unit != unit:
-            continue
-        period = r.period_label or "未注明"
-        # A forecast is labelled as one: 完成 and 预计完成 for the same half-year get a bar each, never stacked.
-        bar = f"{r.street} · {period}" + (" · 预计" if r.estimate else "")
-        seen[bar] += 1
-        if seen[bar] > 1:  # the same street, period and kind twice (two passages state it): still a bar each
-            bar = f"{bar} ({seen[bar]})"
-        records.append(
-            {
-                "柱": bar,
-                "街道": r.street,
-                "时期": period,
-                "数值": r.value,
-                "原文": r.value_text,
-                "row_id": r.row_id,
-                "文件": r.doc_id,
-            }
-        )
-    return records, unit, len(candidates) - len(records)
 
 
 def answer_indicator_table(rows: Sequence[dict]) -> list[dict]:

@@ -25,7 +25,8 @@ XILIN_SEED = SEEDS / "002_fe0a95f5f2085df9.txt"
 def _point_app_at(monkeypatch, settings: Settings) -> None:
     monkeypatch.setenv("RAG_SEEDS_DIR", str(settings.seeds_dir))
     monkeypatch.setenv("RAG_INDEX_DIR", str(settings.index_dir))
-    for name in ("CHROMA_HOST", "RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "RAG_LLM_MODEL", "RAG_K"):
+    for name in ("CHROMA_HOST", "RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "RAG_LLM_MODEL", "RAG_K", "RAG_ADMIN_PASSWORD",
+                 "RAG_ADMINS"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 
@@ -99,7 +100,7 @@ def test_chat_answers_with_highlighted_sources(seed_app):
     assert '<sup class="cite"' in text  # the [n] marker became a badge
     assert "<mark>" in text and "位列全区第一" in text  # the answering sentence is highlighted in its passage
     labels = _source_labels(at)
-    assert labels and labels[0].startswith("[1] 西林街道 · 2024年 上半年")
+    assert labels and labels[0].startswith("[1] 西林街道 · 数据期 2024年上半年 · 《西林街道2024年上半年工作总结")
     assert not [b for b in at.button if b.key and b.key.startswith("example_")]
 
     # "Open full report": the whole report, the cited span marked with an id and scrolled into view.
@@ -160,7 +161,7 @@ def test_filters_change_results(seed_app):
     at.multiselect(key="filter_years").set_value([2017]).run()
     _ask(at, question)
     hehai = _source_labels(at)
-    assert hehai and all("河海街道 · 2017年" in label for label in hehai), hehai
+    assert hehai and all("河海街道 · 数据期 2017年" in label for label in hehai), hehai
     assert "筛选 filters：河海街道 · 2017年" in "\n".join(c.value for c in at.caption)
 
     # A filter that matches nothing gives no sources rather than an error.
@@ -317,16 +318,16 @@ def test_upload_handler_direct(work_index, embeddings):
     from ui.reports import upload_reports
 
     before = _index_state(work_index)
-    messages = upload_reports(
+    messages, added = upload_reports(
         work_index,
         [("copy.txt", XILIN_SEED.read_bytes()), ("broken.docx", b"PK\x03\x04garbage"), ("../evil.txt", b"x")],
         embeddings=embeddings,
     )
     kinds = [k for k, _ in messages]
-    assert kinds == ["info", "error", "error"], messages
+    assert kinds == ["info", "error", "error"] and added == [], messages
     assert "已存在" in messages[0][1]
     assert _index_state(work_index) == before
-    assert upload_reports(work_index, []) == [("warning", "请先选择文件（choose at least one file）")]
+    assert upload_reports(work_index, []) == ([("warning", "请先选择文件（choose at least one file）")], [])
 
 
 def test_metadata_correction_saves_manifest_and_reindexes(work_index, embeddings):
@@ -369,7 +370,7 @@ def test_indicators_page_filters_and_traces_values(seed_app):
     _no_exception(at)
     table = at.dataframe[0].value
     assert set(table["指标"]) == {"固定资产投资"} and set(table["街道"]) == {"西林街道"}
-    assert at.selectbox(key="ind_metric").value == "固定资产投资"  # the chart compares the chosen metric
+    assert at.selectbox(key="ind_metric").value == "固定资产投资|亿元|完成|上半年"  # the chart: the chosen metric
     pick = at.selectbox(key="ind_pick")
     pick.select_index(next(i for i, o in enumerate(pick.options) if "17.03亿元" in o)).run()
     _no_exception(at)
@@ -378,3 +379,205 @@ def test_indicators_page_filters_and_traces_values(seed_app):
     at.text_input(key="ind_query").input("没有这个指标").run()
     _no_exception(at)
     assert any("没有符合条件" in c.value for c in at.caption)
+
+
+def test_indicator_bar_pick_ticks_its_table_row(seed_app):
+    """A bar click (the chart's callback sets the picked row) moves the table's tick to that row, not the old one."""
+    at = seed_app.switch_page("ui/pages/indicators.py").run()
+    table = at.dataframe[0].value
+    first, other = int(table["row_id"].iloc[0]), int(table["row_id"].iloc[3])
+    at.session_state["ind_pick"] = first
+    at.run()
+    assert at.session_state["ind_table"]["selection"]["rows"] == [0]
+    at.session_state["ind_pick"] = other  # what _pick_from_chart does for a click on another bar
+    at.run()
+    _no_exception(at)
+    assert at.session_state["ind_table"]["selection"]["rows"] == [3]
+    assert at.selectbox(key="ind_pick").value == other
+
+
+def test_indicator_chart_series_are_comparable(seed_app):
+    at = seed_app.switch_page("ui/pages/indicators.py").run()
+    options = at.selectbox(key="ind_metric").options
+    assert options[0] == "固定资产投资（亿元） · 上半年 · 完成 actual"
+    assert not any(o.startswith("面积") for o in options)  # demolished buildings vs expropriated land
+    assert "一般公共预算收入（亿元） · 上半年 · 预计 forecast" in options  # forecasts are their own series
+    at.text_input(key="ind_query").input("Xilin first").run()
+    table = at.dataframe[0].value
+    assert len(table) >= 3 and set(table["街道"]) == {"西林街道"} and all("第一" in r for r in table["排名"])
+
+
+# ---------------------------------------------------------------------------------------------- follow-ups, ranks
+
+
+def test_follow_ups_chain_through_three_questions(seed_app):
+    at = _ask(seed_app, "西林街道一般公共预算收入多少？")
+    assert "1.52亿元" in _markdown(at)
+    _ask(at, "那秦灶街道呢？")
+    _ask(at, "那河海街道呢？")  # used to lose the topic: "not found"
+    read_as = [c.value for c in at.caption if "理解为" in c.value]
+    assert read_as[-1].endswith("河海街道一般公共预算收入多少？"), read_as
+    last = at.chat_message[-1]
+    text = "\n".join(m.value for m in last.markdown)
+    assert "河海街道" in text and "11.5亿元" in text and "未找到" not in text
+
+
+def test_street_filter_with_a_ranking_question_refuses(seed_app):
+    at = seed_app
+    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()
+    _ask(at, "哪个街道固定资产投资位列全区第一？")
+    text = at.chat_message[-1].markdown[0].value  # the answer itself (the closest passages follow it)
+    assert text.startswith("报告中未找到新闸街道写明该排名的内容") and "7.25亿元" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def test_answer_exports_as_markdown_with_numbered_sources(seed_app):
+    at = _ask(seed_app, "西林街道上半年一般公共预算收入多少？")
+    markdown = at.code[0].value
+    assert markdown.startswith("## 问：西林街道上半年一般公共预算收入多少？")
+    assert "一般公共预算收入1.52亿元,进度52.4%,位列全区第二[1]。" in markdown
+    assert "**[1]** 常州市钟楼区西林街道 · 数据期 2024年上半年" in markdown
+    assert "文件 file：`002_fe0a95f5f2085df9.txt`" in markdown
+    assert "> " in markdown and "一般公共预算收入1.52亿元" in markdown.split("### 来源 Sources")[1]
+    downloads = at.get("download_button")
+    assert downloads and downloads[0].proto.label.startswith("⬇️ 下载 Markdown")
+
+
+# ---------------------------------------------------------------------------------------------- access control
+
+
+PASSWORD = "Lotus-42-pond"
+
+
+def _unlock_button(at: AppTest):
+    return next(b for b in at.button if "解锁" in str(b.label))
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts) + "\n".join(str(t.value) for t in at.text_input)
+
+
+def test_management_is_locked_until_the_password_and_locks_again(work_index, monkeypatch):
+    _point_app_at(monkeypatch, work_index)
+    monkeypatch.setenv("RAG_ADMIN_PASSWORD", PASSWORD)
+    at = _app().switch_page("ui/pages/reports.py").run()
+    _no_exception(at)
+    locked = {"add_reports", "save_meta", "delete_pick", "confirm_rebuild"}
+    keys = {str(w.key) for kind in ("button", "selectbox") for w in at.get(kind)}
+    assert not (locked & keys) and not at.file_uploader and not at.get("arrow_data_editor")
+    assert at.dataframe[0].value.shape[0] == 5  # reading stays open
+    assert any("管理已锁定" in c.value for c in at.sidebar.caption)
+
+    at.text_input(key="admin_password").input("wrong-password")
+    _unlock_button(at).click().run()
+    assert any("密码不正确" in e.value for e in at.error)
+    assert not at.file_uploader
+
+    at.text_input(key="admin_password").input(PASSWORD)
+    _unlock_button(at).click().run()
+    _no_exception(at)
+    assert at.file_uploader and at.selectbox(key="delete_pick") and at.button(key="save_meta")
+    assert PASSWORD not in _page_text(at)  # never echoed; the box is emptied
+
+    # Asking stays open, and the unlock lasts for the session.
+    at.switch_page("ui/pages/chat.py").run()
+    _ask(at, "西林街道上半年一般公共预算收入多少？")
+    assert "1.52亿元" in _markdown(at)
+    at.switch_page("ui/pages/reports.py").run()
+    assert at.file_uploader
+
+    at.button(key="admin_lock").click().run()
+    assert not at.file_uploader and any("管理功能已锁定" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "mode", "admin"),
+    [
+        ({"password": None, "oidc": False}, "open", True),
+        ({"password": "x", "oidc": False}, "password", False),
+        ({"password": "x", "oidc": False, "unlocked": True}, "password", True),
+        ({"password": None, "oidc": True, "admins": frozenset({"a@x.cn"})}, "oidc", False),  # not logged in
+        (
+            {"password": None, "oidc": True, "logged_in": True, "email": "A@x.cn", "admins": frozenset({"a@x.cn"})},
+            "oidc",
+            True,
+        ),
+        (
+            {"password": None, "oidc": True, "logged_in": True, "email": "b@x.cn", "admins": frozenset({"a@x.cn"})},
+            "oidc",
+            False,
+        ),
+        (
+            {
+                "password": None,
+                "oidc": True,
+                "logged_in": True,
+                "email": "a@x.cn",
+                "email_verified": False,
+                "admins": frozenset({"a@x.cn"}),
+            },
+            "oidc",
+            False,
+        ),
+        # OIDC configured: the password no longer unlocks anything.
+        ({"password": "x", "oidc": True, "unlocked": True, "logged_in": False}, "oidc", False),
+        ({"password": None, "oidc": True, "logged_in": True, "email": "a@x.cn"}, "oidc", False),  # no RAG_ADMINS
+    ],
+)
+def test_access_decision(kwargs, mode, admin):
+    from ui.auth import decide
+
+    access = decide(**kwargs)
+    assert (access.mode, access.admin, access.locked) == (mode, admin, not admin)
+
+
+def test_admin_emails_and_password_comparison():
+    from ui.auth import admin_emails, password_matches
+
+    assert admin_emails(" A@x.cn, b@y.cn;c@z.cn\nnot-an-email ") == {"a@x.cn", "b@y.cn", "c@z.cn"}
+    assert admin_emails(None) == frozenset()
+    assert password_matches("Lotus-42", "Lotus-42") and not password_matches("Lotus-4", "Lotus-42")
+    assert password_matches("密码", "密码") and not password_matches("", "x")
+
+
+# ---------------------------------------------------------------------------------------------- upload review, manifest
+
+UNPLACED = (
+    "上半年工作总结\n今年以来，我们坚持稳中求进，经济运行总体平稳。1-6月，完成一般公共预算收入1.2亿元，同比增长5%。"
+    "固定资产投资3.4亿元，增幅6.1%。下半年将继续推进重点项目建设，加快城市更新，持续改善民生。\n"
+)
+
+
+def test_upload_without_a_place_asks_for_it_and_saves_it(work_app, work_index):
+    at = work_app.switch_page("ui/pages/reports.py").run()
+    name = "上半年工作总结.txt"
+    at.file_uploader[0].set_value([(name, UNPLACED.encode("utf-8"), "text/plain")])
+    at.run()
+    at.button(key="add_reports").click().run()
+    _no_exception(at)
+    assert any(name in w.value and "未识别出地点 place、年份 year" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
+    at.text_input(key=f"rv_street_{name}").input("东湖街道")
+    at.text_input(key=f"rv_year_{name}").input("2024")
+    next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
+    _no_exception(at)
+    assert any("已保存" in s.value for s in at.success)
+    assert f"{name},东湖街道,,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
+    assert Index.open(work_index).reports[name].meta.street == "东湖街道"
+    assert not any("未识别出" in w.value for w in at.warning)
+
+
+def test_deleting_a_report_removes_its_manifest_row(work_index, embeddings):
+    from ui.reports import remove_report
+
+    manifest = work_index.seeds_dir / "manifest.csv"
+    assert "000_51ed8297329c7c41.txt" in manifest.read_text(encoding="utf-8")
+    messages = remove_report(work_index, "000_51ed8297329c7c41.txt", embeddings=embeddings)
+    assert messages[0][0] == "success", messages
+    rows = manifest.read_text(encoding="utf-8").splitlines()
+    assert not any(r.startswith("000_51ed8297329c7c41.txt") for r in rows)
+    assert len(rows) == 5 and rows[0].startswith("file,")  # the header and the other four reports stay

@@ -27,15 +27,22 @@ def _indicator(
 
 
 def test_labels_leave_out_missing_parts():
-    assert present.period_label(XILIN) == "2024年 上半年"
+    assert present.period_label(XILIN) == "2024年上半年"
     assert present.period_label(ReportMeta(period="全年")) == "全年"
     assert present.period_label(ReportMeta()) == ""
     assert (
         present.source_label(XILIN, "一是致力产业培育", "002.txt")
-        == "西林街道 · 2024年 上半年 · 一是致力产业培育 · 002.txt"
+        == "西林街道 · 数据期 2024年上半年 · 002.txt · 一是致力产业培育"
     )
     assert present.source_label(ReportMeta(), "", "x.txt") == "未识别地点 · x.txt"
-    assert present.report_label(XILIN, "002.txt") == "西林街道 · 2024年 上半年 · 002.txt"
+    assert present.report_label(XILIN, "002.txt") == "西林街道 · 数据期 2024年上半年 · 002.txt"
+
+
+def test_source_label_says_which_year_the_figures_describe_and_what_the_report_is():
+    """A 2021 plan reviews 2020: "2020年 全年 · 秦灶街道2021年工作计划" read as a contradiction."""
+    plan = ReportMeta(street="秦灶街道", year=2020, period="全年", title="秦灶街道2021年工作计划")
+    label = present.source_label(plan, "一、2020年工作回顾", "003.txt")
+    assert label == "秦灶街道 · 数据期 2020年全年 · 《秦灶街道2021年工作计划》 · 一、2020年工作回顾"
 
 
 def test_format_timestamp():
@@ -185,31 +192,62 @@ def test_filter_rows():
     assert present.filter_rows(rows, periods=["全年"]) == []
 
 
+def test_filter_rows_reads_english_with_the_glossary_and_pinyin():
+    """ "Xilin", "GDP", "first" found nothing: the search was Chinese only."""
+    from dataclasses import replace
+
+    rows = _rows()
+    rows[0] = replace(rows[0], rank=1, rank_text="位列全区第一")
+    assert {r.street for r in present.filter_rows(rows, query="Xilin")} == {"西林街道"}
+    assert [r.row_id for r in present.filter_rows(rows, query="GDP")] == [5]
+    assert [r.row_id for r in present.filter_rows(rows, query="first")] == [0]
+    assert [r.row_id for r in present.filter_rows(rows, query="Xilin fixed asset investment ranked first")] == [0]
+    assert [r.row_id for r in present.filter_rows(rows, query="Xinzha fixed asset investment")] == [2, 3]
+    assert present.filter_rows(rows, query="Hehai first") == []
+    assert present.filter_rows(rows, query="zzz") == []  # nothing it knows: plain text, which matches nothing
+
+
 def test_metric_choices_most_streets_first():
     assert present.metric_choices(_rows()) == ["固定资产投资", "地区生产总值"]
 
 
-def test_chart_rows_one_unit_one_bar_each():
-    records, unit, left_out = present.chart_rows(_rows(), "固定资产投资")
-    assert unit == "亿元" and left_out == 1  # the 万元 figure is not drawn next to 亿元 ones
-    assert [r["柱"] for r in records] == [
-        "西林街道 · 2024年 1-6月",
-        "西林街道 · 2024年 1-6月 (2)",
-        "新闸街道 · 2021年 1-6月",
-    ]
-    assert [r["原文"] for r in records] == ["17.03亿元", "16.6亿元", "7.25亿元"]
-    assert present.chart_rows(_rows(), "没有") == ([], "", 0)
-
-
-def test_chart_labels_forecasts_as_such():
-    """A 预计 figure beside the achieved one for the same half-year is labelled 预计, not numbered."""
+def test_chart_series_one_metric_unit_kind_and_span():
+    """Actual and 预计 values, 亿元 and 万元, half-year and full-year figures never share a chart."""
     from dataclasses import replace
 
     rows = _rows()
     rows[1] = replace(rows[1], estimate=True)
-    records, _, _ = present.chart_rows(rows, "固定资产投资")
-    assert [r["柱"] for r in records][:2] == ["西林街道 · 2024年 1-6月", "西林街道 · 2024年 1-6月 · 预计"]
+    labels = [se.label for se in present.chart_series(rows)]
+    assert labels[0] == "固定资产投资（亿元） · 上半年 · 完成 actual"  # 西林 + 新闸: "1-6月" and "上半年" are one span
+    assert set(labels) == {
+        "固定资产投资（亿元） · 上半年 · 完成 actual",
+        "固定资产投资（亿元） · 上半年 · 预计 forecast",
+        "固定资产投资（万元） · 上半年 · 完成 actual",
+        "地区生产总值（亿元） · 全年 · 完成 actual",  # "2017年" in a 2017 report is that full year
+    }
+    actual = present.chart_series(rows)[0]
+    records = present.chart_rows(rows, actual)
+    assert [(r["柱"], r["原文"]) for r in records] == [
+        ("西林街道 · 2024年", "17.03亿元"),
+        ("新闸街道 · 2021年", "7.25亿元"),
+    ]
     assert rows[1].as_dict()["预计"] == "预计" and rows[0].as_dict()["预计"] == ""
+
+
+def test_chart_series_leave_out_metrics_that_only_share_a_word():
+    """ "面积" of demolished buildings (秦灶) and of expropriated land (西林) are not one indicator."""
+    metas = {"a.txt": XILIN, "b.txt": ReportMeta(street="秦灶街道", year=2020, period="全年")}
+    rows = present.indicator_rows(
+        [("a.txt", _indicator("面积", 15709, unit="平方米")), ("b.txt", _indicator("面积", 2500, unit="平方米"))],
+        metas,
+    )
+    assert present.chart_series(rows) == []
+
+
+def test_chart_rows_number_repeated_bars():
+    rows = _rows()
+    records = present.chart_rows(rows, present.series_of(rows[0]))
+    assert [r["柱"] for r in records] == ["西林街道 · 2024年", "西林街道 · 2024年 (2)", "新闸街道 · 2021年"]
 
 
 def test_answer_indicator_table_tolerates_missing_keys():
@@ -264,3 +302,57 @@ def test_clean_text_and_outcome_kind():
         "error",
         "warning",
     ]
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def _source(rank, doc_id, meta, text, start, highlights, cited=True):
+    from types import SimpleNamespace
+
+    chunk = SimpleNamespace(doc_id=doc_id, text=text, start=start, end=start + len(text), section="一是致力产业培育")
+    hit = SimpleNamespace(chunk=chunk, report=SimpleNamespace(meta=meta))
+    return SimpleNamespace(rank=rank, hit=hit, highlights=highlights, cited=cited)
+
+
+def test_export_markdown_has_numbered_sources_with_place_period_file_and_quote():
+    meta = replace_meta(XILIN, title="西林街道2024年上半年工作总结")
+    text = "经济运行总体平稳。1-6月,完成一般公共预算收入1.52亿元,进度52.4%;规模工业总产值8.59亿元。"
+    quote = "1-6月,完成一般公共预算收入1.52亿元,进度52.4%"
+    a = 100 + text.index(quote)
+    sources = present.export_sources(
+        [
+            _source(1, "002.txt", meta, text, 100, ((a, a + len(quote)),)),
+            _source(2, "009.txt", meta, "无关", 0, (), False),
+        ]
+    )
+    md = present.answer_export_markdown(
+        "西林街道上半年一般公共预算收入多少？", "西林街道（1-6月）：…1.52亿元[1]。", sources, "西林街道"
+    )
+    assert md.startswith("## 问：西林街道上半年一般公共预算收入多少？\n")
+    assert "西林街道（1-6月）：…1.52亿元[1]。" in md and "*筛选 filters：西林街道*" in md
+    assert (
+        "**[1]** 常州市钟楼区西林街道 · 数据期 2024年上半年 · 《西林街道2024年上半年工作总结》 · 一是致力产业培育" in md
+    )
+    assert "文件 file：`002.txt`" in md
+    assert f"> {quote}\n" in md  # exactly the sentence the answer rests on
+    assert "[2]" not in md and "009.txt" not in md  # a merely related passage is not a source of the answer
+
+
+def test_export_without_citations_lists_the_closest_passages():
+    sources = present.export_sources([_source(1, "a.txt", XILIN, "第一段\n第二段", 0, (), False)])
+    md = present.answer_export_markdown("问？", "报告中未找到…", sources)
+    assert "**[1]** 常州市钟楼区西林街道" in md and "> 第一段\n> 第二段" in md
+
+
+def test_export_filename_is_safe():
+    from datetime import UTC, datetime
+
+    name = present.export_filename('a/b\\c:"西林"？ 多少?', datetime(2026, 11, 29, 15, 3, tzinfo=UTC))
+    assert name == "答案-abc西林多少-20261129-1503.md"
+
+
+def replace_meta(meta, **changes):
+    from dataclasses import replace
+
+    return replace(meta, **changes)

@@ -58,17 +58,19 @@ def render() -> None:
             key="chat_input",
         )
         question = (typed or st.session_state.pop(PENDING_KEY, None) or "").strip()
-    head, tools = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("💬 报告问答")
-    head.caption(
+    # A flex row: the button keeps its natural width (a column share squeezed it to "清…" at 820 px).
+    with st.container(horizontal=True, vertical_alignment="bottom", key="chat_head"):
+        st.title("💬 报告问答", width="stretch")
+        st.button(
+            "🧹 清空对话 Clear",
+            on_click=_clear,
+            disabled=not (messages or question),
+            key="clear_chat",
+            help="清空对话 clear conversation",
+            width="content",
+        )
+    st.caption(
         "就地方政府工作报告提问，回答附带可核对的原文出处。Ask about the work reports — every answer cites its sources."
-    )
-    tools.button(
-        "🧹 清空对话 Clear",
-        on_click=_clear,
-        disabled=not (messages or question),
-        key="clear_chat",
-        help="清空对话 clear conversation",
     )
     common.show_flash()
     if ctx.index is None:
@@ -150,6 +152,7 @@ def render_answer(i: int, answer, filters_label: str = "") -> None:
     if filters_label:
         meta.append(f"筛选 filters：{filters_label}")
     st.caption(" · ".join(meta))
+    _export(i, answer, filters_label)
     if answer.indicators:
         with st.expander("📊 相关指标 Indicators"):
             st.dataframe(present.answer_indicator_table(answer.indicators), hide_index=True)
@@ -167,5 +170,25 @@ def _sources(i: int, answer) -> None:
         title = f"[{source.rank}] {label}" if is_cited else f"[{source.rank}] {label} · 相关 related"
         with st.expander(title, expanded=is_cited, icon="📌" if is_cited else "📄"):
             st.markdown(present.passage_html(chunk.text, source.highlights, offset=chunk.start), unsafe_allow_html=True)
+            st.caption(f"文件 file：`{chunk.doc_id}`")
             spans = list(source.highlights) or [(chunk.start, chunk.end)]
             common.report_button(chunk.doc_id, spans, label, key=f"open_{i}_{source.rank}")
+
+
+def _export(i: int, answer, filters_label: str) -> None:
+    """Take the answer away: Markdown with its numbered sources, to download or copy into a briefing."""
+    markdown = present.answer_export_markdown(
+        answer.question, answer.text, present.export_sources(answer.sources), filters_label
+    )
+    with st.popover("📤 导出 Export", key=f"export_{i}"):
+        st.download_button(
+            "⬇️ 下载 Markdown Download",
+            markdown,
+            file_name=present.export_filename(answer.question),
+            mime="text/markdown",
+            key=f"download_{i}",
+            on_click="ignore",
+            type="primary",
+        )
+        st.caption("或点击右上角的复制按钮 · or copy it with the button at the top right")
+        st.code(markdown, language="markdown", wrap_lines=True)

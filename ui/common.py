@@ -18,6 +18,7 @@ from rag import present
 from rag.config import Settings
 from rag.indexing.store import BuildResult, IndexError_, IndexMismatchError, IndexMissingError, build_index
 from rag.ingest.documents import DocumentError
+from ui import auth
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def load() -> Context:
     try:
         assistant = _assistant(_cache_key(s), s)
     except Exception as exc:  # the model folder is missing or broken: nothing works without it
-        log.exception("model load failed")
+        log.error("model load failed: %s: %s", type(exc).__name__, exc)
         st.error(f"无法加载嵌入模型：{exc}（embedding model failed to load: run `make model`）")
         st.stop()
     try:
@@ -96,7 +97,9 @@ def user_errors(action: str) -> Iterator[list[tuple[str, str]]]:
     except ValueError as exc:  # an unusable question or option: the message says what to change
         shown.append(("warning", str(exc)))
     except Exception as exc:
-        log.exception("%s failed", action)
+        # One line in the server log; the traceback only at DEBUG level (it says nothing a user can act on).
+        log.error("%s failed: %s: %s", action, type(exc).__name__, exc)
+        log.debug("%s failed", action, exc_info=True)
         shown.append(
             ("error", f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")
         )
@@ -149,8 +152,9 @@ def build_with_progress(ctx: Context, *, rebuild: bool = False) -> BuildResult |
     return result
 
 
-def show_index_problem(ctx: Context) -> None:
-    """The index cannot be opened: say why and offer the button that fixes it."""
+def show_index_problem(ctx: Context, access: auth.Access | None = None) -> None:
+    """The index cannot be opened: say why and offer the button that fixes it (to an administrator)."""
+    access = access or auth.current()
     problem = ctx.problem
     if isinstance(problem, IndexMissingError):
         st.error(f"尚未建立索引（no index yet）。{problem}")
@@ -165,6 +169,9 @@ def show_index_problem(ctx: Context) -> None:
         st.error(f"无法打开索引：{problem}（index cannot be opened）")
         rebuild = True
         button = "🔄 重建索引 Rebuild index"
+    if access.locked:
+        st.caption("🔒 建立索引需要管理员权限（an administrator must build the index）")
+        return
     if st.button(button, type="primary", key="fix_index"):
         result = build_with_progress(ctx, rebuild=rebuild)
         if result is not None:

@@ -62,7 +62,9 @@ def render() -> None:
     for key, options in (("ind_metrics", metrics), ("ind_streets", streets), ("ind_periods", periods)):
         _keep_valid(key, options)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1.5])
-    query = c1.text_input("搜索 Search", key="ind_query", placeholder="例如 固定资产投资 / 位列全区第一")
+    query = c1.text_input(
+        "搜索 Search", key="ind_query", placeholder="例如 固定资产投资 / 位列全区第一 / Xilin GDP first"
+    )
     chosen_metrics = c2.multiselect("指标 Metric", metrics, key="ind_metrics", placeholder="全部 all")
     chosen_streets = c3.multiselect("街道 Street", streets, key="ind_streets", placeholder="全部 all")
     chosen_periods = c4.multiselect("时期 Period", periods, key="ind_periods", placeholder="全部 all")
@@ -78,28 +80,33 @@ def render() -> None:
 
 def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None:
     st.markdown("#### 📈 街道对比 Compare streets")
-    choices = present.metric_choices(shown)
-    if not choices:
+    series = {se.key: se for se in present.chart_series(shown)}
+    if not series:
         st.caption("筛选结果中没有可比较的数值（no values to compare）")
         return
-    _keep_valid(METRIC_KEY, choices, single=True)
-    if METRIC_KEY not in st.session_state:
-        st.session_state[METRIC_KEY] = (
-            chosen_metrics[0] if chosen_metrics and chosen_metrics[0] in choices else choices[0]
-        )
-    metric = st.selectbox("比较指标 Metric to compare", choices, key=METRIC_KEY)
-    records, unit, left_out = present.chart_rows(shown, metric)
-    data = pd.DataFrame(records).sort_values(["街道", "时期", "柱"])
+    _keep_valid(METRIC_KEY, list(series), single=True)
+    if METRIC_KEY not in st.session_state:  # the metric chosen above, else the series most streets report
+        first = next((k for k, se in series.items() if se.metric in chosen_metrics), next(iter(series)))
+        st.session_state[METRIC_KEY] = first
+    key = st.selectbox(
+        "比较序列 Series（同一指标、单位、类型和统计期 one metric, unit, kind and period）",
+        list(series),
+        key=METRIC_KEY,
+        format_func=lambda k: series[k].label,
+    )
+    chosen = series[key]
+    records = present.chart_rows(shown, chosen)
+    data = pd.DataFrame(records).sort_values(["街道", "柱"])
     pick = alt.selection_point(name="pick", fields=["row_id"], on="click")
     base = alt.Chart(data).encode(
-        # One bar per street and period; the axis label carries both, on two lines.
+        # One bar per street (and report year); the axis label carries both, on two lines.
         x=alt.X(
             "柱:N",
             title=None,
             sort=None,
             axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' · ')", labelFontSize=12),
         ),
-        y=alt.Y("数值:Q", title=f"{metric}（{unit}）" if unit else metric),
+        y=alt.Y("数值:Q", title=f"{chosen.metric}（{chosen.unit}）" if chosen.unit else chosen.metric),
     )
     bars = (
         base.mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3, cursor="pointer", size=36)
@@ -115,8 +122,11 @@ def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None
         (bars + labels).properties(height=340), key=CHART_KEY, on_select=_pick_from_chart, selection_mode="pick"
     )
     note = "柱上数字为原文写法；点击柱子查看出处。Values as written; click a bar for its passage."
-    if left_out:
-        note += f" 另有 {left_out} 条单位不同的数值未画出（{left_out} values in another unit not charted）。"
+    if len({r["年份"] for r in records}) > 1:
+        note += " 注意：各柱出自不同年份的报告（reports of different years）。"
+    others = len(series) - 1
+    if others:
+        note += f" 另有 {others} 个序列可选（{others} more series: other metrics, units, periods or forecasts）。"
     st.caption(note)
 
 
@@ -129,16 +139,27 @@ def _table(shown: list[present.IndicatorRow], total: int) -> None:
     if frame.empty:
         st.caption("没有符合条件的指标（nothing matches）")
         return
+    _select_picked_row(row_ids)
     st.dataframe(
         frame,
         key=TABLE_KEY,
         hide_index=True,
         on_select=functools.partial(_pick_from_table, row_ids),
         selection_mode="single-row",
-        column_order=["街道", "年份", "时期", "指标", "数值", "增幅", "进度", "排名", "原文指标", "文件"],
-        column_config={"年份": st.column_config.NumberColumn("年份", format="%d")},
+        column_order=["街道", "年份", "时期", "指标", "数值", "预计", "增幅", "进度", "排名", "原文指标", "文件"],
+        column_config={"年份": st.column_config.NumberColumn("数据年份 year", format="%d", help="数字所描述的年份")},
         height=320,
     )
+
+
+def _select_picked_row(row_ids: list[int]) -> None:
+    """A bar click picks an indicator: tick its table row too (before the table is drawn), never the old one."""
+    picked = st.session_state.get(PICK_KEY)
+    state = st.session_state.get(TABLE_KEY)
+    current = list(state["selection"]["rows"]) if state else []
+    want = [row_ids.index(picked)] if picked in row_ids else []
+    if want and current != want:
+        st.session_state[TABLE_KEY] = {"selection": {"rows": want, "columns": [], "cells": []}}
 
 
 def _passage(ctx: common.Context, shown: list[present.IndicatorRow]) -> None:
@@ -152,8 +173,8 @@ def _passage(ctx: common.Context, shown: list[present.IndicatorRow]) -> None:
     )
     row = by_id[row_id]
     chunk = next((c for c in ctx.index.chunks if c.doc_id == row.doc_id and c.start <= row.start < c.end), None)
-    label = f"{present.report_label(ctx.index.reports[row.doc_id].meta, row.doc_id)}"
-    st.caption(label + (f" · {chunk.section}" if chunk and chunk.section else ""))
+    label = present.source_label(ctx.index.reports[row.doc_id].meta, chunk.section if chunk else None, row.doc_id)
+    st.caption(label)
     if chunk is not None:
         st.markdown(
             present.passage_html(chunk.text, [(row.start, row.end)], offset=chunk.start), unsafe_allow_html=True

@@ -19,7 +19,7 @@ from rag.ingest.extract import SUPPORTED_SUFFIXES
 from rag.ingest.metadata import with_place
 from rag.ingest.places import LOW as LOW_CONFIDENCE
 from rag.library import add_reports, delete_report, update_metadata
-from ui import common
+from ui import auth, common
 
 UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
 EDITABLE = {"地点": "place", "年份": "year", "时期": "period"}
@@ -32,6 +32,7 @@ PLACE_FIELDS = {
     "kind": "类型",
 }
 PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
+REVIEW_KEY = "_review_uploads"
 
 
 # ---------------------------------------------------------------------------------------------- handlers (no UI)
@@ -39,18 +40,19 @@ PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季�
 
 def upload_reports(
     settings: Settings, files: list[tuple[str, bytes]], progress: Progress | None = None, embeddings=None
-) -> list[tuple[str, str]]:
-    """Add uploaded files via rag.library.add_reports; one (kind, message) per file for st.success/info/error.
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Add uploaded files via rag.library.add_reports: one (kind, message) per file for st.success/info/error,
+    and the doc ids that were added (their detected metadata is shown for review next).
 
     A file that cannot be read is rejected with its reason and changes nothing; if indexing itself fails, the
     written files are taken out again by add_reports and the error is one more message.
     """
     if not files:
-        return [("warning", "请先选择文件（choose at least one file）")]
+        return [("warning", "请先选择文件（choose at least one file）")], []
     try:
         outcomes, result = add_reports(settings, files, progress=progress, embeddings=embeddings)
     except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added
-        return [("error", f"添加失败，索引未改变：{exc}（upload failed, index unchanged）")]
+        return [("error", f"添加失败，索引未改变：{exc}（upload failed, index unchanged）")], []
     messages = []
     for outcome in outcomes:
         kind = present.outcome_kind(outcome.status)
@@ -65,7 +67,17 @@ def upload_reports(
             messages.append(("warning", f"⚠️ **{outcome.name}** — " + "；".join(outcome.quality.warnings)))
     if result is not None:
         messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
-    return messages
+    return messages, [o.doc_id for o in outcomes if o.status == "added" and o.doc_id]
+
+
+def missing_metadata(meta: ReportMeta) -> list[str]:
+    """What a question needs to find a report and the upload did not reveal: its place, its year."""
+    missing = []
+    if not (meta.street or meta.district or meta.city):
+        missing.append("地点 place")
+    if not meta.year:
+        missing.append("年份 year")
+    return missing
 
 
 def reports_frame(index) -> pd.DataFrame:
@@ -160,25 +172,40 @@ def remove_report(
 
 def render() -> None:
     ctx = common.load()
+    access = auth.current()
     st.title("📂 报告管理")
     st.caption(
         "查看已收录的报告，修正元数据，上传或删除报告。Manage the indexed reports: correct metadata, upload, delete, rebuild."
     )
     with st.container():  # always present, so the tabs below keep their place (and the chosen tab) on reruns
         common.show_flash()
+        if access.locked:
+            auth.locked_notice(access)
     if ctx.index is None:
-        common.show_index_problem(ctx)
+        common.show_index_problem(ctx, access)
         return
+    if access.admin:
+        _review_new(ctx)
     tab_list, tab_upload, tab_manage = st.tabs(["📋 已收录 Indexed", "⬆️ 上传 Upload", "🛠️ 维护 Maintenance"])
     with tab_list:
-        _table(ctx)
+        _table(ctx, access.admin)
     with tab_upload:
-        _upload(ctx)
+        if access.admin:
+            _upload(ctx)
+        else:
+            _locked_caption()
     with tab_manage:
-        _delete(ctx)
-        st.divider()
-        _rebuild(ctx)
+        if access.admin:
+            _delete(ctx)
+            st.divider()
+            _rebuild(ctx)
+        else:
+            _locked_caption()
     common.show_requested_report()
+
+
+def _locked_caption() -> None:
+    st.caption("🔒 需要管理员权限（见上方）。Administrators only — unlock above.")
 
 
 def _finish(messages: list[tuple[str, str]]) -> None:
@@ -187,8 +214,12 @@ def _finish(messages: list[tuple[str, str]]) -> None:
     st.rerun()
 
 
-def _table(ctx: common.Context) -> None:
+def _table(ctx: common.Context, editable: bool) -> None:
     index = ctx.index
+    if not editable:
+        st.markdown(f"共 **{len(index.reports)}** 份报告、**{len(index.chunks)}** 个段落。")
+        st.dataframe(reports_frame(index), hide_index=True, width="stretch", key="reports_readonly")
+        return
     st.markdown(f"共 **{len(index.reports)}** 份报告、**{len(index.chunks)}** 个段落。"
                 "双击 **地点 / 年份 / 时期** 单元格即可修正，然后点击保存。"
                 "<span class='rqa-muted'>Double-click a street / year / period cell to correct it, then save.</span>",
@@ -238,11 +269,64 @@ def _upload(ctx: common.Context) -> None:
     )
     if st.button("➕ 添加到索引 Add to index", type="primary", disabled=not files, key="add_reports"):
         report, _ = common.progress_reporter("嵌入新报告 embedding")
-        messages = upload_reports(
+        messages, added = upload_reports(
             ctx.settings, [(f.name, f.getvalue()) for f in files], progress=report, embeddings=ctx.embeddings
         )
         st.session_state["_uploader_gen"] = generation + 1  # a fresh, empty uploader after the rerun
+        st.session_state[REVIEW_KEY] = added  # their detected metadata is shown at once, to confirm or complete
         _finish(messages)
+
+
+def _review_new(ctx: common.Context) -> None:
+    """Right after an upload: what was detected for each new report, and a form for what is missing (a report
+    without a place or year is never found by questions that name one)."""
+    pending = [d for d in st.session_state.get(REVIEW_KEY) or [] if d in ctx.index.reports]
+    if not pending:
+        return
+    with st.container(border=True, key="review_new"):
+        st.markdown("#### 🔍 新上传报告的元数据 Detected metadata of the new reports")
+        for doc_id in pending:
+            _review_one(ctx, doc_id)
+        st.button("✓ 完成 Done", key="review_done", on_click=st.session_state.pop, args=(REVIEW_KEY, None))
+
+
+def _review_one(ctx: common.Context, doc_id: str) -> None:
+    meta = ctx.index.reports[doc_id].meta
+    missing = missing_metadata(meta)
+    if missing:
+        st.warning(f"**{doc_id}**：未识别出{'、'.join(missing)}（not detected）。请补充后保存，"
+                   "否则按地点或年份提问时找不到这份报告。Please fill in what is missing and save.")  # fmt: skip
+    else:
+        st.success(f"**{doc_id}** → {present.report_label(meta)}")
+    with st.form(f"review_{doc_id}", border=False):
+        c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 1, 1.2])
+        street = c1.text_input(
+            "街道/镇 Street", meta.street or "", key=f"rv_street_{doc_id}", placeholder="例如 东湖街道"
+        )
+        district = c2.text_input("区县 District", meta.district or "", key=f"rv_district_{doc_id}")
+        city = c3.text_input("城市 City", meta.city or "", key=f"rv_city_{doc_id}")
+        year = c4.text_input("年份 Year", str(meta.year or ""), key=f"rv_year_{doc_id}", placeholder="2024")
+        period = c5.text_input(
+            "时期 Period", meta.period or "", key=f"rv_period_{doc_id}", help="、".join(PERIOD_HINTS)
+        )
+        if st.form_submit_button("💾 保存 Save", type="primary" if missing else "secondary"):
+            try:
+                corrected = replace(
+                    meta,
+                    street=present.clean_text(street),
+                    district=present.clean_text(district),
+                    city=present.clean_text(city),
+                    year=present.parse_year(year),
+                    period=present.clean_text(period),
+                )
+            except ValueError as exc:
+                st.error(str(exc))
+                return
+            if corrected == meta:
+                st.info("没有改动（nothing changed）")
+                return
+            report, _ = common.progress_reporter("重新索引 re-indexing")
+            _finish(save_metadata(ctx.settings, [(doc_id, corrected)], progress=report, embeddings=ctx.embeddings))
 
 
 def _delete(ctx: common.Context) -> None:

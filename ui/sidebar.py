@@ -11,6 +11,7 @@ import streamlit as st
 
 from rag import present
 from rag.answering.retrieval import Filters
+from ui import auth
 from ui.common import Context
 
 STREETS_KEY = "filter_streets"
@@ -45,6 +46,7 @@ def render(ctx: Context) -> None:
             "## 📑 报告问答\n<span class='rqa-muted'>Report QA · 地方政府工作报告问答</span>", unsafe_allow_html=True
         )
         _status(ctx)
+        auth.sidebar_status(auth.current())
         st.divider()
         _filters(ctx)
         st.divider()

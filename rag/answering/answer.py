@@ -32,6 +32,7 @@ from rag.answering.extractive import (
 )
 from rag.answering.query import (
     Query,
+    asked_rank,
     asks_target,
     content_terms,
     metric_surfaces,
@@ -307,6 +308,12 @@ class Assistant:
         if reason is None:
             draft = indicator_draft(query, corpus, scope, self._street_lookup(query, corpus, scope))
             draft = draft or extractive_draft(query, corpus, hits + rescue(query, corpus, hits, scope), set(scope))
+            if draft is not None and query.rank and query.which_street and not _states_rank(draft, query, corpus):
+                # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
+                draft, reason = (
+                    None,
+                    f"{_whose(query, corpus, scope, '')}写明该排名的内容（no report in scope states that rank）",
+                )
         if draft is None:
             return not_found(query, reason, book, k)
         text = render(draft, book, query.english)
@@ -503,6 +510,14 @@ def _ranked_metric(query: Query, corpus: Corpus, scope: list[str]) -> str | None
     names = {ind.metric for d, ind in corpus.indicators_of(scope) if ind.rank and len(ind.metric) >= 4}
     named = [n for n in names if n in query.text]
     return max(named, key=len) if named else None
+
+
+def _states_rank(draft: Draft, query: Query, corpus: Corpus) -> bool:
+    """Does a quoted sentence state the rank the question asks for ("位列全区第一")?"""
+    cites = [p for p in draft.parts if isinstance(p, Cite)]
+    return any(ind.rank == query.rank for c in cites for ind in corpus.indicators_in(c.doc_id, c.start, c.end)) or any(
+        asked_rank(corpus.quote(c.doc_id, c.start, c.end))[0] == query.rank for c in cites
+    )
 
 
 def _quote_coverage(draft: Draft, query: Query, corpus: Corpus) -> float:

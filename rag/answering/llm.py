@@ -395,9 +395,18 @@ def looks_like_followup(question: str, known_streets: Sequence[str] = ()) -> boo
     return len(core) <= limit
 
 
-def _last_user_question(history: Sequence[HistoryItem] | None) -> str | None:
-    users = [t.content.strip() for t in as_turns(history) if t.role == "user"]
-    return users[-1] if users else None
+def _last_user_question(history: Sequence[HistoryItem] | None, known_streets: Sequence[str] = ()) -> str | None:
+    """The last user question in standalone form. Each earlier follow-up is resolved against the one before it,
+    so a chain (西林…多少？ → 那秦灶街道呢？ → 那河海街道呢？) keeps its topic however long it runs."""
+    previous = None
+    for turn in as_turns(history):
+        if turn.role != "user":
+            continue
+        question = turn.content.strip()
+        if previous and looks_like_followup(question, known_streets):
+            question = heuristic_rewrite(question, previous, known_streets)
+        previous = question
+    return previous
 
 
 def _heuristic_english(question: str, previous: str, known_streets: Sequence[str]) -> str:
@@ -491,7 +500,7 @@ def rewrite_followup(
     rewrites; on any failure, or an unusable rewrite, the deterministic heuristic does. Store the standalone form
     in the history, so the next follow-up builds on a complete question.
     """
-    previous = _last_user_question(history)
+    previous = _last_user_question(history, known_streets)
     if not previous or not looks_like_followup(question, known_streets):
         return question
     if settings is not None and settings.llm_configured:

@@ -93,7 +93,6 @@ def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
     """Add or replace one row; other rows (and extra columns) are kept. Atomic (rag.fsutil.atomic_write)."""
     path = Path(path)
     header, rows = _read_rows(path)
-    columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
     new_row = row_from_meta(file, meta)
     replaced = False
     for row in rows:
@@ -102,6 +101,25 @@ def write_manifest_entry(path: Path, file: str, meta: ReportMeta) -> None:
             replaced = True
     if not replaced:
         rows.append(new_row)
+    _write_rows(path, header, rows)
+
+
+def remove_manifest_entry(path: Path, file: str) -> bool:
+    """Drop the row of `file` (a deleted report); other rows and columns are kept. True when a row was removed."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    header, rows = _read_rows(path)
+    kept = [row for row in rows if row["file"].strip() != file]
+    if len(kept) == len(rows):
+        return False
+    _write_rows(path, header, kept)
+    return True
+
+
+def _write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """The manifest rewritten atomically: our columns first, extra columns kept."""
+    columns = list(MANIFEST_COLUMNS) + [name for name in header if name not in MANIFEST_COLUMNS]
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")

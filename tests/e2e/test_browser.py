@@ -1,20 +1,27 @@
 """The running app in a real browser: `streamlit run app.py` as a subprocess + Debian's Chromium via Playwright.
 
-The server gets a private copy of the seeds and of the seed index (uploads never touch the repository).
+The server is started with the Makefile's own `run` command line and gets a private copy of the seeds and of the
+seed index (uploads never touch the repository); management is behind RAG_ADMIN_PASSWORD, which tests enter.
 Chromium comes from apt (`make browser`); `playwright install` is never used. Screenshots go to
 tests/e2e/artifacts/ (git-ignored): look at them when changing the UI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from helpers import SEEDS, free_port, running_server
+from playwright.sync_api import Error as PlaywrightError
 
 from rag.config import ROOT
 
@@ -26,27 +33,64 @@ LOAD_TIMEOUT_MS = 240_000  # first page load waits for the model; uploads embed 
 STEP_TIMEOUT_MS = 120_000
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, seed_settings):
-    """`streamlit run app.py` on a free port, serving a private copy of the seeds + seed index."""
-    root = tmp_path_factory.mktemp("e2e")
+ADMIN_PASSWORD = "e2e-Lotus-42"  # the test server's RAG_ADMIN_PASSWORD
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeds: Path
+    log: Path
+
+
+def make_run_command(port: int) -> list[str]:
+    """The `streamlit run …` line of the Makefile's `run` target, as `make run` starts it (port substituted)."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = text[text.index("\nrun:") :].split("\n\n", 1)[0]
+    line = next(line.strip() for line in recipe.splitlines() if "streamlit run" in line)
+    words = shlex.split(line.replace("$(PORT)", str(port)))
+    assert words[0] == "$(BIN)/streamlit", line
+    return [sys.executable, "-m", "streamlit", *words[1:]]
+
+
+@contextmanager
+def app_server(root: Path, seed_settings, **extra_env: str) -> Iterator[Server]:
+    """The app as `make run` starts it, serving a private copy of the seeds + seed index."""
     seeds, index = root / "seeds", root / "index"
     shutil.copytree(seed_settings.seeds_dir, seeds)
     shutil.copytree(seed_settings.index_dir, index)
     for path in seeds.iterdir():  # the repository's seeds are read-only; the copy must be writable
         path.chmod(0o644)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_LLM", "OPENAI_", "CHROMA_"))}
-    env.update(RAG_SEEDS_DIR=str(seeds), RAG_INDEX_DIR=str(index), PYTHONUNBUFFERED="1")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_LLM", "OPENAI_", "CHROMA_", "RAG_ADMIN"))}
+    env.update(RAG_SEEDS_DIR=str(seeds), RAG_INDEX_DIR=str(index), PYTHONUNBUFFERED="1", **extra_env)
     port = free_port()
     log_path = root / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     with running_server(
-        cmd, f"{url}/_stcore/health", log_path, timeout=120, ready=lambda body: body.strip() == b"ok", cwd=ROOT, env=env
+        make_run_command(port),
+        f"{url}/_stcore/health",
+        log_path,
+        timeout=120,
+        ready=lambda body: body.strip() == b"ok",
+        cwd=ROOT,
+        env=env,
     ):
-        yield url
-    assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[-3000:]
+        yield Server(url, seeds, log_path)
+    log = log_path.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+    assert ADMIN_PASSWORD not in log  # never logged
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seed_settings):
+    """One app for the module, with management behind RAG_ADMIN_PASSWORD."""
+    with app_server(tmp_path_factory.mktemp("e2e"), seed_settings, RAG_ADMIN_PASSWORD=ADMIN_PASSWORD) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def app_url(server):
+    return server.url
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +109,16 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+def _new_page(browser, width: int = 1400, **options):
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="zh-CN", **options)
     page = context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _new_page(browser)
     yield page
     context.close()
 
@@ -149,8 +198,9 @@ def test_full_report_scrolls_to_a_late_passage(app_url, page):
     _shot(page, "04_full_report_scrolled", full_page=False)
 
 
-def test_upload_report_then_ask_about_it(app_url, page):
+def test_upload_report_then_ask_about_it(app_url, server, page):
     _open(page, app_url + "/reports")
+    _unlock(page)
     page.get_by_role("tab", name=re.compile("上传")).click()
     uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
 
@@ -177,10 +227,10 @@ def test_upload_report_then_ask_about_it(app_url, page):
     _idle(page)
     assert page.get_by_text(re.compile("东湖街道")).count() >= 1  # in the reports table / messages
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert "6" in sidebar.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert sidebar.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == str(_report_count(server))
     _shot(page, "06_upload_added")
 
-    page.get_by_role("link", name=re.compile("问答 Chat")).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=re.compile("问答 Chat")).click()
     page.locator('[data-testid="stChatInputTextArea"]').wait_for()
     _idle(page)
     answer = _ask(page, "东湖街道上半年一般公共预算收入多少？")
@@ -196,3 +246,255 @@ def test_indicators_page_traces_a_value(app_url, page):
     page.locator(".passage mark").first.wait_for()
     page.wait_for_timeout(1000)
     _shot(page, "08_indicators")
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _report_count(server: Server) -> int:
+    return sum(1 for p in server.seeds.iterdir() if p.is_file() and p.suffix == ".txt")
+
+
+def _manifest(server: Server) -> str:
+    return (server.seeds / "manifest.csv").read_text(encoding="utf-8")
+
+
+def _unlock(page, password: str = ADMIN_PASSWORD) -> None:
+    """Enter the admin password on the Reports page (the unlock lasts for this browser session)."""
+    page.locator('input[type="password"]').fill(password)
+    page.get_by_role("button", name=re.compile("解锁 Unlock")).click()
+    _idle(page)
+
+
+def _answer_text(answer) -> str:
+    """The answer itself: the first markdown block of the message (its sources follow)."""
+    return answer.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+
+
+def _pick_street_filter(page, street: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name=street).click()
+    page.keyboard.press("Escape")
+    _idle(page)
+
+
+def _wait_for_grids(page) -> None:
+    """Data grids and charts draw after the script run: wait for them before a screenshot."""
+    for selector in ('[data-testid="stDataFrame"] canvas', '[data-testid="stVegaLiteChart"] svg'):
+        if page.locator(selector).count():
+            page.locator(selector).first.wait_for()
+    page.wait_for_timeout(1500)
+
+
+# ---------------------------------------------------------------------------------------------- issue 11
+
+
+def test_management_locked_without_password_and_usable_with_it(server, page):
+    _open(page, server.url + "/reports")
+    assert page.get_by_text("管理功能已锁定").first.is_visible()
+    page.get_by_role("tab", name=re.compile("上传")).click()
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+    page.get_by_role("tab", name=re.compile("维护")).click()
+    assert page.get_by_role("button", name=re.compile("删除所选报告|重建索引")).count() == 0
+    _shot(page, "10_reports_locked")
+
+    _unlock(page, "not-the-password")
+    page.get_by_text("密码不正确").first.wait_for()
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+
+    _unlock(page)
+    page.get_by_role("tab", name=re.compile("上传")).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
+    assert ADMIN_PASSWORD not in page.content()  # never echoed, the box is emptied
+    # Session-scoped: still unlocked on the next page visit in this browser session.
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=re.compile("指标")).click()
+    _idle(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=re.compile("报告管理")).click()
+    _idle(page)
+    assert page.get_by_text("管理功能已锁定").count() == 0
+
+    # Another browser session is still locked; asking there stays open.
+    context, other = _new_page(page.context.browser)
+    _open(other, server.url + "/reports")
+    assert other.get_by_text("管理功能已锁定").first.is_visible()
+    _open(other, server.url + "/")
+    assert "1.52亿元" in _ask(other, "西林街道上半年一般公共预算收入多少？").inner_text()
+    context.close()
+
+    page.get_by_role("button", name=re.compile("锁定 Lock")).click()
+    _idle(page)
+    page.get_by_text("管理功能已锁定").first.wait_for()
+    page.get_by_role("tab", name=re.compile("上传")).click()
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+
+
+def test_three_step_follow_up_chain(server, page):
+    _open(page, server.url + "/")
+    assert "1.52亿元" in _ask(page, "西林街道一般公共预算收入多少？").inner_text()
+    _ask(page, "那秦灶街道呢？")
+    answer = _ask(page, "那河海街道呢？")
+    text = answer.inner_text()
+    assert "河海街道一般公共预算收入多少？" in text  # "read as" the whole question
+    assert "11.5亿元" in _answer_text(answer) and "未找到" not in _answer_text(answer)
+    _shot(page, "11_follow_ups")
+
+
+def test_street_filter_with_ranking_question(server, page):
+    _open(page, server.url + "/")
+    _pick_street_filter(page, "新闸街道")
+    answer = _ask(page, "哪个街道固定资产投资位列全区第一？")
+    text = _answer_text(answer)
+    assert text.startswith("报告中未找到新闸街道写明该排名的内容"), text
+    assert "7.25亿元" not in text
+    _shot(page, "12_filter_ranking")
+
+
+def test_export_answer_as_markdown(server, page):
+    _open(page, server.url + "/")
+    answer = _ask(page, "西林街道上半年一般公共预算收入多少？")
+    answer.get_by_role("button", name=re.compile("导出 Export")).click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile("下载 Markdown")).click()
+    download = info.value
+    assert download.suggested_filename.startswith("答案-西林街道上半年一般公共预算收入多少") and (
+        download.suggested_filename.endswith(".md")
+    )
+    markdown = Path(download.path()).read_text(encoding="utf-8")
+    assert markdown.startswith("## 问：西林街道上半年一般公共预算收入多少？")
+    assert "位列全区第二[1]" in markdown
+    assert "**[1]** 常州市钟楼区西林街道 · 数据期 2024年上半年" in markdown
+    assert "文件 file：`002_fe0a95f5f2085df9.txt`" in markdown
+    assert "> 一般公共预算收入1.52亿元" in markdown
+    # The same text, ready to copy, with the code block's copy button.
+    code = page.locator('[data-testid="stCode"]').last
+    assert "### 来源 Sources" in code.inner_text()
+    _shot(page, "13_export", full_page=False)
+
+
+UNPLACED = (
+    "上半年工作总结\n今年以来，我们坚持稳中求进，经济运行总体平稳。1-6月，完成一般公共预算收入1.2亿元，同比增长5%。"
+    "固定资产投资3.4亿元，增幅6.1%。下半年将继续推进重点项目建设，加快城市更新，持续改善民生。\n"
+)
+
+
+def test_upload_with_undetected_place_prompts_for_metadata(server, page):
+    name = "上半年工作总结.txt"
+    _open(page, server.url + "/reports")
+    _unlock(page)
+    page.get_by_role("tab", name=re.compile("上传")).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [{"name": name, "mimeType": "text/plain", "buffer": UNPLACED.encode("utf-8")}]
+    )
+    page.get_by_text(name).first.wait_for()
+    _idle(page)
+    page.get_by_role("button", name=re.compile("添加到索引")).click()
+    page.get_by_text(re.compile("未识别出地点")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    _idle(page)
+    _shot(page, "14_upload_review")
+    review = page.locator(".st-key-review_new")
+    review.get_by_label("街道/镇 Street").fill("南湖街道")
+    review.get_by_label("年份 Year").fill("2024")
+    review.get_by_role("button", name=re.compile("保存 Save")).click()
+    page.get_by_text(re.compile(f"已保存 {name}")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    _idle(page)
+    assert f"{name},南湖街道,,,2024,上半年" in _manifest(server)
+    assert page.get_by_text(re.compile("未识别出地点")).count() == 0
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=re.compile("问答 Chat")).click()
+    _idle(page)
+    answer = _ask(page, "南湖街道上半年一般公共预算收入多少？")
+    assert "1.2亿元" in _answer_text(answer)
+
+
+def test_indicator_bar_click_shows_its_passage(server, page):
+    _open(page, server.url + "/indicators")
+    page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
+    _idle(page)
+    bars = page.locator('[data-testid="stVegaLiteChart"] .mark-rect path')
+    xilin = next(i for i in range(bars.count()) if "17.03" in (bars.nth(i).get_attribute("aria-label") or ""))
+    assert "17.03" not in page.locator(".passage mark").first.inner_text()  # the first table row is shown first
+    bars.nth(xilin).click()
+    _idle(page)
+    page.wait_for_function(
+        "() => (document.querySelector('.passage mark')?.innerText || '').includes('固定资产投资17.03亿元')"
+    )
+    page.get_by_label(re.compile("搜索 Search")).fill("Xilin first")
+    page.keyboard.press("Enter")
+    _idle(page)
+    assert re.search(r"（[3-9] / \d+ 条）", page.get_by_text(re.compile("指标表 Table")).first.inner_text())
+
+
+def test_delete_exactly_the_chosen_report(server, page):
+    """Defect 1: the confirmation stayed open for the next report and a second click deleted it too."""
+    _open(page, server.url + "/reports")
+    _unlock(page)
+    before = {p.name for p in server.seeds.iterdir() if p.is_file()}
+    target = "001_edf690f87470ca0e.txt"  # 荷花池街道
+    assert target in before and target in _manifest(server)
+    page.get_by_role("tab", name=re.compile("维护")).click()
+    page.get_by_label(re.compile("选择报告")).click()
+    page.get_by_role("option", name=re.compile("荷花池街道")).click()
+    _idle(page)
+    page.get_by_role("button", name=re.compile("删除所选报告")).click()
+    confirm = page.get_by_role("button", name=re.compile("确认删除"))
+    confirm.click()
+    # Repeated clicks while and after the delete runs, then on the popover itself: none may delete anything else.
+    for _ in range(3):
+        with contextlib.suppress(PlaywrightError):  # gone with the rerun: that is the point
+            confirm.first.click(timeout=1_500, no_wait_after=True)
+    page.get_by_text(re.compile("已删除 001_edf690f87470ca0e.txt")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    _idle(page)
+    popover = page.get_by_role("button", name=re.compile("删除所选报告"))
+    assert popover.is_disabled()  # nothing chosen after a delete
+    popover.click(force=True)
+    page.wait_for_timeout(500)
+    assert page.get_by_role("button", name=re.compile("确认删除")).count() == 0
+    _idle(page)
+
+    after = {p.name for p in server.seeds.iterdir() if p.is_file()}
+    assert before - after == {target} and after - before == set()
+    assert target not in _manifest(server)  # its manifest row went with it
+    assert "000_51ed8297329c7c41.txt" in _manifest(server)
+    assert len(list((server.seeds / ".trash").iterdir())) == 1
+    _shot(page, "15_deleted")
+
+
+# ---------------------------------------------------------------------------------------------- log, layout
+
+
+def test_server_log_stays_quiet(tmp_path, seed_settings, browser):
+    """`make run`'s own command line: start, ask a question, open every page; the log stays under 40 lines."""
+    with app_server(tmp_path, seed_settings) as srv:
+        context, page = _new_page(browser)
+        _open(page, srv.url + "/")
+        assert "1.52亿元" in _ask(page, "西林街道上半年一般公共预算收入多少？").inner_text()
+        for path in ("/reports", "/indicators", "/"):
+            _open(page, srv.url + path)
+            _wait_for_grids(page)
+        context.close()
+        lines = srv.log.read_text(errors="replace").splitlines()
+    assert len(lines) < 40, "\n".join(lines[-60:])
+    assert not any("Inotify" in line or "Traceback" in line for line in lines)
+
+
+@pytest.mark.parametrize("width", [1400, 820])
+def test_pages_readable_at_width(server, browser, width):
+    """Screenshots of every page (look at them when changing the UI); at 820 px the page menu shows all three pages
+    and the Clear button its whole label."""
+    context, page = _new_page(browser, width)
+    _open(page, server.url + "/")
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    assert links.count() == 3 and all(links.nth(i).is_visible() for i in range(3))
+    _ask(page, "西林街道上半年一般公共预算收入多少？")
+    clear = page.locator(".st-key-clear_chat button")
+    assert clear.evaluate("b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"), (
+        "the Clear button's label is cut"
+    )
+    assert "清空对话 Clear" in clear.inner_text()
+    _shot(page, f"20_chat_{width}")
+    for path, name in (("/reports", "reports"), ("/indicators", "indicators")):
+        _open(page, server.url + path)
+        _wait_for_grids(page)
+        _shot(page, f"21_{name}_{width}")
+    context.close()
