@@ -197,6 +197,7 @@ _COL_METRIC = re.compile(r"^(?:主要)?(?:指标|指标名称|项目|名称|内�
 _COL_VALUE = re.compile(r"完成|数值|总量|金额|实绩|本期|绝对值|累计|规模|数量|总额|值")
 _HEADER_UNIT = re.compile(r"[（(]([^）)]+)[）)]")
 _BARE_NUM = re.compile(rf"^[-+−－]?{_NUM}[%％]?$")
+_YEAR_COL = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def _role(name: str) -> str | None:
@@ -218,12 +219,13 @@ def _header_unit(name: str) -> str | None:
     return unit if unit in _UNITS else None
 
 
-def _cell_value(cell: Cell) -> tuple[float, str, str | None] | None:
-    """(value, digits as written, unit) of a value cell: "47家", "12.36亿元", or "5.83" under "完成值（亿元）"."""
+def _cell_value(cell: Cell, row_unit: str | None = None) -> tuple[float, str, str | None] | None:
+    """(value, digits as written, unit) of a value cell: "47家", "12.36亿元", or "5.83" under "完成值（亿元）"
+    (or in a row whose metric says "规模工业产值（亿元）": row_unit)."""
     value = cell.value.strip()
     if m := _VALUE_RE.search(value):
         return float(m.group("num")), m.group("num"), m.group("unit")
-    if _BARE_NUM.match(value) and (unit := _header_unit(cell.name)):
+    if _BARE_NUM.match(value) and (unit := _header_unit(cell.name) or row_unit):
         num = value.rstrip("%％")
         return float(num.replace("−", "-").replace("－", "-")), num, unit
     return None
@@ -261,9 +263,14 @@ def row_indicator(text: str, start: int, end: int, default_period: str | None = 
     roles = {id(cell): _role(cell.name) for cell in cells}
     metric = next((c for c in cells if roles[id(c)] == "metric"), None)
     metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
-    if metric is None or not _looks_like_metric(metric.value.strip(), None):
+    if metric is None:
         return None
-    draft = _Draft(metric.value.strip(), None, "", None, start, end, default_period)
+    name = metric.value.strip()
+    row_unit = _header_unit(name)
+    name = _HEADER_UNIT.sub("", name).strip() if row_unit else name  # "规模工业产值（亿元）": the unit is not the name
+    if not _looks_like_metric(name, None):
+        return None
+    draft = _Draft(name, None, "", None, start, end, default_period)
     for cell in cells:
         role = roles[id(cell)]
         segment = text[cell.start : cell.end]
@@ -278,9 +285,12 @@ def row_indicator(text: str, start: int, end: int, default_period: str | None = 
             draft.rank_text = segment
         elif role == "period" and (m := PERIOD_RE.search(cell.value)):
             draft.period = period_of(m)
-    values = [(c, v) for c in cells if roles[id(c)] is None and c is not metric and (v := _cell_value(c))]
+    values = [(c, v) for c in cells if roles[id(c)] is None and c is not metric and (v := _cell_value(c, row_unit))]
     named = [item for item in values if _COL_VALUE.search(item[0].name)]
-    if chosen := (named or values):
+    # Columns per year ("2022年 | 2023年"): the latest year is the report's own figure.
+    dated = sorted((int(m.group(1)), i) for i, (c, _v) in enumerate(values) if (m := _YEAR_COL.search(c.name)))
+    latest = [values[dated[-1][1]]] if len(dated) >= 2 else []
+    if chosen := (named or latest or values):
         _cell, (draft.value, draft.value_text, draft.unit) = chosen[0]
     if draft.value is None and draft.growth is None and draft.rank is None and draft.progress is None:
         return None

@@ -48,12 +48,15 @@ def _tables(
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # warns once per CJK glyph about font boxes
     found: dict[int, list[tuple[tuple[float, float, float, float], Table]]] = {}
-    with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in sorted(pages_with_lines)]) as pdf:
-        for page in pdf.pages:
-            for candidate in page.find_tables():
-                table = table_from_grid(candidate.extract())
-                if table is not None and table.rows:
-                    found.setdefault(page.page_number - 1, []).append((candidate.bbox, table))
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in sorted(pages_with_lines)]) as pdf:
+            for page in pdf.pages:
+                for candidate in page.find_tables():
+                    table = table_from_grid(candidate.extract())
+                    if table is not None and table.rows:
+                        found.setdefault(page.page_number - 1, []).append((candidate.bbox, table))
+    except Exception:  # pdfminer chokes on some files PDFium reads: their tables stay as plain lines
+        return {}
     return found
 
 
@@ -109,12 +112,16 @@ def _is_scanned(images: int, pages: list[str]) -> bool:
 
 def pdf_pages(data: bytes) -> list[str]:
     """Each page's text, tables rendered as header+row lines; raises ScannedPdfError when no page has text."""
+    import pypdfium2
+
     pdf = _open(data)
     try:
         ruled = {i for i in range(len(pdf)) if _has_rulings(pdf[i])}
         tables = _tables(data, ruled)
         pages = [_page_text(pdf[i], tables.get(i, [])) for i in range(len(pdf))]
         pdf_images = sum(_count_images(pdf[i]) for i in range(len(pdf)))
+    except pypdfium2.PdfiumError as exc:  # a page that cannot be loaded: the file is damaged
+        raise PdfReadError(str(exc)) from exc
     finally:
         pdf.close()
     if _is_scanned(pdf_images, pages):

@@ -391,3 +391,44 @@ def test_no_values_inside_dates_in_seeds() -> None:
             at = m.start()
             assert not any(s <= at < e for s, e in dates), (name, i)
     assert n_dates >= 5  # the seeds do contain dates, so the check above is not vacuous
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Table rows (rendered by rag.ingest.tables): the column header says what each cell is.
+# ---------------------------------------------------------------------------------------------------------
+def _row(line: str):
+    text = f"一、主要指标\n{line}\n"
+    (ind,) = extract_indicators(text, default_period="上半年")
+    assert text[ind.start : ind.end] == line and ind.raw_metric in line
+    return ind
+
+
+def test_row_columns_give_value_growth_and_rank() -> None:
+    ind = _row("指标：高新技术企业数；完成值：47家；同比增幅：17.5%；全区排名：第一")
+    assert (ind.metric, ind.value, ind.unit, ind.growth, ind.rank, ind.rank_scope) == (
+        "高新技术企业数", 47, "家", 17.5, 1, "全区",
+    )  # fmt: skip
+    assert (ind.growth_text, ind.rank_text, ind.period) == ("同比增幅：17.5%", "全区排名：第一", "上半年")
+
+
+def test_row_units_and_signs_from_headers() -> None:
+    ind = _row("项目：规模以上工业总产值；完成值（亿元）：12.36；增幅（%）：-3.2；全县位次：3；进度：52.4%")
+    assert (ind.metric, ind.value, ind.unit, ind.growth, ind.rank, ind.rank_scope, ind.progress) == (
+        "规模工业产值", 12.36, "亿元", -3.2, 3, "全县", 52.4,
+    )  # fmt: skip
+    assert _row("指标：工业用电量；同比下降：4.1%").growth == -4.1  # 下降 in the header: a fall
+    assert _row("指标：固定资产投资（亿元）；完成：7.25").unit == "亿元"  # the unit in the name cell
+
+
+def test_row_with_year_columns_takes_the_latest_year() -> None:
+    ind = _row("指标：一般公共预算收入；2022年：1.38亿元；2023年：1.52亿元；增长：10.1%")
+    assert (ind.value, ind.growth) == (1.52, 10.1)
+
+
+def test_prose_next_to_rows_is_still_read() -> None:
+    text = "1-6月，完成规模工业总产值8.59亿元，增幅5.1%。\n指标：外贸进出口总额；完成值：8.76亿元；同比增长：12.4%"
+    found = extract_indicators(text)
+    assert [(i.metric, i.value, i.growth) for i in found] == [
+        ("规模工业产值", 8.59, 5.1),
+        ("外贸进出口总额", 8.76, 12.4),
+    ]
