@@ -22,7 +22,16 @@ from rag.text.numerals import CN_NUMERAL_CHARS
 from rag.text.numerals import ordinal as ordinal_number
 from rag.text.periods import PERIOD_RE, period_of
 from rag.text.sentences import sentence_spans
-from rag.text.vocab import alternation, blocking_prefixes, markers, metric_synonyms, rank_scopes, value_units
+from rag.text.vocab import (
+    alternation,
+    blocking_prefixes,
+    column_patterns,
+    markers,
+    metric_synonyms,
+    rank_scopes,
+    value_column,
+    value_units,
+)
 
 
 @dataclass(frozen=True)
@@ -189,28 +198,14 @@ def extract_indicators(text: str, default_period: str | None = None) -> list[Ind
 # ---------------------------------------------------------------------------------------------------------
 # Table rows: the column header says what each cell is.
 # ---------------------------------------------------------------------------------------------------------
-_COL_GROWTH = re.compile(r"同比|增幅|增速|增长|增减|比上年|较上年|涨幅|降幅|下降")
-_COL_RANK = re.compile(r"排名|位次|名次|排序|排位")
-_COL_PROGRESS = re.compile(r"进度|完成率|目标完成|完成比例|占年度|占全年")
-_COL_PERIOD = re.compile(r"^(?:时间|期间|时段|月份|统计时间)$")
-_COL_METRIC = re.compile(r"^(?:主要)?(?:指标|指标名称|项目|名称|内容|类别)$")
-_COL_VALUE = re.compile(r"完成|数值|总量|金额|实绩|本期|绝对值|累计|规模|数量|总额|值")
 _HEADER_UNIT = re.compile(r"[（(]([^）)]+)[）)]")
 _BARE_NUM = re.compile(rf"^[-+−－]?{_NUM}[%％]?$")
 _YEAR_COL = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def _role(name: str) -> str | None:
-    for role, pattern in (
-        ("rank", _COL_RANK),
-        ("progress", _COL_PROGRESS),
-        ("growth", _COL_GROWTH),
-        ("period", _COL_PERIOD),
-        ("metric", _COL_METRIC),
-    ):
-        if pattern.search(name):
-            return role
-    return None
+    """What a column holds, from its header (rag/text/data/columns.toml); None for a value column."""
+    return next((role for role, pattern in column_patterns() if pattern.search(name)), None)
 
 
 def _header_unit(name: str) -> str | None:
@@ -286,7 +281,7 @@ def row_indicator(text: str, start: int, end: int, default_period: str | None = 
         elif role == "period" and (m := PERIOD_RE.search(cell.value)):
             draft.period = period_of(m)
     values = [(c, v) for c in cells if roles[id(c)] is None and c is not metric and (v := _cell_value(c, row_unit))]
-    named = [item for item in values if _COL_VALUE.search(item[0].name)]
+    named = [item for item in values if value_column().search(item[0].name)]
     # Columns per year ("2022年 | 2023年"): the latest year is the report's own figure.
     dated = sorted((int(m.group(1)), i) for i, (c, _v) in enumerate(values) if (m := _YEAR_COL.search(c.name)))
     latest = [values[dated[-1][1]]] if len(dated) >= 2 else []

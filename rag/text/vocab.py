@@ -4,7 +4,8 @@
 - glossary.toml: English report vocabulary -> the Chinese words the reports use;
 - markers.toml: forecast / aim / target / plan words;
 - scopes.toml: rank scopes (全区, 全县 …) and their English names;
-- units.toml: units of stated values, units of one kind, money scales.
+- units.toml: units of stated values, units of one kind, money scales;
+- columns.toml: what a table column holds, read from its header (rank, progress, growth, period, metric, value).
 Files are read once per process; the values returned are shared, so callers must not change them.
 """
 
@@ -92,3 +93,28 @@ def unit_families() -> tuple[tuple[str, ...], ...]:
 def money_scale() -> dict[str, tuple[str, float]]:
     """Money unit -> (currency, factor), for ordering figures only."""
     return {unit: (currency, float(factor)) for unit, (currency, factor) in _load("units")["money"].items()}
+
+
+# ------------------------------------------------------------------------------------------------ table columns
+COLUMN_ROLES = ("rank", "progress", "growth", "period", "metric")  # the order in which a header is tried
+
+
+@cache
+def column_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(role, header pattern) for each column role, in the order they are tried."""
+    roles = _load("columns")["roles"]
+    out = []
+    for role in COLUMN_ROLES:
+        spec = roles[role]
+        if "contains" in spec:
+            out.append((role, re.compile(alternation(spec["contains"]))))
+        else:
+            lead = f"(?:{re.escape(spec['exact_lead'])})?" if "exact_lead" in spec else ""
+            out.append((role, re.compile(rf"^{lead}(?:{alternation(spec['exact'])})$")))
+    return tuple(out)
+
+
+@cache
+def value_column() -> re.Pattern[str]:
+    """A header naming the reported figure among several value columns ("完成值", "金额")."""
+    return re.compile(alternation(_load("columns")["value"]["contains"]))
