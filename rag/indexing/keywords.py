@@ -114,7 +114,7 @@ class KeywordIndex:
         scores = np.zeros(self.size, dtype=np.float32)
         for i in ids:
             start, end = w.indptr[i], w.indptr[i + 1]
-            np.add.at(scores, w.indices[start:end], w.data[start:end])
+            scores[w.indices[start:end]] += w.data[start:end]  # rows within one column are distinct
         return scores
 
     def search(self, query: str, limit: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -43,7 +43,15 @@ from rag.config import Settings
 from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
-from rag.ingest.documents import Document, ReportMeta, load_folder
+from rag.ingest.documents import (
+    MANIFEST_NAME,
+    SUPPORTED_SUFFIXES,
+    Document,
+    DocumentError,
+    ReportMeta,
+    load_document,
+    read_manifest,
+)
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
 SCHEMA_VERSION = 5
@@ -163,6 +171,7 @@ class NewRevision:
     rid: str
     doc: Document
     fingerprint: str
+    source_key: str
     chunks: list[Chunk]
     indicators: list[Indicator]
     indexed_at: str
@@ -227,7 +236,7 @@ class Store(Protocol):
     def version(self) -> int | None: ...
     def snapshot(self, cached: set[str]) -> tuple[State, dict[str, Revision]]: ...
     def report_text(self, rid: str) -> str: ...
-    def fingerprints(self, state: State) -> dict[str, str]: ...
+    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]: ...
     def passages(self, state: State) -> int: ...
     def reset(self, info: dict) -> State: ...
     def write(self, rev: NewRevision) -> None: ...
@@ -248,7 +257,7 @@ CREATE TABLE IF NOT EXISTS revisions (
     rid TEXT PRIMARY KEY, doc_id TEXT NOT NULL, sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL,
     encoding TEXT NOT NULL, street TEXT, district TEXT, city TEXT, year INTEGER, period TEXT, title TEXT,
     text TEXT NOT NULL, n_chunks INTEGER NOT NULL, indexed_at TEXT NOT NULL, written REAL NOT NULL,
-    retired_at INTEGER
+    source_key TEXT NOT NULL, retired_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS chunks (
     rid TEXT NOT NULL, ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -370,11 +379,13 @@ class SqliteStore:
             raise KeyError(rid)
         return row["text"]
 
-    def fingerprints(self, state: State) -> dict[str, str]:
+    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
         conn = self._connect()
         try:
-            rows = conn.execute("SELECT r.doc_id, r.fingerprint FROM live l JOIN revisions r ON r.rid = l.rid")
-            return {r["doc_id"]: r["fingerprint"] for r in rows}
+            rows = conn.execute(
+                "SELECT r.doc_id, r.fingerprint, r.source_key FROM live l JOIN revisions r ON r.rid = l.rid"
+            )
+            return {r["doc_id"]: (r["fingerprint"], r["source_key"]) for r in rows}
         finally:
             conn.close()
 
@@ -406,7 +417,7 @@ class SqliteStore:
         doc = rev.doc
         with self._tx("IMMEDIATE") as conn:
             conn.execute(
-                "INSERT INTO revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                "INSERT INTO revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
                 (
                     rev.rid,
                     doc.doc_id,
@@ -418,6 +429,7 @@ class SqliteStore:
                     len(rev.chunks),
                     rev.indexed_at,
                     time.time(),
+                    rev.source_key,
                 ),
             )
             conn.executemany(
@@ -604,9 +616,12 @@ class ChromaStore:
             raise KeyError(rid)
         return json.loads(got[rid]["documents"])["text"]
 
-    def fingerprints(self, state: State) -> dict[str, str]:
+    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
         got = self._get("reports", sorted(state.live.values()), ["metadatas"])
-        return {m["metadatas"]["doc_id"]: m["metadatas"]["fingerprint"] for m in got.values()}
+        return {
+            m["metadatas"]["doc_id"]: (m["metadatas"]["fingerprint"], m["metadatas"]["source_key"])
+            for m in got.values()
+        }
 
     def passages(self, state: State) -> int:
         got = self._get("reports", sorted(state.live.values()), ["metadatas"])
@@ -648,6 +663,7 @@ class ChromaStore:
             "indicators": [asdict(ind) for ind in rev.indicators],
         }
         meta = {"doc_id": doc.doc_id, "fingerprint": rev.fingerprint, "n_chunks": len(rev.chunks)}
+        meta["source_key"] = rev.source_key
         self._col("reports").upsert(
             ids=[rev.rid],
             embeddings=[_PLACEHOLDER],
@@ -851,9 +867,13 @@ class Index:
         """(position, cosine) of the `limit` nearest passages, exact; `mask` (bool per passage) restricts."""
         if not self.chunks:
             return []
-        scores = self.vectors @ np.asarray(vector, np.float32)
-        if mask is not None:
-            scores = np.where(mask, scores, -np.inf)
+        vector = np.asarray(vector, np.float32)
+        if mask is None:
+            scores = self.vectors @ vector
+        else:  # only the allowed rows are read: a street's reports are a few hundred passages of thousands
+            allowed = np.flatnonzero(mask)
+            scores = np.full(len(self.chunks), -np.inf, dtype=np.float32)
+            scores[allowed] = self.vectors[allowed] @ vector
         limit = min(limit, int(np.isfinite(scores).sum()))
         if limit <= 0:
             return []
@@ -909,9 +929,9 @@ def build_index(
     progress = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     with writer_lock(settings.index_dir):
-        docs, errors = load_folder(settings.seeds_dir)
-        result = BuildResult(errors=[(str(p.name), msg) for p, msg in errors])
-        docs = _drop_duplicates(docs, result)
+        sources, errors = scan_folder(settings.seeds_dir)
+        result = BuildResult(errors=errors)
+        sources = _drop_duplicates(sources, result)
         load_started = time.monotonic()
         embedder = embeddings or _load_embeddings(settings)
         started += time.monotonic() - load_started  # the update's own time excludes loading the model
@@ -919,15 +939,23 @@ def build_index(
         store = open_store(settings)
         # --rebuild re-embeds every report as new revisions and switches once: the old version answers meanwhile.
         state = _usable_state(store, embedder.name) or store.reset(info)
-        _classify(store.fingerprints(state) if state.live else {}, {d.doc_id: fingerprint(d) for d in docs}, result)
+        live = store.fingerprints(state) if state.live else {}
+        # A file whose bytes and manifest row are those its live revision was built from is unchanged: not even
+        # decoded (at 1,000 reports, decoding and detecting every file took longer than embedding a new one).
+        known = {s.doc_id: live[s.doc_id][0] for s in sources if s.doc_id in live and live[s.doc_id][1] == s.key}
+        docs = _load(settings.seeds_dir, sources, known, result)
+        _classify({d: fp for d, (fp, _) in live.items()}, {**known, **{d.doc_id: fingerprint(d) for d in docs}}, result)
+        keys = {s.doc_id: s.key for s in sources}
         unfinished = store.unfinished(state)
         if not result.changed and not rebuild:
             store.drop([u.rid for u in unfinished if u.age_s >= store.grace_s])
             result.generation, result.chunks_total = state.name, store.passages(state)
         else:
             redo = set(result.added) | set(result.updated) | (set(result.unchanged) if rebuild else set())
+            if rebuild:
+                docs += _load(settings.seeds_dir, [s for s in sources if s.doc_id in known], {}, result)
             wanted = {d.doc_id: d for d in docs if d.doc_id in redo}
-            rids, work = _write_revisions(store, wanted, unfinished)
+            rids, work = _write_revisions(store, wanted, keys, unfinished)
             result.chunks_embedded, result.embed_seconds = _embed_missing(store, work, embedder, settings, progress)
             progress("switch", 0, 1)
             changes: dict[str, str | None] = {**rids, **dict.fromkeys(result.removed)}
@@ -959,7 +987,7 @@ def _usable_state(store: Store, model: str) -> State | None:
 
 
 def _write_revisions(
-    store: Store, wanted: dict[str, Document], unfinished: list[Unfinished]
+    store: Store, wanted: dict[str, Document], keys: dict[str, str], unfinished: list[Unfinished]
 ) -> tuple[dict[str, str], list[tuple[str, Document, list[Chunk]]]]:
     """A revision per wanted report: an unfinished one with the same fingerprint is reused (its vectors too)."""
     reusable = {(u.doc_id, u.fingerprint): u for u in unfinished}
@@ -977,7 +1005,7 @@ def _write_revisions(
         else:
             rid = _new_rid()
             indicators = extract_indicators(doc.text, default_period=doc.meta.period)
-            store.write(NewRevision(rid, doc, fp, chunks, indicators, now))
+            store.write(NewRevision(rid, doc, fp, keys[doc_id], chunks, indicators, now))
         rids[doc_id] = rid
         work.append((rid, doc, chunks))
     store.drop([u.rid for u in reusable.values() if u.age_s >= store.grace_s])
@@ -1018,16 +1046,76 @@ def _remove_old_layout(settings: Settings) -> None:
         (settings.index_dir / OLD_POINTER).unlink()
 
 
-def _drop_duplicates(docs: list[Document], result: BuildResult) -> list[Document]:
+@dataclass(frozen=True)
+class Source:
+    """A report file as found in the folder, before decoding."""
+
+    doc_id: str
+    path: Path
+    sha256: str
+    key: str  # changes whenever what the file's revision is built from may change: bytes, manifest row, chunker
+
+
+def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Every report file under `folder`, as `load_folder` finds them (recursively, hidden names and the manifest
+    skipped), hashed but not decoded; plus (file, message) of what could not be read."""
+    folder = Path(folder)
+    errors: list[tuple[str, str]] = []
+    manifest_path = folder / MANIFEST_NAME
+    try:
+        manifest = read_manifest(manifest_path)
+    except DocumentError as exc:
+        errors.append((manifest_path.name, str(exc)))
+        manifest = {}
+    sources = []
+    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
+        doc_id = path.relative_to(folder).as_posix()
+        if not path.is_file() or path == manifest_path or any(p.startswith(".") for p in doc_id.split("/")):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            try:
+                load_document(path, folder)  # raises the one clear "unsupported type" message
+            except DocumentError as exc:
+                errors.append((path.name, str(exc)))
+            continue
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            errors.append((path.name, f"文件无法读取（cannot read file）: {exc}"))
+            continue
+        row = manifest.get(doc_id)
+        payload = [sha, asdict(row) if row else None, CHUNKER_VERSION, SCHEMA_VERSION]
+        key = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        sources.append(Source(doc_id, path, sha, key))
+    return sources, errors
+
+
+def _load(folder: Path, sources: list[Source], skip: dict[str, str], result: BuildResult) -> list[Document]:
+    """Decode and describe the sources not in `skip`; one that cannot be read is reported, never fatal."""
+    todo = [s for s in sources if s.doc_id not in skip]
+    try:
+        manifest = read_manifest(folder / MANIFEST_NAME) if todo else {}
+    except DocumentError:
+        manifest = {}  # already reported by scan_folder
+    docs = []
+    for source in todo:
+        try:
+            docs.append(load_document(source.path, folder, manifest))
+        except DocumentError as exc:
+            result.errors.append((source.path.name, str(exc)))
+    return docs
+
+
+def _drop_duplicates(sources: list[Source], result: BuildResult) -> list[Source]:
     """The same report under two names is indexed once (the first name in sorted order)."""
     seen: dict[str, str] = {}
-    kept: list[Document] = []
-    for doc in sorted(docs, key=lambda d: d.doc_id):
-        if doc.sha256 in seen:
-            result.duplicates.append((doc.doc_id, seen[doc.sha256]))
+    kept: list[Source] = []
+    for source in sorted(sources, key=lambda s: s.doc_id):
+        if source.sha256 in seen:
+            result.duplicates.append((source.doc_id, seen[source.sha256]))
             continue
-        seen[doc.sha256] = doc.doc_id
-        kept.append(doc)
+        seen[source.sha256] = source.doc_id
+        kept.append(source)
     return kept
 
 
