@@ -54,7 +54,7 @@ from rag.ingest.documents import (
 )
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 CATALOG = "catalog.sqlite"
 OLD_POINTER = "CURRENT"  # the generation layout of schema <= 4
 SYNC_SECONDS = 2.0  # server mode: how often a reader asks the server whether the corpus changed
@@ -511,17 +511,22 @@ _PLACEHOLDER = [1.0]  # records that are not passages still need an embedding in
 
 
 def chroma_client(settings: Settings):
-    """The Chroma server client: host, port, TLS (`CHROMA_SSL`) and a bearer token (`CHROMA_AUTH_TOKEN`)."""
+    """The Chroma server client: host, port, TLS (`CHROMA_SSL`) and a static token (`CHROMA_AUTH_TOKEN`), sent as
+    `Authorization: Bearer <token>` by Chroma's own token client provider (as Chroma's auth docs set it up)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    headers = {"Authorization": f"Bearer {settings.chroma_auth_token}"} if settings.chroma_auth_token else None
+    auth = {}
+    if settings.chroma_auth_token:
+        auth = {
+            "chroma_client_auth_provider": "chromadb.auth.token_authn.TokenAuthClientProvider",
+            "chroma_client_auth_credentials": settings.chroma_auth_token,
+        }
     return chromadb.HttpClient(
         host=settings.chroma_host,
         port=settings.chroma_port,
         ssl=settings.chroma_ssl,
-        headers=headers,
-        settings=ChromaSettings(anonymized_telemetry=False),
+        settings=ChromaSettings(anonymized_telemetry=False, **auth),
     )
 
 

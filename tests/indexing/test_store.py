@@ -287,3 +287,23 @@ def test_two_hosts_share_one_server(small_settings, embeddings, chroma_server, t
     finally:
         other.kill()
         other.wait(timeout=30)
+
+
+@pytest.mark.server
+def test_server_client_options_come_from_the_environment(monkeypatch, chroma_server):
+    from rag.config import Settings
+    from rag.indexing.store import chroma_client
+
+    host, port = chroma_server
+    monkeypatch.setenv("CHROMA_HOST", host)
+    monkeypatch.setenv("CHROMA_PORT", str(port))
+    monkeypatch.setenv("CHROMA_AUTH_TOKEN", "s3cret")
+    settings = Settings.from_env()
+    assert settings.chroma_auth_token == "s3cret" and not settings.chroma_ssl
+    client = chroma_client(settings)  # the loopback server has no auth: the token is sent and ignored
+    assert client.heartbeat() > 0
+    assert client.get_settings().chroma_client_auth_credentials == "s3cret"
+    monkeypatch.setenv("CHROMA_SSL", "1")
+    assert Settings.from_env().chroma_ssl
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        chroma_client(Settings.from_env())  # https to a plain-http server fails to connect
