@@ -88,14 +88,11 @@ def _process_writer(seeds: str, index: str, results) -> None:
     results.put(("writer", started, time.time(), result.generation, result.summary()))
 
 
-def generation_keys(settings, generation: str) -> set[tuple[str, str]]:
-    import json
-
+def version_keys(settings) -> set[tuple[str, str]]:
+    """The (chunk id, digest) pairs of the index's current version."""
     from rag.indexing.store import Index
 
-    gen_dir = settings.index_dir / generation
-    index = Index(settings, gen_dir, json.loads((gen_dir / "meta.json").read_text()))
-    return {chunk_key(c) for c in index.chunks}
+    return {chunk_key(c) for c in Index.open(settings).chunks}
 
 
 def classify(records: list[dict], old: set, new: set) -> dict:
@@ -138,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     with corpus_workdir(args, "concurrency", 5) as (_, settings, embeddings):
         seeds, index = settings.seeds_dir, settings.index_dir
         old_gen = build_index(settings, embeddings=embeddings).generation
+        old = version_keys(settings)
 
         stop, ready, results = ctx.Event(), ctx.Queue(), ctx.Queue()
         procs = [
@@ -195,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in procs:
             p.join(timeout=60)
 
-        old, new = generation_keys(settings, old_gen), generation_keys(settings, new_gen)
+        new = version_keys(settings)
 
     print(f"writer: {summary}\n")
     groups = {"threads": [r for rs in thread_records for r in rs], "processes": [r for rs in proc_records for r in rs]}

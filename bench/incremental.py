@@ -3,7 +3,7 @@
 Checks and times three runs of `build_index`:
 1. the full build of N reports;
 2. after adding one synthetic report: chunks embedded must equal that report's own chunk count;
-3. again with nothing changed: 0 chunks embedded, no new generation.
+3. again with nothing changed: 0 chunks embedded, the same version.
 
     .venv/bin/python -m bench.incremental [--reports 100]
 """
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             again.chunks_embedded,
             again.chunks_total,
             f"{again.seconds:.1f}",
-            "same generation" if checks["no_change_keeps_generation"] else "NEW generation",
+            "same version" if checks["no_change_keeps_generation"] else "NEW version",
         ],
     ]
     print(f"\n## Incremental indexing — {args.reports} reports + 1\n")

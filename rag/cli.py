@@ -25,8 +25,7 @@ def _progress_printer(stream=sys.stderr):
     last: dict[str, int] = {}
     names = {
         "embed": "嵌入段落 embedding",
-        "copy": "复用未变向量 reusing vectors",
-        "keywords": "关键词索引 BM25",
+        "switch": "切换版本 switching version",
         "done": "完成 done",
     }
 
@@ -51,9 +50,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not settings.seeds_dir.is_dir():
         print(f"报告目录不存在：{settings.seeds_dir}（seeds folder not found）", file=sys.stderr)
         return 2
-    result = build_index(settings, rebuild=args.rebuild, progress=_progress_printer())
+    result = build_index(settings, rebuild=args.rebuild, progress=None if args.json else _progress_printer())
+    if args.json:
+        # stdout is one JSON object for scripts; the readable summary goes to stderr.
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(result.summary(), file=sys.stderr)
+        return 0
     print(result.summary())
-    print(f"索引位置 index: {settings.index_dir}（{result.generation}）")
+    where = f"Chroma {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode else settings.index_dir
+    print(f"索引位置 index: {where}（{result.generation}）")
     return 0
 
 
@@ -139,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", help="报告目录 reports folder (default: seeds/)")
     p.add_argument("--index", help="索引目录 index folder (default: index/)")
     p.add_argument("--rebuild", action="store_true", help="从头重建 rebuild from scratch")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="输出 JSON {added, updated, removed, unchanged, embedded, seconds}（seconds: 更新本身，不含模型加载）",
+    )
     p.set_defaults(func=cmd_index)
 
     modes = ("auto", "extractive", "llm")
@@ -178,6 +188,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
         return 130
-    if args.command == "index":
+    if args.command == "index" and not getattr(args, "json", False):
         print(f"总用时 {time.monotonic() - started:.1f} 秒", file=sys.stderr)
     return code

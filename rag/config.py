@@ -32,6 +32,8 @@ class Settings:
     # Chroma server mode: when host is set the same code talks to `chroma run` instead of the embedded store.
     chroma_host: str | None = None
     chroma_port: int = 8000
+    chroma_ssl: bool = False  # CHROMA_SSL=1: https to the server
+    chroma_auth_token: str | None = None  # CHROMA_AUTH_TOKEN: sent as "Authorization: Bearer <token>"
     collection_prefix: str = "reports"
     k: int = 5
     # Retrieval knobs (weights of the reciprocal-rank fusion; BM25 is weighted 2:1, as measured on the seeds).
@@ -59,6 +61,8 @@ class Settings:
             model_dir=_path("RAG_MODEL_DIR", cls.model_dir),
             chroma_host=_env("CHROMA_HOST"),
             chroma_port=int(port),
+            chroma_ssl=(_env("CHROMA_SSL", default="") or "").lower() in ("1", "true", "yes", "on"),
+            chroma_auth_token=_env("CHROMA_AUTH_TOKEN"),
             collection_prefix=_env("RAG_COLLECTION", default=cls.collection_prefix),
             k=int(_env("RAG_K", default=str(cls.k))),
             max_upload_bytes=int(float(_env("RAG_MAX_UPLOAD_MB", default="20")) * 1024 * 1024),

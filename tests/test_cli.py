@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,6 +19,7 @@ import pytest
 from helpers import trimmed_seeds
 
 from rag.config import ROOT, Settings
+from rag.indexing.chunking import chunk_document
 from rag.indexing.store import Index, current_generation
 from rag.ingest.documents import load_document, read_manifest
 
@@ -79,6 +81,33 @@ def test_rerun_with_nothing_changed_embeds_nothing(cli_index):
     assert "新增 0 份" in run.stdout and "未变 5 份" in run.stdout
     assert "嵌入 0 个段落" in run.stdout
     assert current_generation(settings.index_dir) == before, "an unchanged corpus must keep its generation"
+
+
+def test_index_json_for_scripts(cli_index, tmp_path):
+    settings, _ = cli_index
+    seeds, index = tmp_path / "seeds", tmp_path / "index"  # a private copy: the module's index stays as it is
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
+    xilin = (seeds / "002_fe0a95f5f2085df9.txt").read_text(encoding="utf-8")
+    (seeds / "900_东湖.txt").write_text(xilin.replace("西林", "东湖"), encoding="utf-8")
+    (seeds / "000_51ed8297329c7c41.txt").unlink()
+
+    run = cli("index", "--seeds", seeds, "--index", index, "--json")
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads(run.stdout)  # stdout is exactly one JSON object
+    expected = chunk_document(load_document(seeds / "900_东湖.txt", seeds))
+    assert {k: data[k] for k in ("added", "updated", "removed", "unchanged")} == {
+        "added": 1,
+        "updated": 0,
+        "removed": 1,
+        "unchanged": 4,
+    }
+    assert data["embedded"] == len(expected) > 0
+    assert data["seconds"] > 0 and data["embed_seconds"] <= data["seconds"]
+    assert "新增 1 份" in run.stderr  # the readable summary goes to stderr
+
+    again = json.loads(cli("index", "--seeds", seeds, "--index", index, "--json").stdout)
+    assert again["embedded"] == 0 and again["unchanged"] == 5 and again["version"] == data["version"]
 
 
 def test_ask_json_shape_and_exact_sources(cli_index):

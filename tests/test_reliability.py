@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ from rag.answering.retrieval import Searcher
 from rag.answering.validation import validate_question
 from rag.config import ROOT, Settings
 from rag.indexing.chunking import chunk_document
-from rag.indexing.store import Index, IndexMismatchError, build_index, current_generation
+from rag.indexing.store import CATALOG, Index, IndexMismatchError, SqliteStore, build_index, current_generation
 from rag.ingest.documents import load_document
 from rag.library import add_reports, check_upload
 
@@ -77,9 +78,10 @@ def all_files(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()}
 
 
-def leftovers(settings: Settings) -> list[Path]:
-    """Generation folders of unfinished builds (no meta.json)."""
-    return [g for g in settings.index_dir.glob("gen-*") if g.is_dir() and not (g / "meta.json").exists()]
+def leftovers(settings: Settings) -> list[str]:
+    """Revisions written by an update that never switched to them (unfinished)."""
+    store = SqliteStore(settings.index_dir)
+    return [u.rid for u in store.unfinished(store.state())]
 
 
 def _child_env() -> dict[str, str]:
@@ -272,7 +274,7 @@ def test_assistant_rejects_bad_questions(base, embeddings, question):
 
 # Runs in a child process; progress goes to stderr, one line per batch of 16 passages (embed_batch_size=4).
 _CHILD = """
-import json, sys
+import json, sys, time
 from dataclasses import replace
 import rag
 from rag.config import Settings
@@ -282,6 +284,8 @@ args = json.loads(sys.argv[1])
 settings = replace(Settings.from_env(seeds_dir=args["seeds"], index_dir=args["index"]), chroma_host=None, embed_batch_size=4)
 def progress(stage, done, total):
     print(f"PROGRESS {stage} {done}/{total}", file=sys.stderr, flush=True)
+    if stage == "switch":
+        time.sleep(120)  # every row and vector is written; hold the crash window open for the kill
 if args["op"] == "rebuild":
     build_index(settings, rebuild=True, progress=progress)
 else:
@@ -291,8 +295,9 @@ print("PROGRESS finished", file=sys.stderr, flush=True)
 """
 
 
-def kill_mid_embedding(args: dict, timeout: float = 300) -> list[str]:
-    """Start the child, watch its progress, SIGKILL it as soon as some but not all passages are embedded."""
+def kill_mid_embedding(args: dict, timeout: float = 300, at: str = "embed") -> list[str]:
+    """Start the child, watch its progress, SIGKILL it as soon as some but not all passages are embedded
+    (`at="switch"`: once every vector is written, just before the new version is switched in)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, json.dumps(args)],
         cwd=ROOT,
@@ -307,15 +312,15 @@ def kill_mid_embedding(args: dict, timeout: float = 300) -> list[str]:
     try:
         for line in proc.stderr:
             seen.append(line.strip())
-            m = re.fullmatch(r"PROGRESS embed (\d+)/(\d+)", line.strip())
-            if m and 0 < int(m[1]) < int(m[2]):
+            m = re.fullmatch(r"PROGRESS (\w+) (\d+)/(\d+)", line.strip())
+            if m and m[1] == at and (at != "embed" or 0 < int(m[2]) < int(m[3])):
                 proc.send_signal(signal.SIGKILL)  # like `kill -9`: no cleanup code runs in the child
                 break
     finally:
         watchdog.cancel()
         proc.wait(timeout=60)
         proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, f"the build was not killed mid-embedding: {seen[-5:]}"
+    assert proc.returncode == -signal.SIGKILL, f"the build was not killed at {at}: {seen[-5:]}"
     assert "PROGRESS finished" not in seen
     return seen
 
@@ -344,24 +349,42 @@ def test_killed_rebuild_leaves_the_old_index_answering(work, embeddings):
     assert current_generation(work.index_dir) == gen0 == result.generation
 
 
-def test_killed_incremental_update_is_finished_by_the_next_run(work, embeddings, tmp_path):
+def _missing_vectors(settings: Settings) -> int:
+    conn = sqlite3.connect(settings.index_dir / CATALOG)
+    try:
+        return conn.execute("SELECT count(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("at", ["embed", "switch"], ids=["mid-embedding", "before-switch"])
+def test_killed_incremental_update_is_finished_by_the_next_run(work, embeddings, tmp_path, at):
     gen0 = current_generation(work.index_dir)
     name = "900_东湖.txt"
     text = (SEEDS / XILIN).read_text(encoding="utf-8").replace("西林街道", "东湖街道").replace("西林", "东湖")
     upload = tmp_path / "upload.txt"
     upload.write_text(text, encoding="utf-8")
     kill_mid_embedding(
-        {"op": "add", "seeds": str(work.seeds_dir), "index": str(work.index_dir), "name": name, "file": str(upload)}
+        {"op": "add", "seeds": str(work.seeds_dir), "index": str(work.index_dir), "name": name, "file": str(upload)},
+        at=at,
     )
 
     assert (work.seeds_dir / name).exists(), "the upload was stored before indexing started"
+    # The new report's rows are written but not switched in: the old version answers, as before the update.
+    assert len(leftovers(work)) == 1
     assert current_generation(work.index_dir) == gen0 and name not in Index.open(work).reports
+    hits = Searcher(work, embeddings).search(QUESTION)
+    assert "1.52亿元" in " ".join(h.chunk.text for h in hits)
+    missing = _missing_vectors(work)
+    assert (missing > 0) if at == "embed" else (missing == 0)
 
+    # The next run completes that update: it reuses the written rows and embeds only the missing vectors.
     result = build_index(work, embeddings=embeddings)
     expected = chunk_document(load_document(work.seeds_dir / name, work.seeds_dir))
-    assert result.added == [name] and len(result.unchanged) == 5
-    assert result.chunks_embedded == len(expected) > 16
-    assert not leftovers(work)
+    assert result.added == [name] and len(result.unchanged) == 5 and len(expected) > 16
+    assert result.chunks_embedded == missing < len(expected)
+    assert not leftovers(work) and _missing_vectors(work) == 0
+    assert current_generation(work.index_dir) != gen0
     hits = Searcher(work, embeddings).search("东湖街道固定资产投资多少？")
     assert hits[0].chunk.doc_id == name and "17.03亿元" in " ".join(h.chunk.text for h in hits)
 
@@ -369,9 +392,12 @@ def test_killed_incremental_update_is_finished_by_the_next_run(work, embeddings,
 @pytest.mark.parametrize("field", ["schema", "model"])
 def test_incompatible_index_asks_for_a_rebuild(work, embeddings, field):
     # tests/indexing/test_store.py covers Index.open / Searcher; this is the path the app and `ask` take.
-    meta = work.index_dir / current_generation(work.index_dir) / "meta.json"
-    info = json.loads(meta.read_text())
-    meta.write_text(json.dumps({**info, field: "other-model" if field == "model" else info["schema"] + 1}))
+    conn = sqlite3.connect(work.index_dir / CATALOG)
+    with conn:
+        info = json.loads(conn.execute("SELECT value FROM state WHERE key = 'info'").fetchone()[0])
+        info[field] = "other-model" if field == "model" else info["schema"] + 1
+        conn.execute("UPDATE state SET value = ? WHERE key = 'info'", (json.dumps(info),))
+    conn.close()
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         Assistant(work, Searcher(work, embeddings)).ask(QUESTION, mode="extractive")
 
@@ -379,16 +405,14 @@ def test_incompatible_index_asks_for_a_rebuild(work, embeddings, field):
 # ------------------------------------------------------------------------------------------------ concurrency
 
 
-def _keys(settings: Settings, generation: str) -> set[tuple[str, str, str]]:
-    gen_dir = settings.index_dir / generation
-    index = Index(settings, gen_dir, json.loads((gen_dir / "meta.json").read_text()))
-    return {(c.chunk_id, c.header, c.text) for c in index.chunks}
+def _keys(settings: Settings) -> set[tuple[str, str, str]]:
+    return {(c.chunk_id, c.header, c.text) for c in Index.open(settings).chunks}
 
 
 def test_readers_see_one_generation_while_a_report_is_added(work, embeddings):
     searcher = Searcher(work, embeddings)
     searcher.search("预热 warm-up")
-    old_gen = current_generation(work.index_dir)
+    old = _keys(work)
     questions = [
         QUESTION,
         "东湖街道上半年完成固定资产投资多少？",
@@ -443,7 +467,7 @@ def test_readers_see_one_generation_while_a_report_is_added(work, embeddings):
         raise writer_box["error"]
     result = writer_box["result"]
     assert result.added == ["900_new.txt"] and result.updated == [XILIN]
-    old, new = _keys(work, old_gen), _keys(work, result.generation)
+    new = _keys(work)
     results = [r for rs in records for _, r in rs]
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]

@@ -135,20 +135,10 @@ class Searcher:
         if not allowed or not index.chunks:
             return []
         limit = self.settings.candidates
-        bm25 = _bm25_ranking(index, question, allowed, limit)
-        dense = self._dense_ranking(index, question, allowed, limit)
+        mask = None if len(allowed) == len(index.reports) else index.passage_mask(allowed)
+        bm25 = index.keywords.search(question, limit, None if mask is None else mask.astype(np.float32))
+        dense = index.dense_search(self.embeddings.encode_query(question), limit, mask)
         return _fuse(index, bm25, dense, analysis, self.settings, k)
-
-    def _dense_ranking(self, index: Index, question: str, allowed: set[str], limit: int) -> list[tuple[int, float]]:
-        vector = self.embeddings.encode_query(question)
-        where = None if len(allowed) == len(index.reports) else {"doc_id": {"$in": sorted(allowed)}}
-        n = min(limit, len(index.chunks))
-        got = index.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
-        return [
-            (index.position[cid], 1.0 - dist)
-            for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
-            if cid in index.position
-        ]
 
 
 def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> set[str]:
@@ -157,13 +147,6 @@ def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> se
         named = {doc_id for doc_id in allowed if index.reports[doc_id].meta.name in analysis.streets}
         allowed = named or allowed
     return allowed
-
-
-def _bm25_ranking(index: Index, question: str, allowed: set[str], limit: int) -> list[tuple[int, float]]:
-    mask = None
-    if len(allowed) < len(index.reports):
-        mask = np.fromiter((c.doc_id in allowed for c in index.chunks), dtype=np.float32, count=len(index.chunks))
-    return index.keywords.search(question, limit, mask)
 
 
 def _fuse(

@@ -1,22 +1,34 @@
-"""Incremental indexing by content hash, generations, schema/model checks — on the real model and real Chroma."""
+"""Incremental indexing by revisions, versions, schema/model checks — on the real model, SQLite and Chroma."""
 
 from __future__ import annotations
 
 import json
-import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
 from dataclasses import replace
 
+import bm25s
+import numpy as np
 import pytest
 
 from rag.answering.retrieval import Searcher
+from rag.config import ROOT
+from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts
 from rag.indexing.store import (
-    POINTER,
+    CATALOG,
+    OLD_POINTER,
     SCHEMA_VERSION,
+    ChromaStore,
     Index,
     IndexMismatchError,
     IndexMissingError,
+    SqliteStore,
     build_index,
     current_generation,
+    require_index,
 )
 
 XILIN = "002_fe0a95f5f2085df9.txt"
@@ -27,14 +39,30 @@ def _relabelled_copy(settings, source: str, name: str, old: str, new: str) -> No
     (settings.seeds_dir / name).write_text(text.replace(old, new), encoding="utf-8")
 
 
+def _catalog_rows(settings) -> dict[str, int]:
+    conn = sqlite3.connect(settings.index_dir / CATALOG)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("revisions", "chunks")}
+    finally:
+        conn.close()
+
+
+def _set_info(settings, **changes) -> None:
+    conn = sqlite3.connect(settings.index_dir / CATALOG)
+    with conn:
+        info = json.loads(conn.execute("SELECT value FROM state WHERE key = 'info'").fetchone()[0])
+        conn.execute("UPDATE state SET value = ? WHERE key = 'info'", (json.dumps({**info, **changes}),))
+    conn.close()
+
+
 def test_incremental_add_change_remove(small_settings, embeddings):
     first = build_index(small_settings, embeddings=embeddings)
     assert len(first.added) == 2 and first.chunks_embedded == first.chunks_total > 20
-    gen1 = first.generation
+    rids = SqliteStore(small_settings.index_dir).state().live
 
     again = build_index(small_settings, embeddings=embeddings)
     assert again.chunks_embedded == 0 and len(again.unchanged) == 2 and not again.changed
-    assert again.generation == gen1, "an unchanged corpus must not write a new generation"
+    assert again.generation == first.generation, "an unchanged corpus must not switch to a new version"
 
     _relabelled_copy(small_settings, XILIN, "900_new.txt", "西林街道", "东湖街道")
     added = build_index(small_settings, embeddings=embeddings)
@@ -44,6 +72,10 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     assert added.chunks_embedded == len(new_chunks) > 0
     assert index.reports["900_new.txt"].meta.street == "东湖街道"
     assert added.chunks_total == first.chunks_total + len(new_chunks)
+    # Proportional: the unchanged reports keep their revisions, and only the new one's rows were written.
+    live = SqliteStore(small_settings.index_dir).state().live
+    assert {d: live[d] for d in rids} == rids
+    assert _catalog_rows(small_settings) == {"revisions": 3, "chunks": added.chunks_total}
 
     path = small_settings.seeds_dir / "900_new.txt"
     path.write_text(
@@ -51,19 +83,25 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     )
     changed = build_index(small_settings, embeddings=embeddings)
     assert changed.updated == ["900_new.txt"] and changed.added == [] and changed.chunks_embedded > 0
+    assert "绿化提升工程3项" in Index.open(small_settings).report_text("900_new.txt")
 
     path.unlink()
     removed = build_index(small_settings, embeddings=embeddings)
     assert removed.removed == ["900_new.txt"] and removed.chunks_embedded == 0
     index = Index.open(small_settings)
     assert "900_new.txt" not in index.reports
-    assert index.collection.count() == len(index.chunks) == first.chunks_total
+    assert index.vectors.shape == (len(index.chunks), embeddings.dim) and len(index.chunks) == first.chunks_total
     hits = Searcher(small_settings, embeddings).search("东湖街道", k=10)
     assert all(h.chunk.doc_id != "900_new.txt" for h in hits)
+    # Retired revisions are removed one update later (kept meanwhile for readers of the previous version).
+    assert _catalog_rows(small_settings)["revisions"] == 3  # 2 live + the one just retired
+    _relabelled_copy(small_settings, XILIN, "901_other.txt", "西林街道", "南山街道")
+    build_index(small_settings, embeddings=embeddings)
+    assert _catalog_rows(small_settings)["revisions"] == 3  # 3 live, nothing retired kept
 
 
 def test_duplicate_content_is_indexed_once(small_settings, embeddings):
-    shutil.copy(small_settings.seeds_dir / XILIN, small_settings.seeds_dir / "xilin-copy.txt")
+    (small_settings.seeds_dir / "xilin-copy.txt").write_bytes((small_settings.seeds_dir / XILIN).read_bytes())
     result = build_index(small_settings, embeddings=embeddings)
     assert ("xilin-copy.txt", XILIN) in result.duplicates
     assert "xilin-copy.txt" not in Index.open(small_settings).reports
@@ -78,35 +116,30 @@ def test_unreadable_file_is_reported_and_skipped(small_settings, embeddings):
     assert "garbage.txt" in result.summary()
 
 
-def test_rebuild_swaps_generation_and_prunes(small_settings, embeddings):
+def test_rebuild_reembeds_everything_and_switches_once(small_settings, embeddings):
     first = build_index(small_settings, embeddings=embeddings)
-    leftover = small_settings.index_dir / "gen-00000000T000000000000-dead00"
-    leftover.mkdir()  # an unfinished build from a crash: no meta.json
+    old = SqliteStore(small_settings.index_dir).state().live
     second = build_index(small_settings, rebuild=True, embeddings=embeddings)
     assert second.generation != first.generation
-    assert second.chunks_embedded == second.chunks_total
-    assert current_generation(small_settings.index_dir) == second.generation
-    assert not leftover.exists()
-    # The previous generation is kept for readers still using it.
-    assert (small_settings.index_dir / first.generation / "meta.json").exists()
-    old = Index.open(small_settings)
-    assert old.generation == second.generation
+    assert second.chunks_embedded == second.chunks_total == first.chunks_total
+    new = SqliteStore(small_settings.index_dir).state()
+    assert set(new.live) == set(old) and not set(new.live.values()) & set(old.values())
+    assert new.kept == frozenset(old.values()), "the previous version's revisions stay for slow readers"
+    assert Index.open(small_settings).generation == second.generation == current_generation(small_settings.index_dir)
 
 
 def test_missing_and_mismatched_index(small_settings, embeddings):
     with pytest.raises(IndexMissingError, match="python -m rag index"):
         Index.open(small_settings)
-    result = build_index(small_settings, embeddings=embeddings)
-    meta_path = small_settings.index_dir / result.generation / "meta.json"
-    info = json.loads(meta_path.read_text())
+    build_index(small_settings, embeddings=embeddings)
 
-    meta_path.write_text(json.dumps({**info, "model": "some-other-model"}))
+    _set_info(small_settings, model="some-other-model")
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         Index.open(small_settings, expected_model=embeddings.name)
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         Searcher(small_settings, embeddings).search("西林街道")
 
-    meta_path.write_text(json.dumps({**info, "schema": SCHEMA_VERSION - 1}))
+    _set_info(small_settings, model=embeddings.name, schema=SCHEMA_VERSION - 1)
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         Index.open(small_settings)
     # A plain `index` run replaces an incompatible index with a full build.
@@ -115,37 +148,162 @@ def test_missing_and_mismatched_index(small_settings, embeddings):
     assert Index.open(small_settings, expected_model=embeddings.name).info["schema"] == SCHEMA_VERSION
 
 
-def test_pointer_names_a_complete_generation(small_settings, embeddings):
+def test_index_of_the_generation_layout_asks_for_a_rebuild(small_settings, embeddings):
+    old = small_settings.index_dir / "gen-20261123T000000000000-abcdef"
+    old.mkdir(parents=True)
+    (old / "meta.json").write_text(json.dumps({"schema": 4}))
+    (small_settings.index_dir / OLD_POINTER).write_text(old.name)
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        require_index(small_settings)
     result = build_index(small_settings, embeddings=embeddings)
-    assert (small_settings.index_dir / POINTER).read_text().strip() == result.generation
-    # A pointer to a generation without meta.json counts as no index (never half-read).
-    (small_settings.index_dir / POINTER).write_text("gen-missing")
-    assert current_generation(small_settings.index_dir) is None
+    assert result.chunks_embedded == result.chunks_total > 0
+    assert not old.exists() and not (small_settings.index_dir / OLD_POINTER).exists()
+    assert require_index(small_settings) == result.generation
+
+
+def test_keyword_index_scores_as_bm25s(seed_settings):
+    """The incremental BM25 gives bm25s's scores (its default "lucene" variant) on the seed passages."""
+    index = Index.open(seed_settings)
+    texts = [c.indexed_text for c in index.chunks]
+    reference = bm25s.BM25()
+    reference.index([keyword_tokens(t) or ["∅"] for t in texts], show_progress=False)
+    # Built from per-report pieces, as the index assembles it, and from one piece: the same scores.
+    by_report = [term_counts([c.indexed_text for c in index.chunks if c.doc_id == d]) for d in index.reports]
+    for keywords in (index.keywords, KeywordIndex(by_report), KeywordIndex([term_counts(texts)])):
+        for question in ("西林街道一般公共预算收入", "河海街道2017年地区生产总值", "GDP 17.03亿元 增长"):
+            tokens = [t for t in keyword_tokens(question) if t in reference.vocab_dict]
+            np.testing.assert_allclose(keywords.scores(question), reference.get_scores(tokens), rtol=1e-4, atol=1e-5)
+    assert index.keywords.search("没有的词汇ZZZ", 10) == []
+
+
+def test_dense_search_is_exact_and_masked(seed_settings, embeddings):
+    index = Index.open(seed_settings)
+    query = embeddings.encode_query("西林街道固定资产投资")
+    cosine = index.vectors @ query
+    got = index.dense_search(query, 10)
+    assert [p for p, _ in got] == list(np.argsort(-cosine, kind="stable")[:10])
+    assert np.allclose([s for _, s in got], np.sort(cosine)[::-1][:10], atol=1e-6)
+    mask = index.passage_mask({XILIN})
+    assert mask.sum() == index.reports[XILIN].n_chunks
+    assert all(index.chunks[p].doc_id == XILIN for p, _ in index.dense_search(query, 50, mask))
+
+
+# ------------------------------------------------------------------------------------------------ server mode
+
+
+def _server(settings, chroma_server, prefix: str):
+    host, port = chroma_server
+    return replace(settings, chroma_host=host, chroma_port=port, collection_prefix=prefix)
 
 
 @pytest.mark.server
-def test_server_mode_index_and_search(small_settings, embeddings, chroma_server):
-    host, port = chroma_server
-    settings = replace(small_settings, chroma_host=host, chroma_port=port, collection_prefix="t_store")
+def test_server_mode_holds_everything(small_settings, embeddings, chroma_server):
+    settings = _server(small_settings, chroma_server, "t_store")
     first = build_index(settings, embeddings=embeddings)
     assert first.chunks_embedded > 20
-    import chromadb
-
-    client = chromadb.HttpClient(host=host, port=port)
-    names = {c.name for c in client.list_collections()}
-    assert f"t_store_{first.generation}" in names
-    assert not (settings.index_dir / first.generation / "chroma").exists(), "vectors must live on the server"
+    store = ChromaStore(settings)
+    names = {c.name for c in store.client.list_collections()}
+    assert {"t_store_state", "t_store_reports", "t_store_vectors"} <= names
+    assert store._col("vectors").count() == first.chunks_total
+    assert not (settings.index_dir / CATALOG).exists(), "nothing but the writer's lock file stays on the host"
 
     again = build_index(settings, embeddings=embeddings)
-    assert again.chunks_embedded == 0
+    assert again.chunks_embedded == 0 and again.generation == first.generation
 
     _relabelled_copy(settings, XILIN, "900_new.txt", "西林街道", "东湖街道")
     added = build_index(settings, embeddings=embeddings)
-    assert added.added == ["900_new.txt"]
+    assert added.added == ["900_new.txt"] and added.chunks_embedded < added.chunks_total
     hits = Searcher(settings, embeddings).search("东湖街道固定资产投资位列全区第一", k=3)
     assert hits[0].report.meta.street == "东湖街道"
     assert "17.03亿元" in " ".join(h.chunk.text for h in hits)
+    assert "东湖街道" in Index.open(settings).report_text("900_new.txt")
 
-    # The same index folder opened in embedded mode is refused with a clear message.
-    with pytest.raises(IndexMismatchError, match="--rebuild"):
-        Index.open(small_settings)
+    (settings.seeds_dir / "900_new.txt").unlink()
+    removed = build_index(settings, embeddings=embeddings)
+    assert removed.removed == ["900_new.txt"]
+    assert store._col("vectors").count() == removed.chunks_total + added.chunks_embedded  # retired one kept once
+
+
+# Host 2: its own empty index folder and no reports folder; serves what the server holds, then waits for a report
+# that host 1 adds. Prints one JSON line per event; counts passage embeddings (there must be none).
+_HOST = textwrap.dedent(
+    """
+    import json, sys, time
+    from dataclasses import replace
+    import rag
+    from rag.config import Settings
+    from rag.answering.retrieval import Searcher
+    from rag.indexing.embeddings import get_embeddings
+    host, port, index_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    settings = replace(Settings.from_env(index_dir=index_dir, seeds_dir=index_dir + "/no-seeds"),
+                       chroma_host=host, chroma_port=port, collection_prefix="t_hosts")
+    embeddings = get_embeddings(settings)
+    calls = []
+    original = embeddings.encode_passages
+    embeddings.encode_passages = lambda *a, **k: calls.append(1) or original(*a, **k)
+    searcher = Searcher(settings, embeddings)
+    hit = searcher.search("西林街道固定资产投资多少？", k=1)[0]
+    print(json.dumps({"event": "ready", "doc": hit.chunk.doc_id, "embedded": len(calls)}), flush=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        hit = searcher.search("东湖街道固定资产投资多少？", k=1)[0]
+        if hit.report.meta.street == "东湖街道":
+            print(json.dumps({"event": "seen", "at": time.time(), "doc": hit.chunk.doc_id,
+                              "text": hit.chunk.text, "embedded": len(calls)}), flush=True)
+            break
+        time.sleep(0.2)
+    """
+)
+
+
+@pytest.mark.server
+def test_two_hosts_share_one_server(small_settings, embeddings, chroma_server, tmp_path):
+    host, port = chroma_server
+    settings = _server(small_settings, chroma_server, "t_hosts")
+    build_index(settings, embeddings=embeddings)
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("CHROMA_")}
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOST, host, str(port), str(tmp_path / "host2")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = json.loads(other.stdout.readline() or "{}")
+        assert ready.get("event") == "ready", other.stderr.read()[-2000:]
+        assert ready["doc"] == XILIN and ready["embedded"] == 0, "host 2 serves the corpus without embedding it"
+
+        _relabelled_copy(settings, XILIN, "900_new.txt", "西林街道", "东湖街道")
+        added = build_index(settings, embeddings=embeddings)
+        switched = time.time()
+        assert added.added == ["900_new.txt"]
+        seen = json.loads(other.stdout.readline() or "{}")
+        assert seen.get("event") == "seen", other.stderr.read()[-2000:]
+        assert seen["doc"] == "900_new.txt" and seen["embedded"] == 0
+        # The documented delay is SYNC_SECONDS (2 s) plus reading the new revision; not asserted as a timing.
+        print(f"host 2 answered from the new report {seen['at'] - switched:.1f} s after the switch")
+    finally:
+        other.kill()
+        other.wait(timeout=30)
+
+
+@pytest.mark.server
+def test_server_client_options_come_from_the_environment(monkeypatch, chroma_server):
+    from rag.config import Settings
+    from rag.indexing.store import chroma_client
+
+    host, port = chroma_server
+    monkeypatch.setenv("CHROMA_HOST", host)
+    monkeypatch.setenv("CHROMA_PORT", str(port))
+    monkeypatch.setenv("CHROMA_AUTH_TOKEN", "s3cret")
+    settings = Settings.from_env()
+    assert settings.chroma_auth_token == "s3cret" and not settings.chroma_ssl
+    client = chroma_client(settings)  # the loopback server has no auth: the token is sent and ignored
+    assert client.heartbeat() > 0
+    assert client.get_settings().chroma_client_auth_credentials == "s3cret"
+    monkeypatch.setenv("CHROMA_SSL", "1")
+    assert Settings.from_env().chroma_ssl
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        chroma_client(Settings.from_env())  # https to a plain-http server fails to connect
