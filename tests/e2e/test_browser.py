@@ -433,7 +433,7 @@ def test_delete_exactly_the_chosen_report(server, page):
     target = "001_edf690f87470ca0e.txt"  # 荷花池街道
     assert target in before and target in _manifest(server)
     page.get_by_role("tab", name=re.compile("维护")).click()
-    page.get_by_label(re.compile("选择报告")).click()
+    page.get_by_role("combobox", name=re.compile("选择报告 Report")).click()
     page.get_by_role("option", name=re.compile("荷花池街道")).click()
     _idle(page)
     page.get_by_role("button", name=re.compile("删除所选报告")).click()
