@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException  # Streamlit's stop/rerun
 
 import rag  # noqa: F401  (offline environment before anything loads a model)
 from rag import present
@@ -133,12 +134,22 @@ def show_flash() -> None:
 
 
 def progress_reporter(label: str):
-    """A rag Progress callback drawing a progress bar; returns (callback, bar)."""
+    """A rag Progress callback drawing a progress bar; returns (callback, bar).
+
+    A click during a change (a second 确认删除, say) asks Streamlit to stop this run, and Streamlit stops it at the
+    next drawing call, which is this bar: the change would halt half-way and roll back while the next run starts
+    another. So the bar stops drawing instead and the change finishes; every handler reruns the page afterwards."""
     bar = st.progress(0.0, text=f"{label}：准备中…（preparing）")
+    interrupted: list[ScriptControlException] = []
 
     def report(stage: str, done: int, total: int) -> None:
+        if interrupted:
+            return
         fraction, text = present.progress_state(stage, done, total)
-        bar.progress(fraction, text=f"{label} · {text}")
+        try:
+            bar.progress(fraction, text=f"{label} · {text}")
+        except ScriptControlException as exc:
+            interrupted.append(exc)
 
     return report, bar
 

@@ -33,6 +33,7 @@ PLACE_FIELDS = {
 }
 PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
 REVIEW_KEY = "_review_uploads"
+DELETED_KEY = "_deleted_note"
 
 
 # ---------------------------------------------------------------------------------------------- handlers (no UI)
@@ -160,6 +161,8 @@ def save_metadata(
 def remove_report(
     settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None
 ) -> list[tuple[str, str]]:
+    if not (settings.seeds_dir / doc_id).is_file():  # a repeated confirm click for a report already deleted
+        return [("info", f"🗑️ 已删除 {doc_id}（already deleted; nothing else changed）")]
     try:
         result = delete_report(settings, doc_id, progress=progress, embeddings=embeddings)
     except Exception as exc:
@@ -339,6 +342,9 @@ def _delete(ctx: common.Context) -> None:
     if st.session_state.get("delete_pick") not in labels:
         st.session_state["delete_pick"] = None  # the deleted report must never fall through to another one
     # No default choice: a delete targets only a report the user picked, never "whatever is first now".
+    deleted = st.session_state.get(DELETED_KEY)
+    if deleted:  # stays until the next pick: a click that reruns the page must not hide what was done
+        st.success(deleted)
     doc_id = st.selectbox(
         "选择报告 Report",
         list(labels),
@@ -346,6 +352,8 @@ def _delete(ctx: common.Context) -> None:
         placeholder="请选择要删除的报告（choose a report）",
         format_func=labels.get,
         key="delete_pick",
+        on_change=st.session_state.pop,
+        args=(DELETED_KEY, None),
     )
     with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover", disabled=doc_id is None):
         if doc_id is None:
@@ -357,7 +365,10 @@ def _delete(ctx: common.Context) -> None:
         # The button belongs to this one report: a stale click can never confirm a different one.
         if st.button("确认删除 Confirm delete", type="primary", key=f"confirm_delete_{doc_id}"):
             report, _ = common.progress_reporter("更新索引 updating index")
-            _finish(remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings))
+            messages = remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings)
+            if messages[0][0] == "success":
+                st.session_state[DELETED_KEY] = messages[0][1]
+            _finish(messages)
 
 
 def _rebuild(ctx: common.Context) -> None:

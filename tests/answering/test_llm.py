@@ -359,6 +359,17 @@ def test_standalone_questions_are_left_alone(question):
     assert rewrite_followup(question, _history(XILIN_BUDGET), known_streets=STREETS) == question
 
 
+def test_followups_chain_through_every_earlier_turn():
+    """西林…多少？ → 那秦灶街道呢？ → 那河海街道呢？: the third keeps the topic of the first."""
+    history = [*_history(XILIN_BUDGET), *_history("那秦灶街道呢？"), *_history("增幅呢？")]
+    assert (
+        rewrite_followup("那河海街道呢？", history[:4], known_streets=STREETS) == "河海街道上半年一般公共预算收入多少？"
+    )
+    assert (
+        rewrite_followup("那河海街道呢？", history, known_streets=STREETS) == "河海街道上半年一般公共预算收入增幅多少？"
+    )
+
+
 def test_first_question_is_left_alone():
     assert rewrite_followup("那秦灶街道呢？", [], known_streets=STREETS) == "那秦灶街道呢？"
 
