@@ -429,12 +429,13 @@ class EnglishSearch:
 def english_search(query: str, streets: Iterable[str]) -> EnglishSearch | None:
     """None when the query names nothing the glossary, a street's pinyin or an ordinal knows (then it is matched
     as plain text: a file name, "2024")."""
-    from rag.answering.query import _EN_ORDINALS, glossary_terms  # the one glossary and ordinal list
-    from rag.answering.retrieval import street_aliases
+    from rag.answering.query import glossary_terms  # the one glossary
+    from rag.text.numerals import parse_en_ordinal
+    from rag.text.places import pinyin
 
     words = re.findall(r"[a-z]+", query.lower())
-    named = frozenset(s for s in streets if street_aliases(s)[2] in words)
-    ordinals = [_EN_ORDINALS.index(w) + 1 for w in words if w in _EN_ORDINALS]
+    named = frozenset(s for s in streets if pinyin(s) in words)
+    ordinals = [n for w in words if (n := parse_en_ordinal(w))]
     chinese = tuple(w.lower() for w in glossary_terms(query))
     if not (chinese or named or ordinals):
         return None

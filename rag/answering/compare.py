@@ -17,6 +17,7 @@ from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, format_value
+from rag.text.numerals import en_ordinal
 from rag.text.periods import asked_period, same_period
 from rag.text.vocab import alternation, markers, money_scale, rank_scopes
 
@@ -24,7 +25,6 @@ from rag.text.vocab import alternation, markers, money_scale, rank_scopes
 _SCALE = money_scale()
 _FORECAST = re.compile(alternation(markers("forecast")))
 _EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
-_EN_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _MONTHS = (
     "January",
     "February",
@@ -242,7 +242,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | No
     if query.english:
         head = f"{who}, {period_en(when)}: " if when else f"{who}: "
         tail = (
-            f"; ranked {_EN_ORDINAL[best.ind.rank - 1]} in its {_scope_en(best.ind.rank_scope)}, as the report states"
+            f"; ranked {en_ordinal(best.ind.rank)} in its {_scope_en(best.ind.rank_scope)}, as the report states"
             if _has_rank(best.ind)
             else ""
         )
@@ -264,7 +264,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _has_rank(ind: Indicator) -> bool:
-    return bool(ind.rank and ind.rank_text and ind.rank <= len(_EN_ORDINAL))
+    return bool(ind.rank and ind.rank_text and en_ordinal(ind.rank) is not None)
 
 
 def _scope_en(scope: str | None) -> str:

@@ -18,7 +18,7 @@ from rag.indexing.indicators import find_metric
 from rag.indexing.keywords import keyword_tokens
 from rag.text import places
 from rag.text.language import is_english
-from rag.text.numerals import CN_DIGITS, ordinal
+from rag.text.numerals import CN_DIGITS, EN_ORDINAL_ABBREVIATIONS, EN_ORDINALS, ordinal, parse_en_ordinal
 from rag.text.periods import PERIOD_RE, YEAR_MENTION, asked_period
 from rag.text.vocab import alternation, asked_units, en_glossary, markers, metric_synonyms, rank_scopes
 
@@ -36,9 +36,9 @@ _RANK_ASKED = re.compile(
     rf"(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
     rf"|(?P<first>首位)"
 )
-_EN_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
-_EN_ORDINALS += ["1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th"]
-_RANK_EN = re.compile(r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(_EN_ORDINALS) + r")\b", re.I)
+_RANK_EN = re.compile(
+    r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(EN_ORDINALS + EN_ORDINAL_ABBREVIATIONS) + r")\b", re.I
+)
 _RANK_VERB = re.compile(rf"位列|排名|名列|位居|排在|{_SCOPES}")
 _ASKS_RANK = re.compile(r"第几|排名如何|排名怎样|几名|\brank(?:ed|ing)?\b", re.I)
 _MAX = re.compile(r"最(?:高|多|大|快|好)|\b(?:highest|most|largest|biggest|fastest)\b", re.I)
@@ -125,8 +125,7 @@ def asked_rank(text: str) -> tuple[int | None, str | None]:
     """ "位列全区第一" / "排名第三" / "ranked first" asked -> (1, "全区"); a bare "第一" (第一书记) is not a rank."""
     m = _RANK_EN.search(text)
     if m:
-        word = m.group(1).lower()
-        return (_EN_ORDINALS.index(word) % 10) + 1, "全区" if "district" in text.lower() else None
+        return parse_en_ordinal(m.group(1)), "全区" if "district" in text.lower() else None
     for m in _RANK_ASKED.finditer(text):
         if m.group("first"):
             return 1, m.group("scope")

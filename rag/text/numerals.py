@@ -11,6 +11,9 @@ from functools import lru_cache
 # The characters a Chinese numeral is written with (for building patterns: "第[…]+", "[…]+个").
 CN_DIGITS = "零一二三四五六七八九十"
 CN_NUMERAL_CHARS = CN_DIGITS + "两百千万"
+# English ordinals as questions and answers write them: "first" … "tenth", "1st" … "10th".
+EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+EN_ORDINAL_ABBREVIATIONS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
 _ORDINAL_WRAP = re.compile(r"^第|[位名]$")
 
 
@@ -49,3 +52,17 @@ def ordinal(text: str) -> int | None:
         return 1
     value = parse_int(_ORDINAL_WRAP.sub("", text))
     return value if value is not None and value > 0 else None
+
+
+def en_ordinal(n: int) -> str | None:
+    """3 -> "third"; None beyond "tenth" (an answer then keeps the Chinese rank text)."""
+    return EN_ORDINALS[n - 1] if 1 <= n <= len(EN_ORDINALS) else None
+
+
+def parse_en_ordinal(word: str) -> int | None:
+    """ "third" / "3rd" -> 3; None for any other word."""
+    word = word.lower()
+    for names in (EN_ORDINALS, EN_ORDINAL_ABBREVIATIONS):
+        if word in names:
+            return names.index(word) + 1
+    return None

@@ -48,3 +48,10 @@ def test_ordinal(text: str, rank: int) -> None:
 
 def test_ordinal_rejects_non_ranks() -> None:
     assert ordinal("第零") is None and ordinal("第") is None and ordinal("书记") is None
+
+
+def test_english_ordinals_both_ways():
+    from rag.text.numerals import en_ordinal, parse_en_ordinal
+
+    assert [en_ordinal(n) for n in (1, 3, 10, 11, 0)] == ["first", "third", "tenth", None, None]
+    assert [parse_en_ordinal(w) for w in ("First", "3rd", "10th", "eleventh", "rank")] == [1, 3, 10, None, None]
