@@ -794,7 +794,18 @@ def require_index(settings: Settings) -> str:
         raise IndexMismatchError(
             "索引为旧格式，请运行 `python -m rag index --rebuild`（index layout is outdated: rebuild it）"
         )
-    version = open_store(settings).version()
+    try:
+        store = open_store(settings)
+    except ValueError as exc:  # chromadb's HttpClient: "Could not connect to a Chroma server"
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
+        if (settings.index_dir / CATALOG).exists():
+            raise IndexMismatchError(
+                f"{settings.index_dir} 是本地（嵌入式）索引，但配置了 Chroma 服务器 {where} 且无法连接。请取消 CHROMA_HOST，"
+                "或启动服务器后运行 `python -m rag index --rebuild`（this folder holds an embedded index but CHROMA_HOST "
+                "is set and unreachable: unset it, or index into the server）"
+            ) from exc
+        raise IndexMissingError(f"无法连接 Chroma 服务器 {where}（cannot reach the Chroma server）: {exc}") from exc
+    version = store.version()
     if not version:
         where = f"Chroma {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode else settings.index_dir
         raise IndexMissingError(
