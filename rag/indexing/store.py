@@ -44,13 +44,13 @@ from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
 from rag.ingest.documents import (
-    MANIFEST_NAME,
     SUPPORTED_SUFFIXES,
     Document,
     DocumentError,
     ReportMeta,
+    folder_manifest,
     load_document,
-    read_manifest,
+    report_files,
 )
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
@@ -1092,18 +1092,11 @@ def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every report file under `folder`, as `load_folder` finds them (recursively, hidden names and the manifest
     skipped), hashed but not decoded; plus (file, message) of what could not be read."""
     folder = Path(folder)
-    errors: list[tuple[str, str]] = []
-    manifest_path = folder / MANIFEST_NAME
-    try:
-        manifest = read_manifest(manifest_path)
-    except DocumentError as exc:
-        errors.append((manifest_path.name, str(exc)))
-        manifest = {}
+    manifest, problems = folder_manifest(folder)
+    errors = [(path.name, message) for path, message in problems]
     sources = []
-    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
+    for path in report_files(folder):
         doc_id = path.relative_to(folder).as_posix()
-        if not path.is_file() or path == manifest_path or any(p.startswith(".") for p in doc_id.split("/")):
-            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             try:
                 load_document(path, folder)  # raises the one clear "unsupported type" message
@@ -1125,10 +1118,7 @@ def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
 def _load(folder: Path, sources: list[Source], skip: dict[str, str], result: BuildResult) -> list[Document]:
     """Decode and describe the sources not in `skip`; one that cannot be read is reported, never fatal."""
     todo = [s for s in sources if s.doc_id not in skip]
-    try:
-        manifest = read_manifest(folder / MANIFEST_NAME) if todo else {}
-    except DocumentError:
-        manifest = {}  # already reported by scan_folder
+    manifest = folder_manifest(folder)[0] if todo else {}  # an unreadable manifest was reported by scan_folder
     docs = []
     for source in todo:
         try:

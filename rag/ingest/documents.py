@@ -65,20 +65,30 @@ def _is_hidden(path: Path, folder: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(folder).parts)
 
 
+def report_files(folder: Path) -> list[Path]:
+    """Every file under `folder` that may be a report, recursively, in doc_id order: hidden names (the trash,
+    temp files) and the manifest itself are skipped."""
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST_NAME
+    paths = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
+    return [p for p in paths if p.is_file() and p != manifest_path and not _is_hidden(p, folder)]
+
+
+def folder_manifest(folder: Path) -> tuple[dict[str, ReportMeta], list[tuple[Path, str]]]:
+    """The folder's manifest.csv ({} when absent); an unreadable one is reported, never fatal."""
+    manifest_path = Path(folder) / MANIFEST_NAME
+    try:
+        return read_manifest(manifest_path), []
+    except DocumentError as exc:
+        return {}, [(manifest_path, str(exc))]
+
+
 def load_folder(folder: Path) -> tuple[list[Document], list[tuple[Path, str]]]:
     """Every supported file under `folder` (recursively), with its manifest.csv; one bad file never stops the rest."""
     folder = Path(folder)
-    errors: list[tuple[Path, str]] = []
-    manifest_path = folder / MANIFEST_NAME
-    try:
-        manifest = read_manifest(manifest_path)
-    except DocumentError as exc:
-        errors.append((manifest_path, str(exc)))
-        manifest = {}
+    manifest, errors = folder_manifest(folder)
     docs: list[Document] = []
-    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
-        if not path.is_file() or _is_hidden(path, folder) or path == manifest_path:
-            continue
+    for path in report_files(folder):
         try:
             docs.append(load_document(path, folder, manifest))
         except DocumentError as exc:
