@@ -531,8 +531,10 @@ def merge_meta(detected: ReportMeta, override: ReportMeta | None) -> ReportMeta:
     override = _place_from_units(override)
     changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if f.name != "origin"}
     changes = {name: value for name, value in changes.items() if _set(value)}
-    if "place" in changes and "parents" not in changes and changes["place"] != detected.place:
-        changes["parents"] = tuple(u for u in (override.city, override.district) if u and u != changes["place"])
+    # The units an older manifest states above its place are its parents: stated values win over detected ones.
+    stated_parents = tuple(u for u in (override.city, override.district) if u and u != changes.get("place"))
+    if "place" in changes and "parents" not in changes and stated_parents:
+        changes["parents"] = stated_parents
     kept = tuple(o for o in detected.origin if o[0] not in changes)
     origin = kept + tuple((name, "manifest", 1.0) for name in changes)
     return replace(detected, **changes, origin=origin)

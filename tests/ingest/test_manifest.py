@@ -39,6 +39,10 @@ def test_load_folder_applies_the_manifest() -> None:
         assert [getattr(doc.meta, f) for f in LEGACY] == [getattr(truth, f) for f in LEGACY]
         assert (doc.meta.place, doc.meta.level) == (truth.street, "街道")  # an older manifest's street is the place
         assert doc.meta.source_of("place") == ("manifest", 1.0)
+        # The units an older manifest states above the street are its parents, whatever the text says of them
+        # (西林's report names no district or city at all).
+        assert doc.meta.parents == (truth.city, truth.district)
+        assert doc.meta.source_of("parents") == ("manifest", 1.0)
         assert doc.text == normalize_text(raw.decode("utf-8"))
         assert doc.sha256 == hashlib.sha256(raw).hexdigest()
         assert doc.encoding == "utf-8"
