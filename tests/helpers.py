@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import socket
 import subprocess
@@ -83,19 +82,10 @@ def running_server(
 
 
 def make_docx(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
-    import docx
+    """A .docx of these paragraphs, then the table (the bench's report builder, untitled)."""
+    from bench.report_formats import report_docx
 
-    document = docx.Document()
-    for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
-    if table:
-        grid = document.add_table(rows=len(table), cols=len(table[0]))
-        for r, row in enumerate(table):
-            for c, value in enumerate(row):
-                grid.cell(r, c).text = value
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return report_docx(None, paragraphs, table, table_after=len(paragraphs))
 
 
 def make_pdf(lines: list[str]) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "places.toml"
@@ -90,8 +90,14 @@ def short_name(name: str) -> str:
 
 def aliases(name: str) -> list[str]:
     """How text or a question may name a place: full name, short name, 甘孜州, customary abbreviations (博州)."""
+    return list(_aliases(name))
+
+
+# Every question checks every indexed place's aliases and pinyin: computed once per name, not once per question.
+@lru_cache(maxsize=8192)
+def _aliases(name: str) -> tuple[str, ...]:
     if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
-        return ["国务院", "我国", "中国"]
+        return ("国务院", "我国", "中国")
     short = short_name(name)
     out = [name, short]
     level = level_of(name)
@@ -100,9 +106,10 @@ def aliases(name: str) -> list[str]:
     if level == "省" and name.endswith("自治区"):
         out.append(short + "区")
     out += [abbr for abbr, stem in vocabulary().abbreviations.items() if stem == short]
-    return [a for a in dict.fromkeys(out) if len(a) >= 2]
+    return tuple(a for a in dict.fromkeys(out) if len(a) >= 2)
 
 
+@lru_cache(maxsize=8192)
 def pinyin(name: str) -> str:
     """ "嘉兴市" -> "jiaxing": how an English question names a place (the short name, no tones, no spaces)."""
     if name == NATION:
