@@ -56,7 +56,9 @@ _GROWTH = re.compile(
 _PROGRESS = re.compile(r"进度|完成[^，,？?。]{0,8}(?:目标|计划|任务)[^，,？?。]{0,4}(?:的)?(?:百分之|多少|几)")
 _PLAN = re.compile(rf"{alternation(markers('plan_question'))}|\b(?:{alternation(markers('plan_en'))})", re.I)
 _ESTIMATE = re.compile(rf"{alternation(markers('forecast'))}|\b(?:{alternation(markers('forecast_en'))})", re.I)
-_TARGET_ASKED = re.compile(alternation(markers("target_question")))
+_TARGET_ASKED = re.compile(
+    rf"{alternation(markers('target_question'))}|\b(?:{alternation(markers('target_en'))})", re.I
+)
 _SHARE = re.compile(r"比重|占比|所占|比例|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")

@@ -54,7 +54,7 @@ from rag.ingest.documents import (
 )
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
-SCHEMA_VERSION = 7  # 7: reports carry place, level, parents, plan_year, kind and where each value came from
+SCHEMA_VERSION = 8  # 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
 CATALOG = "catalog.sqlite"
 OLD_POINTER = "CURRENT"  # the generation layout of schema <= 4
 SYNC_SECONDS = 2.0  # server mode: how often a reader asks the server whether the corpus changed
