@@ -523,6 +523,10 @@ def indicator_draft(
         draft = compare.trend(query, corpus, scope, by_year)
         if draft is not None:
             return draft
+    if len(query.metrics) >= 2 and len(query.streets) < 2 and one_place and not query.share and not query.superlative:
+        draft = compare.several_metrics(query, corpus, scope, lookup)
+        if draft is not None:
+            return draft
     if query.metric and len(query.streets) < 2 and one_place and asks_target(query.text) and not query.share:
         return compare.single_value(query, corpus, scope, target=True)
     if (query.plan and not (query.metric and len(query.streets) >= 2)) or query.share:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, street_english
@@ -502,3 +502,26 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
             else "\n（所问年份中，有的年份已载入的报告未涉及该指标。）"
         )
     return Draft(parts, rows)
+
+
+def several_metrics(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
+    """One place, several metrics ("财政总收入和一般公共预算收入分别是多少"): each metric's figure on its own line,
+    from the table or else quoted from the report; None when none of them is found."""
+    street = corpus.street(scope[0]) or ""
+    target = asks_target(query.text)
+    parts: list[Part] = []
+    rows: list[Row] = []
+    found = 0
+    for i, metric in enumerate(query.metrics):
+        parts.append("\n- " if i else "- ")
+        draft = single_value(replace(query, metric=metric), corpus, scope, target)
+        if draft is not None:
+            parts += draft.parts
+            rows += draft.rows
+            found += 1
+        elif street and (quoted := fallback(street, f"{street}{metric}")):
+            parts += quoted
+            found += 1
+        else:
+            parts.append(f"{metric}：报告中未找到该指标（not found）")
+    return Draft(parts, rows) if found else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import jieba
 
 from rag.answering.retrieval import QueryAnalysis, street_aliases
-from rag.indexing.indicators import find_metric
+from rag.indexing.indicators import find_metric, find_metrics
 from rag.indexing.keywords import keyword_tokens
 from rag.text import places
 from rag.text.language import is_english
@@ -88,6 +88,7 @@ class Query:
     unknown_streets: tuple[str, ...]
     years: tuple[int, ...]
     metric: str | None  # a catalog metric (a key of rag.text.vocab.metric_synonyms())
+    metrics: tuple[str, ...]  # every catalog metric named, in order ("财政总收入和一般公共预算收入…")
     period: str | None  # as asked, normalised like Indicator.period: "1-6月", "上半年", "2017年"
     rank: int | None  # "位列全区第一" asked -> 1
     rank_scope: str | None
@@ -244,6 +245,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         unknown_streets=analysis.unknown_streets,
         years=analysis.years,
         metric=find_metric(zh_text),
+        metrics=tuple(find_metrics(zh_text)),
         period=asked_period(question),
         rank=rank,
         rank_scope=rank_scope,

@@ -175,19 +175,33 @@ def find_metric(question: str, known_metrics: Iterable[str] = ()) -> str | None:
 
     known_metrics: extra normalised names (e.g. metrics extracted from the corpus) matched as themselves.
     """
+    found = _metric_mentions(question, known_metrics)
+    return max(found, key=lambda f: f[1] - f[0])[2] if found else None
+
+
+def find_metrics(question: str) -> list[str]:
+    """Every metric a question names, in order ("财政总收入和一般公共预算收入分别是多少" -> both); a surface inside
+    a longer one ("出口" in "进出口总额") is not a second metric."""
+    found = sorted(_metric_mentions(question), key=lambda f: (f[0], -(f[1] - f[0])))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, norm in found:
+        if not any(s <= start and end <= e for s, e, _n in kept):
+            kept.append((start, end, norm))
+    return list(dict.fromkeys(norm for _s, _e, norm in kept))
+
+
+def _metric_mentions(question: str, known_metrics: Iterable[str] = ()) -> list[tuple[int, int, str]]:
     surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
     for name in known_metrics:
         surfaces.setdefault(name, name)
     haystack = question.upper()  # "gdp" asks about GDP too
-    best: tuple[int, str] | None = None
+    found = []
     for surface, norm in surfaces.items():
         for m in re.finditer(re.escape(surface.upper()), haystack):
             before = haystack[: m.start()].removesuffix("居民")  # "农村居民人均…" blocks "人均可支配收入" too
-            if before.endswith(_BLOCKING_PREFIXES):
-                continue
-            if best is None or len(surface) > best[0]:
-                best = (len(surface), norm)
-    return best[1] if best else None
+            if not before.endswith(_BLOCKING_PREFIXES):
+                found.append((m.start(), m.end(), norm))
+    return found
 
 
 def format_value(ind: Indicator) -> str:
