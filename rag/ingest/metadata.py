@@ -465,6 +465,22 @@ def _subject_street(text: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+# 广东's 街道 call themselves "X街" ("2021年,市桥街团结带领全街干部群众…"): the short name as a sentence's subject.
+_SHORT_STREET = re.compile(
+    r"(?:^|[\n，,。；;：:])\s*(?:(?:19|20)\d{2}年[，,]?)?([\u4e00-\u9fff]{2,3})街(?!道)"
+    rf"(?=团结|带领|{_SUBJECT_NEXT.pattern})"
+)
+_SHORT_SELF = re.compile(r"[全我本]街(?![区巷头坊景面道])")
+
+
+def _short_street(text: str) -> str | None:
+    """ "市桥街道" for a report that speaks of itself as 全街/我街 and names "市桥街" as a subject, else None."""
+    if len(_SHORT_SELF.findall(text)) < 2:
+        return None
+    names = Counter(m.group(1) for m in _SHORT_STREET.finditer(text) if m.group(1) not in _GENERIC_NAMES)
+    return f"{names.most_common(1)[0][0]}街道" if len(names) == 1 else None
+
+
 def detect_meta(text: str, filename: str) -> ReportMeta:
     """Street, district, city, year, period and title from the text and the file name, by general rules.
 
@@ -479,7 +495,7 @@ def detect_meta(text: str, filename: str) -> ReportMeta:
     city = _detect_city(text, strong, (district or "", street or ""))
     period = _detect_period(text, titles, year)
     title = titles[0] if titles else None
-    subject = None if street else _subject_street(text)
+    subject = None if street else _subject_street(text) or _short_street(text)
     facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title, subject))
     return with_places(ReportMeta(period=period, title=title), facts)
 
