@@ -403,13 +403,13 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
 
 
 def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
-    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a target, the
-    report that plans for it), when the place has several reports and one of them covers that year."""
+    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
+    target, the report that plans for it), when the place has several reports and one of them covers that year."""
     if len(query.years) != 1 or len(docs) < 2:
         return docs
-    target = asks_target(query.text)
+    planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
     year = query.years[0]
-    return compare.for_year(corpus, docs, year, target) or compare.for_year(corpus, docs, year, not target) or docs
+    return compare.for_year(corpus, docs, year, planned) or compare.for_year(corpus, docs, year, not planned) or docs
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:

@@ -86,3 +86,11 @@ def test_an_achievement_question_never_gets_the_target(assistant) -> None:
     assert "5370.3亿元" in answer.text and "7%左右" not in answer.text
     answer = assistant.ask("嘉兴市2019年一般公共预算收入增长多少？")
     assert "9.1%" in answer.text and "增长9%" not in answer.text, answer.text
+
+
+def test_a_plan_for_a_year_comes_from_the_report_planning_it(assistant) -> None:
+    # Both reports mention 2019's work: the 2020 report reviews it, the 2019 report plans it.
+    answer = assistant.ask("嘉兴市2019年经济社会发展有什么安排？")
+    assert answer.status == "answered", answer.text
+    assert cited_docs(answer) == {"jiaxing_2019.txt"}
+    assert "7%以上" in answer.text
