@@ -76,7 +76,7 @@ def ask_all(settings, rows: list[dict], questions) -> list[Outcome]:
     for row, q in zip(rows, questions, strict=True):
         a = assistant.ask(q.question, mode="extractive")
         answered = a.status == "answered"
-        cited = [a.sources[n - 1].hit.chunk.text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
+        cited = [a.sources[n - 1].hit.chunk.cited_text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
         outcomes.append(
             Outcome(
                 type=row.get("type", "?"),

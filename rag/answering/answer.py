@@ -325,7 +325,7 @@ class Assistant:
             text += f"\n（{NOT_FOUND}关于{names}的内容 / not found: {names}）"
         rows = [row_json(r, book) for r in draft.rows]
         sources = book.sources(k)
-        passages = [s.hit.chunk.text for s in sources if s.cited]
+        passages = [s.hit.chunk.cited_text for s in sources if s.cited]
         return Answer(
             query.text,
             "answered",

@@ -140,7 +140,10 @@ def fact_text(ind: Indicator) -> str:
         _growth_display(ind.progress_text, ind.progress),
         ind.rank_text,
     ]
-    text = "，".join([head, *[e for e in extras if e]])
+    extras = [e for e in extras if e]
+    if ind.value is None and extras:  # "地区生产总值增长7.6%", not "地区生产总值，增长7.6%"
+        head, extras = head + extras[0], extras[1:]
+    text = "，".join([head, *extras])
     return f"{text}（预计数）" if ind.estimate else text
 
 
@@ -490,7 +493,7 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
             best.doc_id if best is not None and query.metric else next(p.doc_id for p in body if isinstance(p, Cite))
         )
         quoted = "".join(
-            c.text for p in body if isinstance(p, Cite) for c in corpus.chunks_over(p.doc_id, p.start, p.end)
+            c.cited_text for p in body if isinstance(p, Cite) for c in corpus.chunks_over(p.doc_id, p.start, p.end)
         )
         parts += ["\n- ", *_year_head(corpus, doc_id, year, quoted, is_target, query.english), *body]
     if len(query.years) - missing < 2:
