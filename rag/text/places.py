@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from rag.text.lexicon import is_ordinary_word
+
 DATA = Path(__file__).resolve().parent / "data" / "places.toml"
 LEVELS = ("国家", "省", "市", "州", "自治州", "盟", "区", "县", "县级市", "街道", "镇", "乡")
 NATION = "全国"
@@ -99,7 +101,8 @@ def _aliases(name: str) -> tuple[str, ...]:
     if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
         return ("国务院", "我国", "中国")
     short = short_name(name)
-    out = [name, short]
+    # "建设" of 建设街道 is the verb in "高标准农田建设": an ordinary word is no short name
+    out = [name] if is_ordinary_word(short) else [name, short]
     level = level_of(name)
     if level in ("自治州", "州") and short != name:
         out.append(short + "州")
