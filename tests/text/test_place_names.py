@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.text.language import is_english
 from rag.text import places
+from rag.text.language import is_english
 from rag.text.places import STREET_MENTION, pinyin_name, short_name
 
 
