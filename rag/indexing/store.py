@@ -41,6 +41,7 @@ from filelock import FileLock, Timeout
 
 from rag.config import Settings
 from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
+from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
 from rag.ingest.documents import (
@@ -861,6 +862,7 @@ class Index:
         self.info = {**state.info, "version": state.version, "reports": len(self.reports), "chunks": len(self.chunks)}
         self._checked = time.monotonic()
         self._current = True
+        self._streets: list[str] | None = None
 
     @classmethod
     def open(cls, settings: Settings, expected_model: str | None = None) -> Index:
@@ -876,7 +878,9 @@ class Index:
     def streets(self) -> list[str]:
         """The places the indexed reports are about (a 街道 … a 市, a 省, 全国), sorted, each once. The answer
         engine calls them streets for history: a question names a place, whatever its level."""
-        return sorted({r.meta.name for r in self.reports.values() if r.meta.name})
+        if self._streets is None:  # asked on every question; the version never changes
+            self._streets = sorted({r.meta.name for r in self.reports.values() if r.meta.name})
+        return list(self._streets)
 
     def is_current(self) -> bool:
         """False once a newer version has been switched in. Embedded: one small SQLite read. Server: the server is
@@ -961,7 +965,7 @@ def build_index(
     progress = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     with writer_lock(settings.index_dir):
-        sources, errors = scan_folder(settings.seeds_dir)
+        sources, errors = scan_folder(settings.seeds_dir, FileHashes(settings.index_dir / FILE_HASHES))
         result = BuildResult(errors=errors)
         sources = _drop_duplicates(sources, result)
         load_started = time.monotonic()
@@ -1088,10 +1092,12 @@ class Source:
     key: str  # changes whenever what the file's revision is built from may change: bytes, manifest row, chunker
 
 
-def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
+def scan_folder(folder: Path, hashes: FileHashes | None = None) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every report file under `folder`, as `load_folder` finds them (recursively, hidden names and the manifest
-    skipped), hashed but not decoded; plus (file, message) of what could not be read."""
+    skipped), hashed but not decoded; plus (file, message) of what could not be read. With `hashes`, a file whose
+    stat stamp is unchanged keeps its recorded hash without being read (rag/indexing/filehash.py)."""
     folder = Path(folder)
+    hashes = hashes or FileHashes(None)
     manifest, problems = folder_manifest(folder)
     errors = [(path.name, message) for path, message in problems]
     sources = []
@@ -1104,7 +1110,7 @@ def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
                 errors.append((path.name, str(exc)))
             continue
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            sha = hashes.sha256(path)
         except OSError as exc:
             errors.append((path.name, f"文件无法读取（cannot read file）: {exc}"))
             continue
@@ -1112,6 +1118,7 @@ def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
         payload = [sha, asdict(row) if row else None, CHUNKER_VERSION, SCHEMA_VERSION]
         key = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
         sources.append(Source(doc_id, path, sha, key))
+    hashes.save()
     return sources, errors
 
 
