@@ -110,12 +110,13 @@ class KeywordIndex:
         ids = [i for i in ids if i < self._weights.shape[1]] if self._weights is not None else []
         if not ids:
             return None
+        # The query's columns, concatenated (a repeated token twice), summed per passage in one bincount: a
+        # Python loop of scatter-adds over the long columns of common bigrams cost ~3 ms at 30,000 passages.
         w = self._weights
-        scores = np.zeros(self.size, dtype=np.float32)
-        for i in ids:
-            start, end = w.indptr[i], w.indptr[i + 1]
-            scores[w.indices[start:end]] += w.data[start:end]  # rows within one column are distinct
-        return scores
+        spans = [np.arange(w.indptr[i], w.indptr[i + 1]) for i in ids]
+        picked = np.concatenate(spans)
+        scores = np.bincount(w.indices[picked], weights=w.data[picked], minlength=self.size)
+        return scores.astype(np.float32)
 
     def search(self, query: str, limit: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(position, score) of the best matches with a positive score; `mask` (0/1 per passage) filters."""
@@ -124,5 +125,18 @@ class KeywordIndex:
             return []
         if mask is not None:
             scores = scores * mask
-        order = np.argsort(-scores, kind="stable")[:limit]
-        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+        return top_positive(scores, limit)
+
+
+def top_positive(scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """(position, score) of the `limit` best positive scores, best first, ties by position (as a stable sort of
+    all scores would give, without sorting all of them)."""
+    if limit <= 0:
+        return []
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > limit:
+        kth = np.partition(scores[positive], len(positive) - limit)[len(positive) - limit]  # the limit-th best
+        above, at = positive[scores[positive] > kth], positive[scores[positive] == kth]
+        positive = np.concatenate([above, at[: limit - len(above)]])
+    order = positive[np.lexsort((positive, -scores[positive]))]
+    return [(int(i), float(scores[i])) for i in order]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -294,6 +295,10 @@ class SqliteStore:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / CATALOG
         self.key = f"sqlite:{self.path.resolve()}"
+        # `version` is asked before every question: one connection kept for it (opening one cost ~3 ms), reopened
+        # when the catalog file is replaced (a reset deletes and recreates it).
+        self._version_lock = threading.Lock()
+        self._version_conn: tuple[tuple[int, int], sqlite3.Connection] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
@@ -331,16 +336,20 @@ class SqliteStore:
             return self._state(conn)
 
     def version(self) -> int | None:
-        if not self.path.exists():
-            return None
-        conn = self._connect()
         try:
-            row = conn.execute("SELECT value FROM state WHERE key = 'version'").fetchone()
-        except sqlite3.OperationalError:
+            st = os.stat(self.path)
+        except FileNotFoundError:
             return None
-        finally:
-            conn.close()
-        return json.loads(row["value"]) if row else None
+        with self._version_lock:
+            if self._version_conn is None or self._version_conn[0] != (st.st_dev, st.st_ino):
+                if self._version_conn is not None:
+                    self._version_conn[1].close()
+                self._version_conn = ((st.st_dev, st.st_ino), self._connect())
+            try:  # fetchall: the statement, and with it the read transaction, ends here
+                rows = self._version_conn[1].execute("SELECT value FROM state WHERE key = 'version'").fetchall()
+            except sqlite3.OperationalError:
+                return None
+        return json.loads(rows[0]["value"]) if rows else None
 
     def snapshot(self, cached: set[str]) -> tuple[State, dict[str, Revision]]:
         """The current state and the live revisions not in `cached`, read in one transaction."""
@@ -863,6 +872,7 @@ class Index:
         self._checked = time.monotonic()
         self._current = True
         self._streets: list[str] | None = None
+        self._by_place: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def open(cls, settings: Settings, expected_model: str | None = None) -> Index:
@@ -881,6 +891,16 @@ class Index:
         if self._streets is None:  # asked on every question; the version never changes
             self._streets = sorted({r.meta.name for r in self.reports.values() if r.meta.name})
         return list(self._streets)
+
+    def reports_of(self, place: str) -> tuple[str, ...]:
+        """The doc_ids of the reports about this place (its name as `streets` lists it)."""
+        if self._by_place is None:
+            by_place: dict[str, list[str]] = {}
+            for doc_id, record in self.reports.items():
+                if record.meta.name:
+                    by_place.setdefault(record.meta.name, []).append(doc_id)
+            self._by_place = {k: tuple(v) for k, v in by_place.items()}
+        return self._by_place.get(place, ())
 
     def is_current(self) -> bool:
         """False once a newer version has been switched in. Embedded: one small SQLite read. Server: the server is

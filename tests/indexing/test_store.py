@@ -16,7 +16,7 @@ import pytest
 
 from rag.answering.retrieval import Searcher
 from rag.config import ROOT
-from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts
+from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts, top_positive
 from rag.indexing.store import (
     CATALOG,
     OLD_POINTER,
@@ -174,6 +174,22 @@ def test_keyword_index_scores_as_bm25s(seed_settings):
             tokens = [t for t in keyword_tokens(question) if t in reference.vocab_dict]
             np.testing.assert_allclose(keywords.scores(question), reference.get_scores(tokens), rtol=1e-4, atol=1e-5)
     assert index.keywords.search("没有的词汇ZZZ", 10) == []
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 10, 50])
+def test_top_positive_is_a_stable_sort_of_the_positive_scores(limit):
+    rng = np.random.default_rng(limit)
+    scores = rng.choice(np.array([0.0, -1.0, 0.5, 1.0, 2.0, 2.5], np.float32), size=40)  # many ties
+    expected = [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
+    assert top_positive(scores, limit) == expected
+
+
+def test_keyword_search_ranks_as_a_full_sort(seed_settings):
+    index = Index.open(seed_settings)
+    for question in ("西林街道一般公共预算收入", "河海街道2017年地区生产总值", "社区服务"):
+        scores = index.keywords.scores(question)
+        expected = [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:20] if scores[i] > 0]
+        assert index.keywords.search(question, 20) == expected and len(expected) == 20
 
 
 def test_dense_search_is_exact_and_masked(seed_settings, embeddings):
