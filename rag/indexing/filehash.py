@@ -8,8 +8,8 @@ recorded hash; anything else (a new, touched, rewritten, replaced or copied file
 The stamp includes ctime, which the kernel sets on every write and which `touch -d` / `os.utime` cannot set back,
 so a content change with size and mtime forged equal is still seen. What is trusted, as by git and rsync: a change
 that leaves size, mtime, ctime and inode all equal (a clock set back, or a file system without ctime), which needs
-`python -m rag index --rebuild`. A file modified within RACY_NS of being hashed (timestamps are coarser than their
-nanosecond digits) is not recorded, so a second write in the same clock tick cannot hide ("racily clean" in git).
+`python -m rag index --rebuild`. A file modified within `rag.fsutil.RACY_NS` of being hashed (timestamps are coarser
+than their nanosecond digits) is not recorded, so a second write in the same clock tick cannot hide.
 
 The record is a cache beside the index (`file_hashes.json` in the index folder; in server mode too, as the files
 are this host's): missing or unreadable, every file is simply hashed once more.
@@ -21,16 +21,11 @@ import contextlib
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
+from rag.fsutil import settled, stamp
+
 FILE_HASHES = "file_hashes.json"
-RACY_NS = 2_000_000_000  # a file changed this recently is hashed, never trusted from its stamp
-
-
-def stamp(st: os.stat_result) -> list[int]:
-    """What identifies one state of a file without reading it."""
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 class FileHashes:
@@ -42,24 +37,26 @@ class FileHashes:
         self._new: dict[str, list] = {}
         self.hashed = 0  # files actually read in this scan
 
-    def sha256(self, path: Path) -> str:
+    def sha256(self, path: str | Path) -> str:
         """The file's content hash; OSError if it cannot be read."""
-        key = os.path.abspath(path)
-        before = stamp(os.stat(path))
+        key = os.fspath(path)
+        key = key if os.path.isabs(key) else os.path.abspath(key)
+        st = os.stat(path)
+        before = list(stamp(st))
         known = self._old.get(key)
         if known is not None and known[:-1] == before:
             self._new[key] = known
             return known[-1]
         sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         self.hashed += 1
-        changed_since = time.time_ns() - max(before[1], before[2])
-        if changed_since > RACY_NS and stamp(os.stat(path)) == before:  # not written while (or just before) read
+        if settled(st) and list(stamp(os.stat(path))) == before:  # not written while (or just before) read
             self._new[key] = [*before, sha]
         return sha
 
     def save(self) -> None:
-        """Keep the stamps of the files seen in this scan (files gone are forgotten); atomic, best effort."""
-        if self.record is None or self._new == self._old:
+        """Keep the stamps of the files seen in this scan (files gone are forgotten); atomic, best effort. Not
+        rewritten when files were only removed: a stale entry is harmless (a new file there has another stamp)."""
+        if self.record is None or all(self._old.get(k) == v for k, v in self._new.items()):
             return
         tmp = self.record.with_name(f".{self.record.name}.{os.getpid()}.tmp")
         with contextlib.suppress(OSError):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rag.indexing import filehash
+from rag import fsutil
 from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.store import build_index, scan_folder
 
@@ -16,7 +16,7 @@ from rag.indexing.store import build_index, scan_folder
 @pytest.fixture
 def no_racy_window(monkeypatch):
     """Files written by the test are seconds old at most: trust their stamps at once."""
-    monkeypatch.setattr(filehash, "RACY_NS", 0)
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)
 
 
 def _sha(data: bytes) -> str:
@@ -112,3 +112,33 @@ def test_update_with_forged_stamp_is_still_indexed(small_settings, embeddings, n
     result = build_index(small_settings, embeddings=embeddings)
     assert result.updated == [path.name] and result.chunks_embedded > 0
     assert build_index(small_settings, embeddings=embeddings).changed is False
+
+
+def test_source_key_is_the_asdict_key_of_every_manifest_row():
+    """The faster key must equal the one stored by earlier versions, or every file would look changed."""
+    import json
+    from dataclasses import asdict, replace
+
+    from rag.config import ROOT
+    from rag.indexing.chunking import CHUNKER_VERSION
+    from rag.indexing.store import SCHEMA_VERSION, source_key
+    from rag.ingest.manifest import read_manifest
+
+    rows = list(read_manifest(ROOT / "seeds" / "manifest.csv").values())
+    rows.append(replace(rows[0], parents=("江苏省", "常州市"), origin=(("place", "manifest", 1.0),)))
+    for row in [*rows, None]:
+        payload = [_sha(b"x"), asdict(row) if row else None, CHUNKER_VERSION, SCHEMA_VERSION]
+        old = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        assert source_key(_sha(b"x"), row) == old
+
+
+def test_manifest_is_parsed_again_when_it_changes(tmp_path, no_racy_window):
+    from rag.ingest.manifest import read_manifest
+
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,street,year\na.txt,西林街道,2023\n", encoding="utf-8")
+    assert read_manifest(manifest)["a.txt"].year == 2023
+    assert read_manifest(manifest)["a.txt"].year == 2023  # from the parsed copy
+    time.sleep(0.05)
+    manifest.write_text("file,street,year\na.txt,西林街道,2024\n", encoding="utf-8")  # same size
+    assert read_manifest(manifest)["a.txt"].year == 2024
