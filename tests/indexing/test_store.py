@@ -323,3 +323,29 @@ def test_server_client_options_come_from_the_environment(monkeypatch, chroma_ser
     assert Settings.from_env().chroma_ssl
     with pytest.raises(Exception, match=r"(?i)connect"):
         chroma_client(Settings.from_env())  # https to a plain-http server fails to connect
+
+
+def test_term_counts_are_the_counts_of_keyword_tokens():
+    """The vectorised counting gives, per text, exactly the Counter of `keyword_tokens` (a text without tokens: ∅)."""
+    from collections import Counter
+
+    from rag.indexing.keywords import Vocabulary
+
+    texts = [
+        (ROOT / "seeds" / XILIN).read_text(encoding="utf-8")[:3000],
+        "",
+        "。、",
+        "中",
+        "2023年GDP达到17.03亿元，增长5.6%，12.5.6 ABC def",
+        "㐀豈 甲 乙丙\n丁",
+        "a中b文c",
+    ]
+    vocabulary = Vocabulary()
+    counts = term_counts(texts, vocabulary)
+    names = {i: t for t, i in vocabulary._ids.items()}
+    for row, text in enumerate(texts):
+        a, b = counts.indptr[row], counts.indptr[row + 1]
+        got = {names[int(i)]: int(c) for i, c in zip(counts.ids[a:b], counts.counts[a:b], strict=True)}
+        assert got == dict(Counter(keyword_tokens(text) or ["∅"])), text[:20]
+    again = term_counts(texts[:1], vocabulary)  # known tokens keep their ids
+    assert set(again.ids.tolist()) <= set(counts.ids[: counts.indptr[1]].tolist())
