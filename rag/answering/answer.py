@@ -23,9 +23,10 @@ from rag.answering.extractive import (
     asks_number,
     coverage,
     following,
-    has_figure,
+    gives_figure,
     has_unit_asked,
     is_heading,
+    list_item,
     select,
     shorten,
     union_coverage,
@@ -533,10 +534,13 @@ def extractive_draft(
     if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
         return None
     spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
-    if (asks_number(query) and not any(has_figure(s.text) for s in spans)) or not has_unit_asked(spans, query):
+    if (asks_number(query) and not any(gives_figure(s.text, query) for s in spans)) or not has_unit_asked(spans, query):
         return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
     if len(spans) == 1 and is_heading(spans[0]):  # "2018年工作总体思路": quote what follows the heading too
         spans += following(spans[0])[:1]
+    if query.item:  # "重点抓好哪几个方面？第一项是什么？": the list's lead and the item asked
+        items = [item for s in spans if (item := list_item(s, query.item, corpus))]
+        spans += items[:1]
     if require_metric and query.metric:
         surfaces = metric_surfaces(query.metric)
         if not any(s in span.text for span in spans for s in surfaces):
