@@ -9,7 +9,8 @@ carry the answer. Offsets always point into the report, so the UI can highlight 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
@@ -25,6 +26,9 @@ _COUNT_WORD = re.compile(rf"[{CN_NUMERAL_CHARS}]+[个家件项名年天次场座
 _ESTIMATE = re.compile(alternation(markers("forecast")))
 _TARGET_WORDS = re.compile(alternation(markers("aim")))
 _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + markers("future")))
+# What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
+_AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
+_FULL_STOP = re.compile(r"[。！？!?\n]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MODIFIER = re.compile(
     r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
@@ -40,8 +44,13 @@ _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
 LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
-MIN_SECOND_GAIN = 0.2
-LIST_REACH = 20000  # how far after its lead a list item is looked for (a 政府工作报告's sections are long)  # a second sentence must add this much of the question's weight to be quoted too
+MIN_SECOND_GAIN = 0.2  # a second sentence must add this much of the question's weight to be quoted too
+MEANING_HITS = 5  # English questions: the sentences of this many top passages are compared by meaning ...
+MEANING_MAX = 16  # ... at most this many sentences (the best by their words), each cut to MEANING_CHARS
+MEANING_CHARS = 120
+MEANING_WEIGHT = 0.5  # the closest in meaning gains this much over the farthest (a unit or metric match is 0.15-0.2)
+FULL_SENTENCE_REACH = 300  # how far back a clause's full sentence is looked for (its "目标是：" lead)
+LIST_REACH = 20000  # how far after its lead a list item is looked for (a 政府工作报告's sections are long)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,11 @@ class Scored:
     score: float
     coverage: float  # share of the question's term weight the sentence holds
     matched: frozenset[str]
+    position: int = 0  # rank of its passage among the hits (0 = first)
+
+
+# Closeness in meaning of each text to the question (cosine of the embedding model), in the order given.
+Meaning = Callable[[list[str]], list[float]]
 
 
 def sentences(hit: Hit) -> list[Span]:
@@ -124,6 +138,16 @@ def list_item(span: Span, n: int, corpus: Corpus) -> Span | None:
         return None
     style = ITEM_MARK.match(after[0].text).lastgroup
     return next((s for s in after if item_number(s.text) == n and ITEM_MARK.match(s.text).lastgroup == style), None)
+
+
+def states_aim(span: Span, corpus: Corpus) -> bool:
+    """Is the sentence a target, forecast or plan ("力争…", "主要预期目标是：…；一般公共预算收入增长5%", under
+    "下半年工作计划")? Looked for in the sentence, the full sentence it is a clause of, and its section title: a
+    target question answered by an achieved figure ("粮食总产量282.2万吨" in a review) is not answered."""
+    text = corpus.texts[span.doc_id]
+    stops = [m.end() for m in _FULL_STOP.finditer(text, max(0, span.start - FULL_SENTENCE_REACH), span.start)]
+    start = stops[-1] if stops else max(0, span.start - FULL_SENTENCE_REACH)
+    return bool(_AIM_CONTEXT.search(text[start : span.end]) or _AIM_CONTEXT.search(span.hit.chunk.section or ""))
 
 
 def asks_number(query: Query) -> bool:
@@ -187,7 +211,7 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score += 0.1 if _report_covers(span, query, text) else 0.0
     # A short line without a figure is usually a heading ("撤村转居蹄疾步稳"): the sentences under it say more.
     score += 0.002 * min(len(text), 50)
-    return Scored(span, score, cov, matched)
+    return Scored(span, score, cov, matched, position)
 
 
 def _report_covers(span: Span, query: Query, text: str) -> bool:
@@ -251,9 +275,28 @@ def _aim_clause(text: str, query: Query, corpus: Corpus) -> bool:
     return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus)[0] > 0
 
 
-def select(query: Query, hits: list[Hit], corpus: Corpus, scope: set[str]) -> list[Scored]:
+def with_meaning(scored: list[Scored], meaning: Meaning) -> list[Scored]:
+    """Scores raised by how close each sentence is in meaning to the question (an English question over Chinese
+    text: the glossary knows some of its words, the multilingual model reads all of them). Only the sentences of
+    the first MEANING_HITS passages are encoded (a few dozen: the answer is nearly always there, and it keeps the
+    question fast), and of those the MEANING_MAX best by their words: meaning decides among the plausible ones.
+    The model's cosines sit in a narrow band, so they are spread over [0, 1] per question."""
+    ranked = sorted((s for s in scored if s.position < MEANING_HITS), key=lambda s: -s.score)[:MEANING_MAX]
+    if len(ranked) < 2:
+        return scored
+    sims = meaning([s.span.text[:MEANING_CHARS] for s in ranked])
+    low, high = min(sims), max(sims)
+    if high - low < 1e-6:
+        return scored
+    bonus = {id(s): MEANING_WEIGHT * (sim - low) / (high - low) for s, sim in zip(ranked, sims, strict=True)}
+    return [replace(s, score=s.score + bonus.get(id(s), 0.0)) for s in scored]
+
+
+def select(
+    query: Query, hits: list[Hit], corpus: Corpus, scope: set[str], meaning: Meaning | None = None
+) -> list[Scored]:
     """The best sentence, and a second one from the same report when it answers a part of a two-part question that
-    the first does not."""
+    the first does not. With `meaning` (English questions), closeness in meaning counts too."""
     scored = [
         score_span(span, query, corpus, i)
         for i, hit in enumerate(hits)
@@ -262,6 +305,8 @@ def select(query: Query, hits: list[Hit], corpus: Corpus, scope: set[str]) -> li
     ]
     if not scored:
         return []
+    if meaning is not None:
+        scored = with_meaning(scored, meaning)
     best = max(scored, key=lambda s: s.score)
     chosen = [best]
     missing = tuple(t for t in query.terms if t not in best.matched)

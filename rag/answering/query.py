@@ -53,6 +53,8 @@ _WHICH_MORE = re.compile(
 _WHICH_LESS = re.compile(
     r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:少|低|小|慢)|更(?:少|低|小|慢)|\b(?:lower|less|smaller)\b", re.I
 )
+# One place, several figures: "财政总收入和一般公共预算收入分别是多少", "各增长多少".
+_SEVERAL = re.compile(r"分别|各是|各为|各(?:增长|有|达|完成|多少)|\brespectively\b|\bboth\b", re.I)
 _COMPARE = re.compile(r"比较|对比|相比|分别|各是|各为|哪个|\bcompare|\bversus\b|\bvs\.?\b", re.I)
 _GROWTH = re.compile(
     r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
@@ -112,6 +114,7 @@ class Query:
     referent: str | None  # "开展“荷管家”楼宇网格排查" of "…的那个街道": picks the report, is not what is asked
     asks: int  # how many things are asked ("多少…？整改率多少？" -> 2)
     item: int | None = None  # "第一项是什么" -> 1: an item of the list a sentence introduces
+    several: bool = False  # more than one figure asked of one place ("是多少？增长多少？", "…和…分别是多少")
     segments: dict[str, str] = field(default_factory=dict)  # street -> the part of the question about it
 
 
@@ -277,6 +280,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         referent=referent,
         asks=len(_ASKS.findall(question)),
         item=asked_item(question),
+        several=len(_ASKS.findall(question)) >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
     )
 
