@@ -445,7 +445,12 @@ def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
     says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
     is a question, not a place."""
-    return [_place(u) for u in query.unknown_streets if not _ASKING.search(u) and not docs_naming(u, corpus)]
+    return [_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
+
+
+def place_mentions(query: Query) -> list[str]:
+    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
+    return [u for u in query.unknown_streets if not _ASKING.search(u)]
 
 
 def docs_naming(mention: str, corpus: Corpus) -> list[str]:
@@ -495,7 +500,7 @@ def _strangers(draft: Draft, query: Query, corpus: Corpus) -> list[str]:
     芜湖's figure because 芜湖's report mentions 合肥都市圈."""
     cites = [p for p in draft.parts if isinstance(p, Cite)] + [r.cite for r in draft.rows]
     out = []
-    for mention in query.unknown_streets:
+    for mention in place_mentions(query):
         if query.referent and mention in query.referent:
             continue  # "建成街道非诉服务中心的那个街道": words of the report that the referent picked, not a place asked
         forms = mention_forms(mention, corpus)
@@ -563,7 +568,8 @@ def indicator_draft(query: Query, corpus: Corpus, scope: list[str], lookup: comp
         return None
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
-    if len({corpus.street(d) for d in scope}) == 1 and not query.several:  # one figure; else quote what has all
+    # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
+    if len({corpus.street(d) for d in scope}) == 1 and (not query.several or query.asks_rank):
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft
@@ -607,7 +613,8 @@ def extractive_draft(
     spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
     if (asks_number(query) and not any(gives_figure(s.text, query) for s in spans)) or not has_unit_asked(spans, query):
         return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
-    if len(spans) == 1 and is_heading(spans[0]):  # "2018年工作总体思路": quote what follows the heading too
+    if len(spans) == 1 and is_heading(spans[0]) and not gives_figure(spans[0].text, query):
+        # "2018年工作总体思路": quote what follows the heading too ("居全县首位" answers a rank: not a heading)
         spans += following(spans[0])[:1]
     if query.item:  # "重点抓好哪几个方面？第一项是什么？": the list's lead and the item asked
         items = [item for s in spans if (item := list_item(s, query.item, corpus))]
