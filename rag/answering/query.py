@@ -71,7 +71,7 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 _ASK_WORDS = re.compile(
     # "…的那个街道": the referent's tail, a pointer to a report, not content
     r"的?(?:那个|这个|那一个)(?:街道|镇|乡)|的(?:街道|镇|乡)(?=[，,])|"
-    rf"{_POSITION_ASKED}|{_ITEM_ASKED.pattern}|由谁|是谁|谁|"
+    rf"{_POSITION_ASKED}|{_ITEM_ASKED.pattern}|排名(?:如何|怎样|怎么样|情况)|由谁|是谁|谁|"
     r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
     r"各为|是否|有没有|情况|的|了|吗|呢|和|与|及|、|在全区|排第|第几|百分之"
 )

@@ -99,7 +99,7 @@ def _aliases(name: str) -> tuple[str, ...]:
     if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
         return ("国务院", "我国", "中国")
     short = short_name(name)
-    out = [name, short]
+    out = [name, short] if not is_common_word(short) else [name]
     level = level_of(name)
     if level in ("自治州", "州") and short != name:
         out.append(short + "州")
@@ -107,6 +107,22 @@ def _aliases(name: str) -> tuple[str, ...]:
         out.append(short + "区")
     out += [abbr for abbr, stem in vocabulary().abbreviations.items() if stem == short]
     return tuple(a for a in dict.fromkeys(out) if len(a) >= 2)
+
+
+# jieba's part-of-speech tags of words that say what happens or how things are (verbs, verbal nouns, adjectives,
+# adverbs): "建设" (建设街道), "胜利", "团结" said alone are those words, never the place.
+_WORD_TAGS = frozenset({"v", "vn", "vd", "a", "ad", "an", "d"})
+
+
+def is_common_word(short: str) -> bool:
+    """Is a place's short name an everyday verb or adjective ("建设" of 建设街道)? Then only its full name names it."""
+    import jieba.posseg  # imported late: loading the dictionary costs time most callers never need
+
+    tags = jieba.posseg.dt.word_tag_tab
+    if not tags:
+        jieba.posseg.dt.initialize()
+        tags = jieba.posseg.dt.word_tag_tab
+    return tags.get(short) in _WORD_TAGS
 
 
 @lru_cache(maxsize=8192)

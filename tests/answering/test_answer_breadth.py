@@ -181,3 +181,12 @@ def test_question_reads_items_ranks_and_several_asks() -> None:
     assert understand("文新街道财政总收入和一般公共预算收入分别是多少？", QueryAnalysis(), []).several
     assert not understand("三明市地区生产总值是多少？", QueryAnalysis(), []).several
     assert [item_number(t) for t in ("（一）打造", "二是加快", "3.推进", "第四，", "一体化")] == [1, 2, 3, 4, None]
+
+
+def test_a_short_name_that_is_an_everyday_word_does_not_name_the_place() -> None:
+    from rag.answering.retrieval import analyze_query
+
+    # "建设" of 建设街道 is the verb in "高标准农田建设"; the full name still names it, and names stay short.
+    assert analyze_query("平湖镇高标准农田建设面积在全县排名如何？", ["建设街道", "平湖镇"]).streets == ("平湖镇",)
+    assert analyze_query("建设街道反诈APP推广完成率排第几？", ["建设街道"]).streets == ("建设街道",)
+    assert analyze_query("西林上半年GDP是多少？", ["西林街道"]).streets == ("西林街道",)
