@@ -15,19 +15,23 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 from rag.answering import compare
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.extractive import (
+    Meaning,
     Span,
     asks_number,
     coverage,
     following,
-    has_figure,
+    gives_figure,
     has_unit_asked,
     is_heading,
+    list_item,
     select,
     shorten,
+    states_aim,
     union_coverage,
 )
 from rag.answering.query import (
@@ -309,13 +313,18 @@ class Assistant:
         if reason is None:
             lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
             draft = indicator_draft(query, corpus, scope, lookup, by_year)
-            draft = draft or extractive_draft(query, corpus, hits + rescue(query, corpus, hits, scope), set(scope))
+            meaning = self._meaning(query.text) if query.english else None
+            more = rescue(query, corpus, hits, scope)
+            draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
             if draft is not None and query.rank and query.which_street and not _states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
                     None,
                     f"{_whose(query, corpus, scope, '')}写明该排名的内容（no report in scope states that rank）",
                 )
+        strangers = _strangers(draft, query, corpus) if draft is not None and not query.streets else []
+        if strangers:  # the passages mention the place, but what they answer is about another one
+            draft, reason = None, f"关于{'、'.join(strangers)}的内容"
         if draft is None:
             return not_found(query, reason, book, k)
         text = render(draft, book, query.english)
@@ -335,6 +344,16 @@ class Assistant:
             indicators=rows,
             notice=draft.notice,
         )
+
+    def _meaning(self, question: str) -> Meaning:
+        """Cosines of sentences to the question with the retrieval model (question as a query, sentences as
+        passages, as the model was trained): meaning across languages, where glossary words fall short."""
+        embeddings = self.searcher.embeddings
+
+        def closeness(texts: list[str]) -> list[float]:
+            return (embeddings.encode_passages(texts) @ embeddings.encode_query(question)).tolist()
+
+        return closeness
 
     def _street_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
         """For a comparison row the indicator table lacks (a target, say): quote that street's report instead."""
@@ -456,19 +475,70 @@ def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
     says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
     is a question, not a place."""
-    return [_place(u) for u in query.unknown_streets if not _ASKING.search(u) and not docs_naming(u, corpus)]
+    return [_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
+
+
+def place_mentions(query: Query) -> list[str]:
+    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
+    return [u for u in query.unknown_streets if not _ASKING.search(u)]
 
 
 def docs_naming(mention: str, corpus: Corpus) -> list[str]:
     """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
-    forms = _name_forms(mention)
-    found = []
+    forms = mention_forms(mention, corpus)
+    return [d for d in corpus.doc_ids if any(f in _labels(d, corpus) or f in corpus.texts[d] for f in forms)]
+
+
+def _labels(doc_id: str, corpus: Corpus) -> str:
+    meta = corpus.meta(doc_id)
+    return " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
+
+
+def mention_forms(mention: str, corpus: Corpus) -> list[str]:
+    """How the reports may write a place the question names: its Chinese forms, or for a place named in pinyin
+    ("Hefei") the forms of every place the reports name that reads so (合肥市 -> 合肥市, 合肥)."""
+    if mention.isascii():
+        key = re.sub(r"[\s\-]", "", mention.lower())
+        return [f for name in _pinyin_names(corpus).get(key, ()) for f in _name_forms(name)]
+    return _name_forms(mention)
+
+
+@lru_cache(maxsize=2)
+def _pinyin_names(corpus: Corpus) -> dict[str, tuple[str, ...]]:
+    """pinyin -> the place names the loaded reports hold: their metadata, and every two or three characters of
+    their text before a level word (合肥市, 市桥街; the short form, as the text writes it). Built once per index
+    generation, when an English question names a place no report is about."""
+    names: set[str] = set()
     for doc_id in corpus.doc_ids:
         meta = corpus.meta(doc_id)
-        labels = " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
-        if any(form in labels or form in corpus.texts[doc_id] for form in forms):
-            found.append(doc_id)
-    return found
+        names.update(places.short_name(n) for n in (meta.name, meta.district, meta.city, *meta.parents) if n)
+        for pattern in _STEMS:
+            names.update(m.group(1) for m in pattern.finditer(corpus.texts[doc_id]))
+    out: dict[str, set[str]] = {}
+    for name in names:
+        out.setdefault(places.pinyin(name), set()).add(name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+_LEVEL_CHARS = "".join(sorted({s[-1] for s, _ in places.vocabulary().suffixes} | {"街"}))
+_STEMS = tuple(re.compile(rf"(?=([\u4e00-\u9fff]{{{n}}})[{_LEVEL_CHARS}])") for n in (2, 3))
+
+
+def _strangers(draft: Draft, query: Query, corpus: Corpus) -> list[str]:
+    """Places the question names that the answer is not about: no cited report is theirs (its place unknown, or
+    its metadata naming them) and no quoted sentence names them. "合肥市…地区生产总值" must not be answered with
+    芜湖's figure because 芜湖's report mentions 合肥都市圈."""
+    cites = [p for p in draft.parts if isinstance(p, Cite)] + [r.cite for r in draft.rows]
+    out = []
+    for mention in place_mentions(query):
+        if query.referent and mention in query.referent:
+            continue  # "建成街道非诉服务中心的那个街道": words of the report that the referent picked, not a place asked
+        forms = mention_forms(mention, corpus)
+        own = any(corpus.street(c.doc_id) is None or any(f in _labels(c.doc_id, corpus) for f in forms) for c in cites)
+        quoted = any(f in corpus.quote(c.doc_id, c.start, c.end) for c in cites for f in forms)
+        if cites and not own and not quoted:
+            out.append(_place(mention))
+    return out
 
 
 def _name_forms(mention: str) -> list[str]:
@@ -542,7 +612,8 @@ def indicator_draft(
         return None
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
-    if one_place:
+    # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
+    if one_place and (not query.several or query.asks_rank):
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft
@@ -570,17 +641,30 @@ def _quote_coverage(draft: Draft, query: Query, corpus: Corpus) -> float:
 
 
 def extractive_draft(
-    query: Query, corpus: Corpus, hits: list[Hit], scope: set[str], require_metric: bool = False, target: bool = False
+    query: Query,
+    corpus: Corpus,
+    hits: list[Hit],
+    scope: set[str],
+    require_metric: bool = False,
+    target: bool = False,
+    meaning: Meaning | None = None,
 ) -> Draft | None:
-    """Quote the sentence(s) that answer, naming the street (from metadata) and the period."""
-    chosen = select(query, hits, corpus, scope)
+    """Quote the sentence(s) that answer, naming the street (from metadata) and the period. `meaning` scores the
+    sentences by closeness to the question (given for English questions)."""
+    chosen = select(query, hits, corpus, scope, meaning)
     if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
         return None
     spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
-    if (asks_number(query) and not any(has_figure(s.text) for s in spans)) or not has_unit_asked(spans, query):
+    if (asks_number(query) and not any(gives_figure(s.text, query) for s in spans)) or not has_unit_asked(spans, query):
         return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
-    if len(spans) == 1 and is_heading(spans[0]):  # "2018年工作总体思路": quote what follows the heading too
+    if len(spans) == 1 and is_heading(spans[0]) and not gives_figure(spans[0].text, query):
+        # "2018年工作总体思路": quote what follows the heading too ("居全县首位" answers a rank: not a heading)
         spans += following(spans[0])[:1]
+    if query.item:  # "重点抓好哪几个方面？第一项是什么？": the list's lead and the item asked
+        items = [item for s in spans if (item := list_item(s, query.item, corpus))]
+        spans += items[:1]
+    if (target or asks_target(query.text)) and not any(states_aim(s, corpus) for s in spans):
+        return None  # a target asked: an achieved figure does not answer it
     if require_metric and query.metric:
         surfaces = metric_surfaces(query.metric)
         if not any(s in span.text for span in spans for s in surfaces):

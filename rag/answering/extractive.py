@@ -9,15 +9,16 @@ carry the answer. Offsets always point into the report, so the UI can highlight 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
 from rag.ingest.tables import row_spans
-from rag.text.numerals import CN_DIGITS, CN_NUMERAL_CHARS
-from rag.text.sentences import sentence_spans
-from rag.text.vocab import alternation, markers, rank_scopes, unit_families
+from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
+from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
+from rag.text.vocab import alternation, markers, rank_scopes, standing_words, unit_families
 
 _CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
 _DIGIT = re.compile(r"\d")
@@ -25,22 +26,31 @@ _COUNT_WORD = re.compile(rf"[{CN_NUMERAL_CHARS}]+[个家件项名年天次场座
 _ESTIMATE = re.compile(alternation(markers("forecast")))
 _TARGET_WORDS = re.compile(alternation(markers("aim")))
 _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + markers("future")))
+# What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
+_AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
+_FULL_STOP = re.compile(r"[。！？!?\n]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MODIFIER = re.compile(
     r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
 )
-_RANK_WORDS = re.compile(rf"位列|排名|名列|位居|(?:{alternation(rank_scopes())})第")
+_RANK_WORDS = re.compile(rf"位列|排名|名列|位居|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}")
 _ASKS_NUMBER = re.compile(
-    r"多少|几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
+    r"多少|(?<!第)几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
     re.I,
 )
-_LEAD_TRIM = " \t\u3000，,、；;：:"
-_TAIL_TRIM = " \t\u3000，,、；;：:。"
+_LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
+_TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
 LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
 MIN_SECOND_GAIN = 0.2  # a second sentence must add this much of the question's weight to be quoted too
+MEANING_HITS = 5  # English questions: the sentences of this many top passages are compared by meaning ...
+MEANING_MAX = 16  # ... at most this many sentences (the best by their words), each cut to MEANING_CHARS
+MEANING_CHARS = 120
+MEANING_WEIGHT = 0.5  # the closest in meaning gains this much over the farthest (a unit or metric match is 0.15-0.2)
+FULL_SENTENCE_REACH = 300  # how far back a clause's full sentence is looked for (its "目标是：" lead)
+LIST_REACH = 20000  # how far after its lead a list item is looked for (a 政府工作报告's sections are long)
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,11 @@ class Scored:
     score: float
     coverage: float  # share of the question's term weight the sentence holds
     matched: frozenset[str]
+    position: int = 0  # rank of its passage among the hits (0 = first)
+
+
+# Closeness in meaning of each text to the question (cosine of the embedding model), in the order given.
+Meaning = Callable[[list[str]], list[float]]
 
 
 def sentences(hit: Hit) -> list[Span]:
@@ -104,6 +119,37 @@ def following(span: Span) -> list[Span]:
     return [s for s in sentences(span.hit) if s.start >= span.end]
 
 
+def list_item(span: Span, n: int, corpus: Corpus) -> Span | None:
+    """The n-th item of the list a sentence introduces ("重点抓好九个方面工作：" … "（一）打造高能级的城市平台"),
+    looked for in the passages after it; None when the sentence introduces no list (no colon, or what follows is
+    not item one)."""
+    doc_id, text = span.doc_id, corpus.texts[span.doc_id]
+    if not text[span.end : span.end + 2].lstrip().startswith((":", "：")):
+        return None
+    report = span.hit.report
+    after = [
+        s
+        for chunk in corpus.chunks_over(doc_id, span.end, span.end + LIST_REACH)
+        for s in sentences(Hit(chunk, report, 0.0, 0))
+        if s.start >= span.end
+    ]
+    after = list({s.start: s for s in sorted(after, key=lambda s: s.start)}.values())
+    if not after or item_number(after[0].text) != 1:
+        return None
+    style = ITEM_MARK.match(after[0].text).lastgroup
+    return next((s for s in after if item_number(s.text) == n and ITEM_MARK.match(s.text).lastgroup == style), None)
+
+
+def states_aim(span: Span, corpus: Corpus) -> bool:
+    """Is the sentence a target, forecast or plan ("力争…", "主要预期目标是：…；一般公共预算收入增长5%", under
+    "下半年工作计划")? Looked for in the sentence, the full sentence it is a clause of, and its section title: a
+    target question answered by an achieved figure ("粮食总产量282.2万吨" in a review) is not answered."""
+    text = corpus.texts[span.doc_id]
+    stops = [m.end() for m in _FULL_STOP.finditer(text, max(0, span.start - FULL_SENTENCE_REACH), span.start)]
+    start = stops[-1] if stops else max(0, span.start - FULL_SENTENCE_REACH)
+    return bool(_AIM_CONTEXT.search(text[start : span.end]) or _AIM_CONTEXT.search(span.hit.chunk.section or ""))
+
+
 def asks_number(query: Query) -> bool:
     return bool(query.expected_units or query.wants_percent or _ASKS_NUMBER.search(query.text))
 
@@ -119,13 +165,20 @@ def coverage(text: str, terms: tuple[str, ...], corpus: Corpus) -> tuple[float, 
 
 def _has_unit(text: str, units: tuple[str, ...]) -> bool:
     """Does the text state a figure in one of the units asked ("多少亩" -> "380亩")? Units of one kind count as
-    one: "多少元" is answered by "1.6亿元", "多少平方米" by "12万平方"."""
+    one: "多少元" is answered by "1.6亿元", "多少平方米" by "12万平方". A scale word between the figure and the unit
+    is part of the figure ("17万人次", "48.2亿斤", "三千余名"), and PDF text may space them ("31.88 亿元")."""
     for unit in units:
         forms = next((f for f in unit_families() if unit in f), (unit,))
         pattern = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-        if re.search(rf"\d[\d.]*[余多]?(?:{pattern})", text) or re.search(rf"[{CN_DIGITS}两]+(?:{pattern})", text):
+        if re.search(rf"(?:\d[\d.]*|{CN_NUMBER})\s*[余多]?[{SCALE_CHARS}]*\s*(?:{pattern})", text):
             return True
     return False
+
+
+def gives_figure(text: str, query: Query) -> bool:
+    """Does the text hold the kind of figure asked: a number, or for a rank question ("排第几", "处于什么位置") a
+    standing stated in words ("居全区首位", "领跑全区")?"""
+    return has_figure(text) or (query.asks_rank and bool(_RANK_WORDS.search(text)))
 
 
 def has_unit_asked(spans: list[Span], query: Query) -> bool:
@@ -138,7 +191,7 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
     text = span.text
     if query.metric and any(s in text for s in metric_surfaces(query.metric)):
         score += 0.2
-    if asks_number(query) and not has_figure(text):
+    if asks_number(query) and not gives_figure(text, query):
         score -= 0.3
     if query.expected_units:
         score += 0.15 if _has_unit(text, query.expected_units) else -0.1
@@ -155,9 +208,19 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
     if query.years:  # the year asked, stated in the sentence; another year stated instead
         stated = {int(y) for y in _YEAR.findall(text)}
         score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0
+        score += 0.1 if _report_covers(span, query, text) else 0.0
     # A short line without a figure is usually a heading ("撤村转居蹄疾步稳"): the sentences under it say more.
     score += 0.002 * min(len(text), 50)
-    return Scored(span, score, cov, matched)
+    return Scored(span, score, cov, matched, position)
+
+
+def _report_covers(span: Span, query: Query, text: str) -> bool:
+    """Is the sentence's report about the year asked: the year it reviews, or for a sentence about what is to be
+    done ("我们将重点抓好…"), the year it plans for (a 2019 政府工作报告 reviews 2018 and plans 2019)?"""
+    meta = span.hit.report.meta
+    if meta.year in query.years:
+        return True
+    return meta.plan_year in query.years and bool(query.plan or _PLAN_WORDS.search(text))
 
 
 def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
@@ -212,9 +275,28 @@ def _aim_clause(text: str, query: Query, corpus: Corpus) -> bool:
     return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus)[0] > 0
 
 
-def select(query: Query, hits: list[Hit], corpus: Corpus, scope: set[str]) -> list[Scored]:
+def with_meaning(scored: list[Scored], meaning: Meaning) -> list[Scored]:
+    """Scores raised by how close each sentence is in meaning to the question (an English question over Chinese
+    text: the glossary knows some of its words, the multilingual model reads all of them). Only the sentences of
+    the first MEANING_HITS passages are encoded (a few dozen: the answer is nearly always there, and it keeps the
+    question fast), and of those the MEANING_MAX best by their words: meaning decides among the plausible ones.
+    The model's cosines sit in a narrow band, so they are spread over [0, 1] per question."""
+    ranked = sorted((s for s in scored if s.position < MEANING_HITS), key=lambda s: -s.score)[:MEANING_MAX]
+    if len(ranked) < 2:
+        return scored
+    sims = meaning([s.span.text[:MEANING_CHARS] for s in ranked])
+    low, high = min(sims), max(sims)
+    if high - low < 1e-6:
+        return scored
+    bonus = {id(s): MEANING_WEIGHT * (sim - low) / (high - low) for s, sim in zip(ranked, sims, strict=True)}
+    return [replace(s, score=s.score + bonus.get(id(s), 0.0)) for s in scored]
+
+
+def select(
+    query: Query, hits: list[Hit], corpus: Corpus, scope: set[str], meaning: Meaning | None = None
+) -> list[Scored]:
     """The best sentence, and a second one from the same report when it answers a part of a two-part question that
-    the first does not."""
+    the first does not. With `meaning` (English questions), closeness in meaning counts too."""
     scored = [
         score_span(span, query, corpus, i)
         for i, hit in enumerate(hits)
@@ -223,6 +305,8 @@ def select(query: Query, hits: list[Hit], corpus: Corpus, scope: set[str]) -> li
     ]
     if not scored:
         return []
+    if meaning is not None:
+        scored = with_meaning(scored, meaning)
     best = max(scored, key=lambda s: s.score)
     chosen = [best]
     missing = tuple(t for t in query.terms if t not in best.matched)

@@ -19,7 +19,7 @@ from rag.indexing.keywords import keyword_tokens
 from rag.text import places
 from rag.text.language import is_english
 from rag.text.numerals import CN_DIGITS, EN_ORDINAL_ABBREVIATIONS, EN_ORDINALS, ordinal, parse_en_ordinal
-from rag.text.periods import PERIOD_RE, YEAR_MENTION, asked_period
+from rag.text.periods import PERIOD_RE, PLAN_PERIOD, YEAR_MENTION, asked_period
 from rag.text.vocab import alternation, asked_units, en_glossary, markers, metric_synonyms, rank_scopes
 
 # English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
@@ -40,7 +40,11 @@ _RANK_EN = re.compile(
     r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(EN_ORDINALS + EN_ORDINAL_ABBREVIATIONS) + r")\b", re.I
 )
 _RANK_VERB = re.compile(rf"位列|排名|名列|位居|排在|{_SCOPES}")
-_ASKS_RANK = re.compile(r"第几|排名如何|排名怎样|几名|\brank(?:ed|ing)?\b", re.I)
+# "处于什么位置", "排到什么位置", "什么水平": a rank asked in words. Also asking words (never content).
+_POSITION_ASKED = r"(?:处于|处在|排到|排在|位于|居于|位居|居)?(?:什么|怎样的|何种)(?:位置|位次|名次|水平)"
+_ASKS_RANK = re.compile(rf"第几|排名如何|排名怎样|几名|{_POSITION_ASKED}|\brank(?:ed|ing)?\b", re.I)
+# "第一项是什么", "第二个方面": one item of a list the question asks for (the heading says how many there are).
+_ITEM_ASKED = re.compile(rf"第(?P<n>[{CN_DIGITS}\d]{{1,3}})(?:项|个|条|方面|点)")
 _MAX = re.compile(r"最(?:高|多|大|快|好)|\b(?:highest|most|largest|biggest|fastest)\b", re.I)
 _MIN = re.compile(r"最(?:低|少|小|慢|差)|\b(?:lowest|least|smallest|slowest)\b", re.I)
 _WHICH_MORE = re.compile(
@@ -49,6 +53,8 @@ _WHICH_MORE = re.compile(
 _WHICH_LESS = re.compile(
     r"(?:哪个|谁)[^，,？?]{0,20}?(?:更)?(?:少|低|小|慢)|更(?:少|低|小|慢)|\b(?:lower|less|smaller)\b", re.I
 )
+# One place, several figures: "财政总收入和一般公共预算收入分别是多少", "各增长多少".
+_SEVERAL = re.compile(r"分别|各是|各为|各(?:增长|有|达|完成|多少)|\brespectively\b|\bboth\b", re.I)
 _COMPARE = re.compile(r"比较|对比|相比|分别|各是|各为|哪个|\bcompare|\bversus\b|\bvs\.?\b", re.I)
 _GROWTH = re.compile(
     r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
@@ -65,15 +71,19 @@ _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 # Words that ask rather than say: they split the question into content runs and are never content themselves.
 _ASK_WORDS = re.compile(
-    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
+    # "…的那个街道": the referent's tail, a pointer to a report, not content
+    r"的?(?:那个|这个|那一个)(?:街道|镇|乡)|的(?:街道|镇|乡)(?=[，,])|"
+    rf"{_POSITION_ASKED}|{_ITEM_ASKED.pattern}|排名(?:如何|怎样|怎么样|情况)|由谁|是谁|谁|"
+    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
     r"各为|是否|有没有|情况|的|了|吗|呢|和|与|及|、|在全区|排第|第几|百分之"
 )
-_ASKS = re.compile(r"多少|几|什么|哪些|哪个|如何|怎么|是否|\bhow\b|\bwhat\b|\bwhich\b|\bwhen\b", re.I)
+_ASKS = re.compile(r"多少|几|什么|哪|谁|如何|怎么|是否|\bhow\b|\bwhat\b|\bwhich\b|\bwhen\b", re.I)
 # Words that say what kind of answer is wanted ("有什么安排"), not what it is about.
-_INTENT_WORDS = re.compile(r"方面|安排|打算|措施|举措|思路|目标|情况")
+# A share is stated as "占全区36%": the share words ask for the kind of figure, like the intent words.
+_INTENT_WORDS = re.compile(r"方面|安排|打算|措施|举措|思路|目标|情况|比例|比重|占比|所占")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PLACE_WORD = re.compile(r"..[区县市省镇乡村]$")
-_FUNCTION_CHARS = set("在有为是对把被从到用了的和与及或并将向以于共各该本其这那都也还就又年月个")
+_FUNCTION_CHARS = set("在有为是对把被从到用了的和与及或并将要向以于共各该本其这那都也还就又年月个占中量")
 jieba.setLogLevel(logging.WARNING)
 
 
@@ -106,6 +116,8 @@ class Query:
     expected_units: tuple[str, ...]
     referent: str | None  # "开展“荷管家”楼宇网格排查" of "…的那个街道": picks the report, is not what is asked
     asks: int  # how many things are asked ("多少…？整改率多少？" -> 2)
+    item: int | None = None  # "第一项是什么" -> 1: an item of the list a sentence introduces
+    several: bool = False  # more than one figure asked of one place ("是多少？增长多少？", "…和…分别是多少")
     segments: dict[str, str] = field(default_factory=dict)  # street -> the part of the question about it
 
 
@@ -178,10 +190,18 @@ def content_words(text: str, remove: Iterable[str] = ()) -> list[str]:
     for word in sorted(set(remove), key=len, reverse=True):
         if word:
             text = text.replace(word, "｜")
-    for pattern in (PERIOD_RE, _YEAR_RE, _RELATIVE_YEAR, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
+    for pattern in (PLAN_PERIOD, PERIOD_RE, _YEAR_RE, _RELATIVE_YEAR, _EXPECTED_UNIT, _ASK_WORDS, _INTENT_WORDS):
         text = pattern.sub("｜", text)
-    words = [w for w in _merge_single(jieba.lcut(text)) if w.isdigit() or (_CJK.match(w) and len(w) >= 2)]
-    return list(dict.fromkeys(words))
+    words = [_lead_trimmed(w) for w in _merge_single(jieba.lcut(text))]
+    return list(dict.fromkeys(w for w in words if w.isdigit() or (_CJK.match(w) and len(w) >= 2)))
+
+
+def _lead_trimmed(word: str) -> str:
+    """ "要筑牢" -> "筑牢": jieba's new-word guesses glue a modal or preposition to the verb after it; a leading
+    function character that makes no dictionary word with the next one ("要素", "在建" do) is not content."""
+    while len(word) >= 3 and word[0] in _FUNCTION_CHARS and not jieba.get_FREQ(word[:2]):
+        word = word[1:]
+    return word
 
 
 def content_terms(text: str, remove: Iterable[str] = ()) -> list[str]:
@@ -263,8 +283,16 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         expected_units=tuple(dict.fromkeys(_EXPECTED_UNIT.findall(question))),
         referent=referent,
         asks=len(_ASKS.findall(question)),
+        item=asked_item(question),
+        several=len(_ASKS.findall(question)) >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
     )
+
+
+def asked_item(question: str) -> int | None:
+    """ "…哪几个方面？第一项是什么？" -> 1; None when no item of a list is asked."""
+    m = _ITEM_ASKED.search(question)
+    return ordinal(m.group("n")) if m else None
 
 
 def quoted_terms(question: str) -> list[str]:

@@ -11,6 +11,10 @@ from functools import lru_cache
 # The characters a Chinese numeral is written with (for building patterns: "第[…]+", "[…]+个").
 CN_DIGITS = "零一二三四五六七八九十"
 CN_NUMERAL_CHARS = CN_DIGITS + "两百千万"
+# A number written in Chinese numerals ("三千", "两百", "十二"): at least one digit, not a bare "万" (万人大会).
+CN_NUMBER = f"[{CN_NUMERAL_CHARS}]*[{CN_DIGITS}两][{CN_NUMERAL_CHARS}]*"
+# Scale words between a figure and its unit: "17万人次", "48.2亿斤".
+SCALE_CHARS = "十百千万亿"
 # English ordinals as questions and answers write them: "first" … "tenth", "1st" … "10th".
 EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 EN_ORDINAL_ABBREVIATIONS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")

@@ -25,6 +25,8 @@ PERIOD_RE = re.compile(
     # A bare year, but not "2018年初" / "2017年度" (a point in time / an adjective).
     r"|(?P<year>(?:19|20)\d{2})\s*年(?![初底末中度])"
 )
+# A five-year plan period, "“十三五”末", "十四五时期": a stretch of years, like a year not a thing to match.
+PLAN_PERIOD = re.compile(r"[“\"]?十[一二三四五]五[”\"]?(?:规划)?(?:时期|期间|期末|末|初|以来)?")
 # A year a question names: "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name).
 YEAR_MENTION = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 _MONTH_RANGE_RE = re.compile(MONTH_RANGE)

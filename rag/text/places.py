@@ -112,6 +112,8 @@ def _aliases(name: str) -> tuple[str, ...]:
     return tuple(a for a in dict.fromkeys(out) if len(a) >= 2)
 
 
+# jieba's part-of-speech tags of words that say what happens or how things are (verbs, verbal nouns, adjectives,
+# adverbs): "建设" (建设街道), "胜利", "团结" said alone are those words, never the place.
 @lru_cache(maxsize=8192)
 def pinyin(name: str) -> str:
     """ "嘉兴市" -> "jiaxing": how an English question names a place (the short name, no tones, no spaces)."""
@@ -125,3 +127,52 @@ def pinyin(name: str) -> str:
 def pinyin_name(name: str) -> str:
     """ "西林街道" -> "Xilin": how an English answer writes the place."""
     return pinyin(name).capitalize()
+
+
+# "Hefei's GDP", "Caogou town", "Jiaxing City": a capitalised word where English puts a place (before 's or a
+# level word). Whether it IS a place is decided by `english_place_mentions` (it must read as pinyin).
+_EN_PLACE = re.compile(
+    r"\b([A-Z][a-z]+(?:[ -]?[A-Z][a-z]+)?)"
+    r"(?='s\b|’s\b|\s+(?i:city|subdistrict|town|township|county|district|province|prefecture|street)\b)"
+)
+_GLOSS_AFTER = re.compile(r"^(?:\s+[A-Za-z]+)?\s*[（(][\u4e00-\u9fff]")  # "Xiandai City (现代城)": glossed
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable ("he", "fei", "zhuang"; ü as v), from pypinyin's dictionary."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+            out.add(plain.replace("ü", "v"))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def is_pinyin(word: str) -> bool:
+    """Does a word read as toneless pinyin syllables ("Hefei", "Xinyidai" yes; "What", "Japan" no)?"""
+    letters = re.sub(r"[\s\-']", "", word.lower())
+    if not letters.isascii() or not letters.isalpha():
+        return False
+    syllables = _syllables()
+    ok = [True] + [False] * len(letters)  # ok[i]: letters[:i] splits into syllables
+    for end in range(1, len(letters) + 1):
+        ok[end] = any(ok[start] and letters[start:end] in syllables for start in range(max(0, end - 6), end))
+    return ok[-1]
+
+
+def english_place_mentions(question: str) -> list[str]:
+    """Places an English question names in pinyin ("What was Hefei's GDP" -> ["Hefei"]), as written. A name
+    glossed in Chinese ("Xiandai City (现代城)") is left to the Chinese gloss."""
+    found = []
+    for m in _EN_PLACE.finditer(question):
+        name = m.group(1)
+        rest = question[m.end() :]
+        if is_pinyin(name) and not _GLOSS_AFTER.match(rest):
+            found.append(name)
+    return list(dict.fromkeys(found))

@@ -10,9 +10,18 @@ A newline always ends a sentence. Empty spans are never returned; trimming is th
 
 from __future__ import annotations
 
+import re
+
+from rag.text.numerals import CN_DIGITS, parse_int
+
 SENTENCE_ENDS = "。！？；!?;"
 CLOSERS = "”’」』）)"
 _OPEN_QUOTES, _CLOSE_QUOTES = "“「『", "”」』"
+# The mark that opens an item of a numbered list: "（一）", "(2)", "一是", "二、", "3.", "第四，".
+_ITEM = rf"[{CN_DIGITS}]{{1,3}}|\d{{1,2}}"
+ITEM_MARK = re.compile(
+    rf"^\s*(?:[（(](?P<a>{_ITEM})[)）]|(?P<b>[{CN_DIGITS}]{{1,3}})是|(?P<c>{_ITEM})[、.．]|第(?P<d>{_ITEM})[，,、])"
+)
 
 
 def sentence_spans(
@@ -65,3 +74,11 @@ def sentence_spans(
     if end > sentence_start:
         spans.append((sentence_start, end))
     return spans
+
+
+def item_number(sentence: str) -> int | None:
+    """The number of the list item a sentence opens ("（一）打造…" -> 1, "3.推进…" -> 3); None for other text."""
+    m = ITEM_MARK.match(sentence)
+    if not m:
+        return None
+    return parse_int(next(g for g in m.groups() if g))

@@ -69,6 +69,12 @@ def rank_scopes() -> dict[str, str]:
     return _load("scopes")["scopes"]
 
 
+@cache
+def standing_words() -> tuple[str, ...]:
+    """Words stating a rank without a number ("首位", "前列", "领跑")."""
+    return tuple(_load("scopes")["standing"]["words"])
+
+
 # ------------------------------------------------------------------------------------------------ units
 @cache
 def value_units() -> tuple[str, ...]:
