@@ -75,7 +75,9 @@ def snapshot(settings: Settings) -> Snapshot:
 
 
 def all_files(folder: Path) -> set[Path]:
-    return {p for p in folder.rglob("*") if p.is_file()}
+    """Every file, except SQLite's -wal / -shm companions of the catalog: they exist while any connection has it
+    open (a reader keeps one for its version check), whatever was written; `snapshot` checks the content."""
+    return {p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
 
 
 def leftovers(settings: Settings) -> list[str]:

@@ -105,9 +105,9 @@ def test_update_with_forged_stamp_is_still_indexed(small_settings, embeddings, n
     path = sorted(small_settings.seeds_dir.glob("*.txt"))[0]
     before = os.stat(path)
     text = path.read_text(encoding="utf-8")
-    assert "2023" in text
+    assert "工作" in text
     time.sleep(0.05)
-    path.write_text(text.replace("2023", "2024", 1), encoding="utf-8")  # same size
+    path.write_text(text.replace("工作", "工程", 1), encoding="utf-8")  # same size in bytes
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     result = build_index(small_settings, embeddings=embeddings)
     assert result.updated == [path.name] and result.chunks_embedded > 0
