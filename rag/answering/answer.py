@@ -40,6 +40,7 @@ from rag.answering.query import (
     asks_target,
     content_terms,
     metric_surfaces,
+    place_mentions,
     quoted_terms,
     street_english,
     understand,
@@ -320,6 +321,8 @@ class Assistant:
                     None,
                     f"{_whose(query, corpus, scope, '')}写明该排名的内容（no report in scope states that rank）",
                 )
+        if draft is not None and query.streets:
+            draft = self._with_unnamed_reports(draft, query, corpus)
         strangers = _strangers(draft, query, corpus) if draft is not None and not query.streets else []
         if strangers:  # the passages mention the place, but what they answer is about another one
             draft, reason = None, f"关于{'、'.join(strangers)}的内容"
@@ -342,6 +345,25 @@ class Assistant:
             indicators=rows,
             notice=draft.notice,
         )
+
+    def _with_unnamed_reports(self, draft: Draft, query: Query, corpus: Corpus) -> Draft:
+        """ "文新街道和市桥街道…分别多少家": a place beside a known one that no report's metadata holds but a report
+        of unknown place names in its text ("市桥街…") is answered from that report too, under the name asked."""
+        parts: list[Part] = []
+        for mention in place_mentions(query):
+            forms = mention_forms(mention, corpus)
+            docs = [d for d in docs_naming(mention, corpus) if corpus.street(d) is None]
+            if not docs or any(isinstance(p, Cite) and p.doc_id in docs for p in draft.parts):
+                continue
+            sub = replace(query, terms=tuple(t for t in query.terms if not any(t in f for f in forms)), streets=())
+            sub_draft = self._quote(sub, corpus, docs, target=False)
+            if sub_draft is not None:
+                parts += ["\n- ", f"{_place(mention)}：", *sub_draft.parts[1:]]
+        return replace(draft, parts=["- ", *draft.parts, *parts]) if parts else draft
+
+    def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
+        hits = self.searcher.search(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
+        return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
 
     def _meaning(self, question: str) -> Meaning:
         """Cosines of sentences to the question with the retrieval model (question as a query, sentences as
@@ -448,11 +470,6 @@ def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     return [_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
 
 
-def place_mentions(query: Query) -> list[str]:
-    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
-    return [u for u in query.unknown_streets if not _ASKING.search(u)]
-
-
 def docs_naming(mention: str, corpus: Corpus) -> list[str]:
     """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
     forms = mention_forms(mention, corpus)
@@ -524,9 +541,6 @@ def _name_forms(mention: str) -> list[str]:
         if i == 0 or len(stem) - i >= 3:  # a bare two-character tail ("家门" of 沈家门) says nothing
             forms += places.aliases(name) if places.is_unit_name(name) else []
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
-
-
-_ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
 
 
 def _place(name: str) -> str:

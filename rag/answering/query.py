@@ -241,7 +241,9 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
     zh_words = glossary_terms(question) if english else []
     zh_text = " ".join(zh_words) if english else question
     progress_free = _PROGRESS.sub("", question)
-    remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)]
+    # Place names are not content: named places pick reports; unknown ones are checked against the answer.
+    unknown = [u for u in analysis.unknown_streets if not _ASKING.search(u)]
+    remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)] + unknown
     referent = None if english or streets else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.
@@ -283,6 +285,14 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         several=len(_ASKS.findall(question)) >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
     )
+
+
+_ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
+
+
+def place_mentions(query: Query) -> list[str]:
+    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
+    return [u for u in query.unknown_streets if not _ASKING.search(u)]
 
 
 def asked_item(question: str) -> int | None:
