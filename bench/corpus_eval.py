@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.common import OUT, bench_settings, machine, md_table, write_json
 from rag.config import ROOT
-from rag.evaluate import evidence_rank, load_questions
+from rag.evaluate import evidence_rank, holds_all, load_questions
 
 sys.path.insert(0, str(ROOT / "eval"))
 from check import REPORTS_PREFIX, SHARED_PREFIX, report_files, shared_corpus_dir
@@ -76,7 +76,7 @@ def ask_all(settings, rows: list[dict], questions) -> list[Outcome]:
     for row, q in zip(rows, questions, strict=True):
         a = assistant.ask(q.question, mode="extractive")
         answered = a.status == "answered"
-        cited = [a.sources[n - 1].hit.chunk.text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
+        cited = [a.sources[n - 1].hit.chunk.cited_text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
         outcomes.append(
             Outcome(
                 type=row.get("type", "?"),
@@ -84,7 +84,7 @@ def ask_all(settings, rows: list[dict], questions) -> list[Outcome]:
                 rank=evidence_rank(q.evidence, [h.chunk.text for h in a.retrieved]) if q.evidence else None,
                 has_evidence=bool(q.evidence),
                 answered=answered,
-                correct=answered and all(m in a.text for m in q.must_contain),
+                correct=answered and holds_all(a.text, q.must_contain),
                 unsupported=answered and bool(unsupported_numbers(a.text, cited) or a.unverified_numbers),
             )
         )

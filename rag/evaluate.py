@@ -56,6 +56,13 @@ def _squash(text: str) -> str:
     return _WS.sub("", text)
 
 
+def holds_all(text: str, expected: tuple[str, ...]) -> bool:
+    """Does the answer state every expected phrase? Whitespace-insensitive, like evidence: a report copied from a
+    PDF writes "31.88 亿元", which normalisation joins to "31.88亿元"."""
+    squashed = _squash(text)
+    return all(_squash(m) in squashed for m in expected)
+
+
 def evidence_rank(evidence: str, passages: list[str]) -> int | None:
     """1-based rank of the first passage holding the evidence (whitespace-insensitive), or None."""
     needle = _squash(evidence)
@@ -107,7 +114,7 @@ def evaluate(settings: Settings, questions: list[Question], mode: str = "extract
             refusals.append(answer.status == "not_found")
         else:
             false_refusals.append(answer.status == "not_found")
-            correct.append(answer.status == "answered" and all(m in answer.text for m in q.must_contain))
+            correct.append(answer.status == "answered" and holds_all(answer.text, q.must_contain))
         if q.evidence:
             ranks.append(evidence_rank(q.evidence, [h.chunk.text for h in answer.retrieved]))
         row = answer.to_json()

@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
+
+# A file changed this recently is never trusted from its stat stamp: timestamps are coarser than their nanosecond
+# digits, so a second write in the same clock tick could keep the stamp ("racily clean" files in git).
+RACY_NS = 2_000_000_000
+
+
+def stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What identifies one state of a file without reading it: size, mtime, ctime (set by every write, and not
+    settable by `touch -d` / `os.utime`), inode (a replaced file)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def settled(st: os.stat_result) -> bool:
+    """Last changed long enough ago that its stamp can stand for its content (see RACY_NS)."""
+    return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS
 
 
 def atomic_write(path: Path, data: bytes | str, *, sync_dir: bool = False) -> None:

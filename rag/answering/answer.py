@@ -191,7 +191,8 @@ def render(draft: Draft, book: SourceBook, english: bool) -> str:
 
 def row_json(row: Row, book: SourceBook) -> dict:
     numbers = book.cite(row.cite)
-    return {"street": row.street, "doc": row.doc_id, **asdict(row.indicator), "sources": numbers}
+    ind = row.indicator
+    return {"street": row.street, "doc": row.doc_id, **asdict(ind), "estimate": ind.estimate, "sources": numbers}
 
 
 # ------------------------------------------------------------------------------------------------ the engine
@@ -311,7 +312,8 @@ class Assistant:
         reason = refusal(query, corpus, scope)
         draft = None
         if reason is None:
-            draft = indicator_draft(query, corpus, scope, self._street_lookup(query, corpus, scope))
+            lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
+            draft = indicator_draft(query, corpus, scope, lookup, by_year)
             meaning = self._meaning(query.text) if query.english else None
             more = rescue(query, corpus, hits, scope)
             draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
@@ -335,7 +337,7 @@ class Assistant:
             text += f"\n（{NOT_FOUND}关于{names}的内容 / not found: {names}）"
         rows = [row_json(r, book) for r in draft.rows]
         sources = book.sources(k)
-        passages = [s.hit.chunk.text for s in sources if s.cited]
+        passages = [s.hit.chunk.cited_text for s in sources if s.cited]
         return Answer(
             query.text,
             "answered",
@@ -360,10 +362,6 @@ class Assistant:
             if sub_draft is not None:
                 parts += ["\n- ", f"{_place(mention)}：", *sub_draft.parts[1:]]
         return replace(draft, parts=["- ", *draft.parts, *parts]) if parts else draft
-
-    def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
-        hits = self.searcher.search(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
-        return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
 
     def _meaning(self, question: str) -> Meaning:
         """Cosines of sentences to the question with the retrieval model (question as a query, sentences as
@@ -390,11 +388,27 @@ class Assistant:
                 plan=asks_target(segment) or query.plan,
                 compare=False,
             )
-            hits = self.searcher.search(segment, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
-            draft = extractive_draft(sub, corpus, hits, set(docs), require_metric=True, target=sub.plan)
+            draft = self._quote(sub, corpus, docs, target=sub.plan)
             return [p.lstrip("\n") if isinstance(p, str) else p for p in draft.parts] if draft else None
 
         return lookup
+
+    def _year_lookup(self, query: Query, corpus: Corpus) -> compare.YearFallback:
+        """For a year of a trend the indicator table lacks: quote the sentence of the report covering that year."""
+
+        def lookup(docs: list[str], target: bool) -> list[Part] | None:
+            sub = replace(query, years=(), plan=target or query.plan, compare=False)
+            draft = self._quote(sub, corpus, docs, target=False)
+            if draft is None:
+                return None
+            cites = [i for i, p in enumerate(draft.parts) if isinstance(p, Cite)]  # drop the draft's own heading
+            return [p.strip("\n") if isinstance(p, str) else p for p in draft.parts[1 : cites[-1] + 1]]
+
+        return lookup
+
+    def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
+        hits = self.searcher.search(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
+        return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
 
 
 # ------------------------------------------------------------------------------------------------ scope & refusal
@@ -404,7 +418,7 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     """The reports an answer may come from, and whether the question's content (not a name) picked them."""
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.streets:
-        return [d for d in allowed if corpus.street(d) in query.streets], False
+        return of_year(query, corpus, [d for d in allowed if corpus.street(d) in query.streets]), False
     for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
@@ -423,6 +437,16 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
         if best >= REFERENT_COVERAGE and len(picked) < len(allowed):
             return picked, True
     return allowed, False
+
+
+def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
+    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
+    target, the report that plans for it), when the place has several reports and one of them covers that year."""
+    if len(query.years) != 1 or len(docs) < 2:
+        return docs
+    planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
+    year = query.years[0]
+    return compare.for_year(corpus, docs, year, planned) or compare.for_year(corpus, docs, year, not planned) or docs
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
@@ -453,7 +477,9 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
     if not scope:
         return "符合当前筛选条件的相关报告（no report matches the filters）"
     for year in query.years:
-        if not any(corpus.meta(d).year == year or f"{year}年" in corpus.texts[d] for d in scope):
+        if not any(
+            year in (corpus.meta(d).year, corpus.meta(d).plan_year) or f"{year}年" in corpus.texts[d] for d in scope
+        ):
             return f"{_whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
     if query.metric:
         surfaces = metric_surfaces(query.metric)
@@ -567,8 +593,22 @@ def not_found(query: Query, reason: str | None, book: SourceBook, k: int) -> Ans
 # ------------------------------------------------------------------------------------------------ drafts
 
 
-def indicator_draft(query: Query, corpus: Corpus, scope: list[str], lookup: compare.Fallback) -> Draft | None:
-    """Questions the indicator table answers best: ranks, rankings, comparisons, a street's figure for a metric."""
+def indicator_draft(
+    query: Query, corpus: Corpus, scope: list[str], lookup: compare.Fallback, by_year: compare.YearFallback
+) -> Draft | None:
+    """Questions the indicator table answers best: ranks, rankings, comparisons, trends, a place's figure for a
+    metric (what was achieved, or the target when a target is asked)."""
+    one_place = len({corpus.street(d) for d in scope}) == 1
+    if len(query.years) >= 2 and len(query.streets) <= 1 and one_place and not query.share:
+        draft = compare.trend(query, corpus, scope, by_year)
+        if draft is not None:
+            return draft
+    if len(query.metrics) >= 2 and len(query.streets) < 2 and one_place and not query.share and not query.superlative:
+        draft = compare.several_metrics(query, corpus, scope, lookup)
+        if draft is not None:
+            return draft
+    if query.metric and len(query.streets) < 2 and one_place and asks_target(query.text) and not query.share:
+        return compare.single_value(query, corpus, scope, target=True)
     if (query.plan and not (query.metric and len(query.streets) >= 2)) or query.share:
         return None
     if query.rank and query.which_metrics:
@@ -583,7 +623,7 @@ def indicator_draft(query: Query, corpus: Corpus, scope: list[str], lookup: comp
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
-    if len({corpus.street(d) for d in scope}) == 1 and (not query.several or query.asks_rank):
+    if one_place and (not query.several or query.asks_rank):
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, format_value
+from rag.ingest.places import delivered_span
 from rag.text.numerals import en_ordinal
 from rag.text.periods import asked_period, same_period
 from rag.text.vocab import alternation, markers, money_scale, rank_scopes
@@ -45,6 +46,8 @@ _NUM = re.compile(r"[-+−－]?\d+(?:\.\d+)?%?")
 # Lookup for a street the table cannot answer (a target, a figure the extractor skipped): (street, part of the
 # question about it) -> parts quoting the report, or None.
 Fallback = Callable[[str, str], list[Part] | None]
+# The same for one year of a trend: (reports covering that year, target asked) -> parts quoting them, or None.
+YearFallback = Callable[[list[str], bool], list[Part] | None]
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,15 @@ def _choose(cands: list[Pick], corpus: Corpus, period: str | None, facet: str, e
     return max(cands, key=key) if cands else None
 
 
-def rows_of(corpus: Corpus, doc_ids: list[str], metric: str) -> list[Pick]:
-    return [Pick(d, ind) for d, ind in corpus.indicators_of(doc_ids) if ind.metric == metric]
+def rows_of(corpus: Corpus, doc_ids: list[str], metric: str, target: bool = False) -> list[Pick]:
+    """The metric's rows in these reports: its targets when a target is asked, else what was achieved (or forecast)."""
+    return [
+        Pick(d, ind) for d, ind in corpus.indicators_of(doc_ids) if ind.metric == metric and is_target(ind) == target
+    ]
+
+
+def is_target(ind: Indicator) -> bool:
+    return ind.kind == "target"
 
 
 def best_per_report(corpus: Corpus, picks: list[Pick], period: str | None, facet: str, estimate: bool) -> list[Pick]:
@@ -95,6 +105,8 @@ def label(corpus: Corpus, pick: Pick) -> str:
     """The period a figure is for: as stated next to it, else the report's period. A stated period whose digits the
     cited passage lacks (the sentence's "1-6月," opens the previous passage) gives way to the report's period, so
     the answer shows no figure its citation does not."""
+    if is_target(pick.ind):
+        return "预期目标"
     stated, own = pick.ind.period, corpus.meta(pick.doc_id).period
     if stated and numbers_in(stated):
         passages = [c.text for c in corpus.chunks_over(pick.doc_id, pick.ind.start, pick.ind.end)]
@@ -128,7 +140,10 @@ def fact_text(ind: Indicator) -> str:
         _growth_display(ind.progress_text, ind.progress),
         ind.rank_text,
     ]
-    text = "，".join([head, *[e for e in extras if e]])
+    extras = [e for e in extras if e]
+    if ind.value is None and extras:  # "地区生产总值增长7.6%", not "地区生产总值，增长7.6%"
+        head, extras = head + extras[0], extras[1:]
+    text = "，".join([head, *extras])
     return f"{text}（预计数）" if ind.estimate else text
 
 
@@ -152,6 +167,8 @@ def period_en(period: str) -> str:
         return f"{_MONTHS[int(m.group(1)) - 1]}-{_MONTHS[int(m.group(2)) - 1]} ({period})"
     if re.fullmatch(r"\d{4}年", period):
         return period[:-1]
+    if period == "预期目标":
+        return "target"
     return _EN_PERIOD.get(period, period)
 
 
@@ -209,10 +226,11 @@ def sort_key(pick: Pick, facet: str) -> float:
 # ------------------------------------------------------------------------------------------------ answers
 
 
-def single_value(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
+def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool = False) -> Draft | None:
     """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
-    has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？")."""
-    picks = rows_of(corpus, doc_ids, query.metric or "")
+    has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？"); with
+    `target`, the target the report sets for it and nothing else."""
+    picks = rows_of(corpus, doc_ids, query.metric or "", target)
     best = _choose(picks, corpus, query.period, query.facet, False)
     if best is None:
         return None
@@ -276,7 +294,9 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
     picks = [
         Pick(d, ind)
         for d, ind in corpus.indicators_of(doc_ids)
-        if ind.rank == query.rank and (not query.rank_scope or ind.rank_scope == query.rank_scope)
+        if ind.rank == query.rank
+        and not is_target(ind)
+        and (not query.rank_scope or ind.rank_scope == query.rank_scope)
     ]
     by_metric: dict[tuple[str, str], list[Pick]] = {}
     for p in picks:
@@ -312,6 +332,7 @@ def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: 
         Pick(d, ind)
         for d, ind in corpus.indicators_of(doc_ids)
         if ind.rank == query.rank
+        and not is_target(ind)
         and (metric is None or ind.metric == metric)
         and (not query.rank_scope or ind.rank_scope == query.rank_scope)
     ]
@@ -384,9 +405,7 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         period = asked_period(segment) or query.period
         plan = asks_target(segment)
         estimate = bool(_FORECAST.search(segment)) or query.estimate
-        best = (
-            None if plan else _choose(rows_of(corpus, docs, query.metric or ""), corpus, period, query.facet, estimate)
-        )
+        best = _choose(rows_of(corpus, docs, query.metric or "", plan), corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
         if best is not None:
             picks.append(best)
@@ -416,3 +435,96 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
     if caveat:
         parts.append("\n" + caveat)
     return Draft(parts, rows)
+
+
+def for_year(corpus: Corpus, doc_ids: list[str], year: int, target: bool) -> list[str]:
+    """The reports whose figures describe `year` (for a target: the reports that plan for it). A 2020 政府工作报告
+    reviews 2019 and sets the targets of 2020."""
+    return [d for d in doc_ids if (corpus.meta(d).plan_year if target else corpus.meta(d).year) == year]
+
+
+def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool, english: bool) -> list[Part]:
+    """ "2019年：" when the quoted passage says the year; else which report and which of its years the figure is
+    from, citing the report's own date line ("2020年4月28日的报告[2]所述上一年："), so no year is stated that no
+    cited passage holds."""
+    if str(year) in cited:
+        return [f"{year}{' target' if target else ''}: " if english else f"{year}年{'目标' if target else ''}："]
+    meta = corpus.meta(doc_id)
+    span = delivered_span(corpus.texts[doc_id])
+    which_en = "target set" if target else "previous year reviewed" if _reviews_previous(meta) else "year"
+    which = "所定目标" if target else "所述上一年" if _reviews_previous(meta) else "所述当年"
+    if span is None:
+        return [f"{meta.title or doc_id}, {which_en}: " if english else f"《{meta.title or doc_id}》{which}："]
+    date = corpus.quote(doc_id, *span)
+    mark = Cite(doc_id, *span)
+    return [f"report of {date} ", mark, f", {which_en}: "] if english else [f"{date}的报告", mark, f"{which}："]
+
+
+def _reviews_previous(meta) -> bool:
+    return bool(meta.year and meta.plan_year and meta.year == meta.plan_year - 1)
+
+
+def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback) -> Draft | None:
+    """One place, several years ("嘉兴市2018年和2019年地区生产总值分别增长多少"): each year's figure from the report
+    that covers that year, each cited; None when the years asked do not fall in different reports."""
+    target = asks_target(query.text)
+    years = [(y, for_year(corpus, scope, y, target) or for_year(corpus, scope, y, not target)) for y in query.years]
+    if len({tuple(docs) for _y, docs in years if docs}) < 2:
+        return None
+    place = _who(corpus, scope[0], query.english)
+    parts: list[Part] = [f"{place}:" if query.english else f"{place}："]
+    picks: list[Pick] = []
+    rows: list[Row] = []
+    missing = 0
+    for year, docs in years:
+        is_target = target and bool(for_year(corpus, docs, year, True))
+        best = _choose(rows_of(corpus, docs, query.metric or "", is_target), corpus, f"{year}年", query.facet, False)
+        body: list[Part] | None = None
+        if best is not None and query.metric:
+            picks.append(best)
+            rows.append(_row(corpus, best))
+            body = [fact_text(best.ind), cite(best)]
+        else:
+            body = fallback(docs, is_target) if docs else None
+        if not body:
+            missing += 1
+            continue
+        doc_id = (
+            best.doc_id if best is not None and query.metric else next(p.doc_id for p in body if isinstance(p, Cite))
+        )
+        quoted = "".join(
+            c.cited_text for p in body if isinstance(p, Cite) for c in corpus.chunks_over(p.doc_id, p.start, p.end)
+        )
+        parts += ["\n- ", *_year_head(corpus, doc_id, year, quoted, is_target, query.english), *body]
+    if len(query.years) - missing < 2:
+        return None
+    if missing:
+        parts.append(
+            "\n(Some of the years asked are not covered by the loaded reports.)"
+            if query.english
+            else "\n（所问年份中，有的年份已载入的报告未涉及该指标。）"
+        )
+    return Draft(parts, rows)
+
+
+def several_metrics(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
+    """One place, several metrics ("财政总收入和一般公共预算收入分别是多少"): each metric's figure on its own line,
+    from the table or else quoted from the report; None when none of them is found."""
+    street = corpus.street(scope[0]) or ""
+    target = asks_target(query.text)
+    parts: list[Part] = []
+    rows: list[Row] = []
+    found = 0
+    for i, metric in enumerate(query.metrics):
+        parts.append("\n- " if i else "- ")
+        draft = single_value(replace(query, metric=metric), corpus, scope, target)
+        if draft is not None:
+            parts += draft.parts
+            rows += draft.rows
+            found += 1
+        elif street and (quoted := fallback(street, f"{street}{metric}")):
+            parts += quoted
+            found += 1
+        else:
+            parts.append(f"{metric}：报告中未找到该指标（not found）")
+    return Draft(parts, rows) if found else None

@@ -55,7 +55,7 @@ class Corpus:
         for chunk in index.chunks:
             self._chunks_by_doc[chunk.doc_id].append(chunk)
         self.indicators: list[tuple[str, Indicator]] = [
-            (doc_id, _clean(ind)) for doc_id, ind in index.indicators if doc_id in index.reports
+            (doc_id, ind) for doc_id, ind in index.indicators if doc_id in index.reports
         ]
         self._weights: dict[str, float] = {}
 
@@ -91,8 +91,3 @@ class Corpus:
 
     def indicators_in(self, doc_id: str, start: int, end: int) -> list[Indicator]:
         return [ind for d, ind in self.indicators if d == doc_id and ind.start < end and start < ind.end]
-
-
-def _clean(ind: Indicator) -> Indicator:
-    # SQLite hands booleans back as 0/1.
-    return ind if isinstance(ind.estimate, bool) else Indicator(**{**ind.__dict__, "estimate": bool(ind.estimate)})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import jieba
 
 from rag.answering.retrieval import QueryAnalysis, street_aliases
-from rag.indexing.indicators import find_metric
+from rag.indexing.indicators import find_metric, find_metrics
 from rag.indexing.keywords import keyword_tokens
 from rag.text import places
 from rag.text.language import is_english
@@ -62,7 +62,9 @@ _GROWTH = re.compile(
 _PROGRESS = re.compile(r"进度|完成[^，,？?。]{0,8}(?:目标|计划|任务)[^，,？?。]{0,4}(?:的)?(?:百分之|多少|几)")
 _PLAN = re.compile(rf"{alternation(markers('plan_question'))}|\b(?:{alternation(markers('plan_en'))})", re.I)
 _ESTIMATE = re.compile(rf"{alternation(markers('forecast'))}|\b(?:{alternation(markers('forecast_en'))})", re.I)
-_TARGET_ASKED = re.compile(alternation(markers("target_question")))
+_TARGET_ASKED = re.compile(
+    rf"{alternation(markers('target_question'))}|\b(?:{alternation(markers('target_en'))})", re.I
+)
 _SHARE = re.compile(r"比重|占比|所占|比例|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
@@ -96,6 +98,7 @@ class Query:
     unknown_streets: tuple[str, ...]
     years: tuple[int, ...]
     metric: str | None  # a catalog metric (a key of rag.text.vocab.metric_synonyms())
+    metrics: tuple[str, ...]  # every catalog metric named, in order ("财政总收入和一般公共预算收入…")
     period: str | None  # as asked, normalised like Indicator.period: "1-6月", "上半年", "2017年"
     rank: int | None  # "位列全区第一" asked -> 1
     rank_scope: str | None
@@ -264,6 +267,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         unknown_streets=analysis.unknown_streets,
         years=analysis.years,
         metric=find_metric(zh_text),
+        metrics=tuple(find_metrics(zh_text)),
         period=asked_period(question),
         rank=rank,
         rank_scope=rank_scope,

@@ -59,6 +59,12 @@ class Chunk:
     def indexed_text(self) -> str:
         return f"{self.header}\n{normalize_ws(self.text)}"
 
+    @property
+    def cited_text(self) -> str:
+        """What a citation of this passage shows: its section headings (report text: "2018年工作回顾") and the
+        passage. An answer may state a figure found here."""
+        return f"{self.section}\n{self.text}"
+
 
 @dataclass(frozen=True)
 class _Span:

@@ -51,7 +51,13 @@ class Indicator:
     period: str | None  # "1-6月" / "上半年" / "全年" / "2017年" when stated near the fact
     start: int  # offsets of the clause(s) the fact came from, into the text given
     end: int
-    estimate: bool = False  # "预计完成…": a forecast stated beside (or instead of) the actual figure
+    # "result" (achieved), "forecast" ("预计完成…", stated beside or instead of the actual figure) or "target"
+    # ("力争完成…", "主要预期目标是：…增长6%左右"): a question about what was achieved never gets a target.
+    kind: str = "result"
+
+    @property
+    def estimate(self) -> bool:
+        return self.kind == "forecast"
 
 
 # The synonym table is data (rag/text/data/metrics.toml): which written forms are one statistical indicator.
@@ -80,7 +86,7 @@ _UNITS = value_units()
 # A value: number, optional 余/多 ("300余万元", "1100余份"), unit, optional trailing qualifier.  Not preceded by a
 # letter, digit, "." or "-" so "K12", "H5次方", "1-2个" and "9313" fragments are never read as values.
 _VALUE_RE = re.compile(
-    rf"(?<![A-Za-z0-9.\-])(?P<num>{_NUM})(?:余|多)?(?P<unit>{'|'.join(map(re.escape, _UNITS))})(?:余|多|以上|左右)?"
+    rf"(?<![A-Za-z0-9.\-])(?P<num>{_NUM})(?:余|多)?(?P<unit>{'|'.join(map(re.escape, _UNITS))})(?:余|多|{alternation(markers('qualifier'))})?"
 )
 # What may follow a value for it to be a stated fact.  Anything else ("50亿元的京东项目", "16个产业类项目",
 # "100万以上税源项目") makes the number an attribute of a noun, not an indicator.
@@ -89,12 +95,20 @@ _VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去
 
 # Year-on-year change.  环比 (vs previous period) is not year-on-year: matched separately and ignored.
 _GROWTH_RE = re.compile(
-    r"(?<!环比)(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    r"(?<!环比)(?<!年均)(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
     r"(?:分别)?(?:为|达到|达|约|了)?"
     rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
+    # A range or qualifier belongs to the figure as written ("增长6%—7%", "增长5%左右", "增长12%以上"): kept in the
+    # quoted text, never parsed as a second number.
+    rf"(?:[—–~～至到-]{_PCT})?(?:{alternation(markers('qualifier'))})?"
+    # "增长6%以上、力争7%以上": the higher aim stated with a target is part of it
+    rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
 _NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
-_HUANBI_RE = re.compile(rf"环比(?:增长|增幅|下降|降幅|减少|上升|提高)(?:为|达到|达|约|了)?{_SIGNED_PCT}")
+# Neither is an average over several years ("年均增长6.1%", "年均分别增长6.1%和5.9%"): not one year's change.
+_HUANBI_RE = re.compile(
+    rf"(?:环比|年均)(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
+)
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
 # "占全年计划的70%", "完成区政府年初下达指标108.6%".  The gap before 目标/计划 may not contain digits, so
@@ -122,19 +136,24 @@ _LEAD_FILLER_RE = re.compile(
     r"^(?:[\s、，,”’》）)\]】·•]+"
     r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年初|目前|现已|截至目前|截止目前"
     r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
-    r"|全街道|我街道|本街道|街道(?![及和与、的])|辖区|预计)"
+    rf"|{alternation(rank_scopes())}|[我本](?:街道|市|区|县|镇|乡|省)|街道(?![及和与、的])|辖区|预计)"
 )
-_LEAD_VERB_RE = re.compile(r"^(?:预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)")
+_LEAD_VERB_RE = re.compile(
+    rf"^(?:{alternation(markers('aim'))}|预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)"
+)
 _TRAIL_RE = re.compile(
-    r"(?:多达|高达|达到|达|突破|超过|超|约|近|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
+    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
 )
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
 _ESTIMATE_RE = re.compile(alternation(markers("forecast")))
 _ACTUAL_VERB_RE = re.compile(r"^(?:已经?|累计)?(?:完成|实现)")
+_ACTUAL_VERB_END_RE = re.compile(r"(?:完成|实现)了?$")
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
 _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
+# A clause that announces a list of targets ("主要预期目标是", "主要目标任务为"); "目标完成情况" reports results.
+_TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:是|为|如下)?$")
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _MAX_METRIC_CHARS = 40
@@ -156,19 +175,33 @@ def find_metric(question: str, known_metrics: Iterable[str] = ()) -> str | None:
 
     known_metrics: extra normalised names (e.g. metrics extracted from the corpus) matched as themselves.
     """
+    found = _metric_mentions(question, known_metrics)
+    return max(found, key=lambda f: f[1] - f[0])[2] if found else None
+
+
+def find_metrics(question: str) -> list[str]:
+    """Every metric a question names, in order ("财政总收入和一般公共预算收入分别是多少" -> both); a surface inside
+    a longer one ("出口" in "进出口总额") is not a second metric."""
+    found = sorted(_metric_mentions(question), key=lambda f: (f[0], -(f[1] - f[0])))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, norm in found:
+        if not any(s <= start and end <= e for s, e, _n in kept):
+            kept.append((start, end, norm))
+    return list(dict.fromkeys(norm for _s, _e, norm in kept))
+
+
+def _metric_mentions(question: str, known_metrics: Iterable[str] = ()) -> list[tuple[int, int, str]]:
     surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
     for name in known_metrics:
         surfaces.setdefault(name, name)
     haystack = question.upper()  # "gdp" asks about GDP too
-    best: tuple[int, str] | None = None
+    found = []
     for surface, norm in surfaces.items():
         for m in re.finditer(re.escape(surface.upper()), haystack):
             before = haystack[: m.start()].removesuffix("居民")  # "农村居民人均…" blocks "人均可支配收入" too
-            if before.endswith(_BLOCKING_PREFIXES):
-                continue
-            if best is None or len(surface) > best[0]:
-                best = (len(surface), norm)
-    return best[1] if best else None
+            if not before.endswith(_BLOCKING_PREFIXES):
+                found.append((m.start(), m.end(), norm))
+    return found
 
 
 def format_value(ind: Indicator) -> str:
@@ -186,9 +219,13 @@ def extract_indicators(text: str, default_period: str | None = None) -> list[Ind
     out: list[Indicator] = []
     # Sentences end at 。！？ or a newline, or an ASCII "." that is not a decimal point ("99.4%." / "1.经济...");
     # semicolons are left to the clause walker (they close a fact, not a sentence).
+    list_ends = -1  # end of a paragraph that opened a list of targets ("主要预期目标是：…")
     for s_start, s_end in sentence_spans(text, ends="。！？!?", keep_marks=False, ascii_period=True):
         if not any(start < s_end and s_start < end for start, end in rows):
-            out.extend(_extract_sentence(text, s_start, s_end, default_period))
+            found, opened = _extract_sentence(text, s_start, s_end, default_period, target=s_start < list_ends)
+            out.extend(found)
+            if opened:
+                list_ends = _paragraph_end(text, s_start)
     for start, end in rows:
         if (ind := row_indicator(text, start, end, default_period)) is not None:
             out.append(ind)
@@ -325,8 +362,7 @@ class _Draft:
     rank: int | None = None
     rank_scope: str | None = None
     rank_text: str | None = None
-    estimate: bool = False
-    dropped: bool = False  # a target ("力争…"): modifiers still attach to it, but it is never emitted
+    kind: str = "result"
 
     def freeze(self) -> Indicator:
         return Indicator(
@@ -345,7 +381,7 @@ class _Draft:
             period=self.period,
             start=self.start,
             end=self.end,
-            estimate=self.estimate,
+            kind=self.kind,
         )
 
 
@@ -486,10 +522,13 @@ def _is_estimate(segment: str, estimate_mode: bool) -> bool:
     if _ESTIMATE_RE.search(segment):
         return True
     _, rest = _strip_lead_fillers(segment)
-    return estimate_mode and not _ACTUAL_VERB_RE.match(rest)
+    # "…预计增长6%左右；一般公共预算收入完成224.7亿元": an achievement verb before the figure ends the run too
+    return estimate_mode and not _ACTUAL_VERB_RE.match(rest) and not _ACTUAL_VERB_END_RE.search(rest)
 
 
 def _looks_like_metric(raw: str, unit: str | None) -> bool:
+    if raw.upper() in _SURFACE_TO_METRIC:  # "GDP增长9.1%"
+        return True
     if len(_CJK_RE.findall(raw)) < 2 or len(raw) > _MAX_METRIC_CHARS:
         return False
     if raw.endswith("的"):  # "约占盘活存量土地的55%": a share of something, not a named indicator
@@ -548,11 +587,25 @@ def _split_names(names_text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str | None) -> list[Indicator]:
+def _paragraph_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def _opens_target_list(text: str, c_end: int, s_end: int, clause: str) -> bool:
+    """ "今年经济社会发展的主要预期目标是：" — a clause naming targets before a colon: what follows lists them."""
+    return c_end < s_end and text[c_end] in "：:" and bool(_TARGET_LIST_RE.search(clause.strip()))
+
+
+def _extract_sentence(
+    text: str, s_start: int, s_end: int, default_period: str | None, target: bool = False
+) -> tuple[list[Indicator], bool]:
+    """The sentence's facts, and whether it opened a list of targets that runs on to the end of its paragraph."""
     drafts: list[_Draft] = []
     carry = default_period  # a period heading the sentence/clause applies to the rest of the sentence
     current: list[_Draft] = []  # the fact(s) that modifier clauses attach to
-    target_mode = False  # once a sentence states a target ("力争…"), its later values are targets too
+    target_mode = target  # once a sentence states a target ("力争…"), its later values are targets too
+    opened = False
     estimate_mode = False  # likewise for forecasts ("预计…"), until a clause states an achievement
     prev_clause_made_fact = False
 
@@ -560,6 +613,8 @@ def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str |
         if after_semicolon:
             current = []
         clause = text[c_start:c_end]
+        if _opens_target_list(text, c_end, s_end, clause):
+            target_mode = opened = True
         tokens = _scan_clause(clause)
         local: str | None = None
         seg_start = anchor = 0
@@ -594,7 +649,7 @@ def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str |
                     i += 1
                     new = _single_value(tok, metric_text, anchor, c_start, period, current, prev_clause_made_fact)
                 for d in new:
-                    d.dropped, d.estimate = target_mode, estimate
+                    d.kind = _kind(target_mode, estimate)
                 if _clean_metric(metric_text)[1]:  # a restated value ("预计全年可完成220亿元") forecasts only itself
                     estimate_mode = estimate
                 drafts.extend(new)
@@ -612,7 +667,7 @@ def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str |
             )
             if opens_fact:
                 d = _Draft(raw, None, "", None, c_start + anchor + off, c_start + tok.end, period)
-                d.dropped, d.estimate = target_mode, estimate
+                d.kind = _kind(target_mode, estimate)
                 estimate_mode = estimate
                 _attach([d], tok, c_start + tok.end)
                 drafts.append(d)
@@ -624,7 +679,11 @@ def _extract_sentence(text: str, s_start: int, s_end: int, default_period: str |
             i += 1
         prev_clause_made_fact = made_fact
 
-    return [d.freeze() for d in drafts if not d.dropped]
+    return [d.freeze() for d in drafts], opened
+
+
+def _kind(target_mode: bool, estimate: bool) -> str:
+    return "target" if target_mode else "forecast" if estimate else "result"
 
 
 def _respectively(run: list[_Token], metric_text: str, anchor: int, c_start: int, period: str | None) -> list[_Draft]:

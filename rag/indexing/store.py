@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -33,6 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +43,7 @@ from filelock import FileLock, Timeout
 
 from rag.config import Settings
 from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
+from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
 from rag.ingest.documents import (
@@ -50,11 +53,11 @@ from rag.ingest.documents import (
     ReportMeta,
     folder_manifest,
     load_document,
-    report_files,
+    report_entries,
 )
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
-SCHEMA_VERSION = 7  # 7: reports carry place, level, parents, plan_year, kind and where each value came from
+SCHEMA_VERSION = 8  # 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
 CATALOG = "catalog.sqlite"
 OLD_POINTER = "CURRENT"  # the generation layout of schema <= 4
 SYNC_SECONDS = 2.0  # server mode: how often a reader asks the server whether the corpus changed
@@ -252,6 +255,7 @@ class Store(Protocol):
     def version(self) -> int | None: ...
     def snapshot(self, cached: set[str]) -> tuple[State, dict[str, Revision]]: ...
     def report_text(self, rid: str) -> str: ...
+    def prepare(self) -> None: ...
     def fingerprints(self, state: State) -> dict[str, tuple[str, str]]: ...
     def passages(self, state: State) -> int: ...
     def reset(self, info: dict) -> State: ...
@@ -283,6 +287,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE TABLE IF NOT EXISTS indicators (rid TEXT NOT NULL, {", ".join(f'"{f}"' for f in _INDICATOR_FIELDS)});
 CREATE INDEX IF NOT EXISTS indicators_rid ON indicators(rid);
 """
+# What every update asks of the revisions (live fingerprints, passage counts, kept / unfinished / retired ones),
+# answered from this index alone: the rows themselves hold each report's text, so reading a column stored after it
+# walked 10 MB of overflow pages at 1,000 reports. A live revision is never retired (retired_at IS NULL).
+_STATE_INDEX = """
+CREATE INDEX IF NOT EXISTS revisions_state
+ON revisions(retired_at, rid, doc_id, fingerprint, source_key, n_chunks, written);
+"""
 _IN_BATCH = 500  # rids per `IN (...)` list
 _REVISION_MARKS = ",".join("?" * (10 + len(_META_FIELDS)))  # rid … encoding, the meta fields, text … source_key
 
@@ -293,6 +304,10 @@ class SqliteStore:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / CATALOG
         self.key = f"sqlite:{self.path.resolve()}"
+        # `version` is asked before every question: one connection kept for it (opening one cost ~3 ms), reopened
+        # when the catalog file is replaced (a reset deletes and recreates it).
+        self._version_lock = threading.Lock()
+        self._version_conn: tuple[tuple[int, int], sqlite3.Connection] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
@@ -330,16 +345,20 @@ class SqliteStore:
             return self._state(conn)
 
     def version(self) -> int | None:
-        if not self.path.exists():
-            return None
-        conn = self._connect()
         try:
-            row = conn.execute("SELECT value FROM state WHERE key = 'version'").fetchone()
-        except sqlite3.OperationalError:
+            st = os.stat(self.path)
+        except FileNotFoundError:
             return None
-        finally:
-            conn.close()
-        return json.loads(row["value"]) if row else None
+        with self._version_lock:
+            if self._version_conn is None or self._version_conn[0] != (st.st_dev, st.st_ino):
+                if self._version_conn is not None:
+                    self._version_conn[1].close()
+                self._version_conn = ((st.st_dev, st.st_ino), self._connect())
+            try:  # fetchall: the statement, and with it the read transaction, ends here
+                rows = self._version_conn[1].execute("SELECT value FROM state WHERE key = 'version'").fetchall()
+            except sqlite3.OperationalError:
+                return None
+        return json.loads(rows[0]["value"]) if rows else None
 
     def snapshot(self, cached: set[str]) -> tuple[State, dict[str, Revision]]:
         """The current state and the live revisions not in `cached`, read in one transaction."""
@@ -396,20 +415,34 @@ class SqliteStore:
             raise KeyError(rid)
         return row["text"]
 
+    def prepare(self) -> None:
+        """Bring a catalog written by an earlier version up to date (the writer calls this, under its lock)."""
+        if self.path.exists():
+            conn = self._connect()
+            try:
+                conn.executescript(_STATE_INDEX)
+            finally:
+                conn.close()
+
     def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
         conn = self._connect()
         try:
-            rows = conn.execute(
-                "SELECT r.doc_id, r.fingerprint, r.source_key FROM live l JOIN revisions r ON r.rid = l.rid"
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: 1,000 rows on every update
+            rows = cursor.execute(
+                "SELECT doc_id, fingerprint, source_key FROM revisions "
+                "WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
             )
-            return {r["doc_id"]: (r["fingerprint"], r["source_key"]) for r in rows}
+            return {doc_id: (fp, key) for doc_id, fp, key in rows}
         finally:
             conn.close()
 
     def passages(self, state: State) -> int:
         conn = self._connect()
         try:
-            row = conn.execute("SELECT sum(r.n_chunks) FROM live l JOIN revisions r ON r.rid = l.rid").fetchone()
+            row = conn.execute(
+                "SELECT sum(n_chunks) FROM revisions WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
+            ).fetchone()
             return row[0] or 0
         finally:
             conn.close()
@@ -422,7 +455,7 @@ class SqliteStore:
         conn = self._connect()
         try:
             conn.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer, nor it for them
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + _STATE_INDEX)
             conn.executemany(
                 "INSERT INTO state VALUES (?, ?)", [("version", "0"), ("info", json.dumps(info, ensure_ascii=False))]
             )
@@ -637,6 +670,9 @@ class ChromaStore:
         if rid not in got:
             raise KeyError(rid)
         return json.loads(got[rid]["documents"])["text"]
+
+    def prepare(self) -> None:
+        """Nothing to bring up to date on a server."""
 
     def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
         got = self._get("reports", sorted(state.live.values()), ["metadatas"])
@@ -861,6 +897,8 @@ class Index:
         self.info = {**state.info, "version": state.version, "reports": len(self.reports), "chunks": len(self.chunks)}
         self._checked = time.monotonic()
         self._current = True
+        self._streets: list[str] | None = None
+        self._by_place: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def open(cls, settings: Settings, expected_model: str | None = None) -> Index:
@@ -876,7 +914,19 @@ class Index:
     def streets(self) -> list[str]:
         """The places the indexed reports are about (a 街道 … a 市, a 省, 全国), sorted, each once. The answer
         engine calls them streets for history: a question names a place, whatever its level."""
-        return sorted({r.meta.name for r in self.reports.values() if r.meta.name})
+        if self._streets is None:  # asked on every question; the version never changes
+            self._streets = sorted({r.meta.name for r in self.reports.values() if r.meta.name})
+        return list(self._streets)
+
+    def reports_of(self, place: str) -> tuple[str, ...]:
+        """The doc_ids of the reports about this place (its name as `streets` lists it)."""
+        if self._by_place is None:
+            by_place: dict[str, list[str]] = {}
+            for doc_id, record in self.reports.items():
+                if record.meta.name:
+                    by_place.setdefault(record.meta.name, []).append(doc_id)
+            self._by_place = {k: tuple(v) for k, v in by_place.items()}
+        return self._by_place.get(place, ())
 
     def is_current(self) -> bool:
         """False once a newer version has been switched in. Embedded: one small SQLite read. Server: the server is
@@ -961,7 +1011,7 @@ def build_index(
     progress = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     with writer_lock(settings.index_dir):
-        sources, errors = scan_folder(settings.seeds_dir)
+        sources, errors = scan_folder(settings.seeds_dir, FileHashes(settings.index_dir / FILE_HASHES))
         result = BuildResult(errors=errors)
         sources = _drop_duplicates(sources, result)
         load_started = time.monotonic()
@@ -969,6 +1019,7 @@ def build_index(
         started += time.monotonic() - load_started  # the update's own time excludes loading the model
         info = {"schema": SCHEMA_VERSION, "model": embedder.name, "dim": embedder.dim, "created": _now()}
         store = open_store(settings)
+        store.prepare()
         # --rebuild re-embeds every report as new revisions and switches once: the old version answers meanwhile.
         state = _usable_state(store, embedder.name) or store.reset(info)
         live = store.fingerprints(state) if state.live else {}
@@ -1083,36 +1134,52 @@ class Source:
     """A report file as found in the folder, before decoding."""
 
     doc_id: str
-    path: Path
+    file: str  # its path (a string: made for every file on every update, and Path objects cost)
     sha256: str
     key: str  # changes whenever what the file's revision is built from may change: bytes, manifest row, chunker
 
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
-def scan_folder(folder: Path) -> tuple[list[Source], list[tuple[str, str]]]:
+
+def scan_folder(folder: Path, hashes: FileHashes | None = None) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every report file under `folder`, as `load_folder` finds them (recursively, hidden names and the manifest
-    skipped), hashed but not decoded; plus (file, message) of what could not be read."""
-    folder = Path(folder)
+    skipped), hashed but not decoded; plus (file, message) of what could not be read. With `hashes`, a file whose
+    stat stamp is unchanged keeps its recorded hash without being read (rag/indexing/filehash.py)."""
+    folder = Path(os.path.abspath(folder))  # absolute once, not once per file
+    hashes = hashes or FileHashes(None)
     manifest, problems = folder_manifest(folder)
     errors = [(path.name, message) for path, message in problems]
     sources = []
-    for path in report_files(folder):
-        doc_id = path.relative_to(folder).as_posix()
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    for doc_id, path in report_entries(folder):
+        if os.path.splitext(path)[1].lower() not in SUPPORTED_SUFFIXES:
             try:
-                load_document(path, folder)  # raises the one clear "unsupported type" message
+                load_document(Path(path), folder)  # raises the one clear "unsupported type" message
             except DocumentError as exc:
-                errors.append((path.name, str(exc)))
+                errors.append((os.path.basename(path), str(exc)))
             continue
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            sha = hashes.sha256(path)
         except OSError as exc:
-            errors.append((path.name, f"文件无法读取（cannot read file）: {exc}"))
+            errors.append((os.path.basename(path), f"文件无法读取（cannot read file）: {exc}"))
             continue
-        row = manifest.get(doc_id)
-        payload = [sha, asdict(row) if row else None, CHUNKER_VERSION, SCHEMA_VERSION]
-        key = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-        sources.append(Source(doc_id, path, sha, key))
+        sources.append(Source(doc_id, path, sha, source_key(sha, manifest.get(doc_id))))
+    hashes.save()
     return sources, errors
+
+
+def source_key(sha: str, row: ReportMeta | None) -> str:
+    """Changes whenever what a file's revision is built from may change: its bytes, its manifest row, the chunker,
+    the schema. Computed for every file on every update, so remembered (origin is not part of a row's hash)."""
+    return _source_key(sha, row, row.origin if row else ())
+
+
+@lru_cache(maxsize=1 << 16)
+def _source_key(sha: str, row: ReportMeta | None, origin: tuple) -> str:
+    fields_ = {f: getattr(row, f) for f in _META_FIELDS} if row else None  # = asdict(row), without deep copies
+    payload = [sha, fields_, CHUNKER_VERSION, SCHEMA_VERSION]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def _load(folder: Path, sources: list[Source], skip: dict[str, str], result: BuildResult) -> list[Document]:

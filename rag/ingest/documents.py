@@ -7,6 +7,7 @@ The steps live in their own modules: `decode` (bytes -> text), `extract` (per fo
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,17 +62,33 @@ def load_document(path: Path, root: Path, manifest: dict[str, ReportMeta] | None
     )
 
 
-def _is_hidden(path: Path, folder: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(folder).parts)
-
-
 def report_files(folder: Path) -> list[Path]:
     """Every file under `folder` that may be a report, recursively, in doc_id order: hidden names (the trash,
     temp files) and the manifest itself are skipped."""
-    folder = Path(folder)
-    manifest_path = folder / MANIFEST_NAME
-    paths = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
-    return [p for p in paths if p.is_file() and p != manifest_path and not _is_hidden(p, folder)]
+    return [Path(path) for _, path in report_entries(folder)]
+
+
+def report_entries(folder: Path) -> list[tuple[str, str]]:
+    """(doc_id, path as a string) of `report_files`, sorted by doc_id. One os.scandir walk and no Path objects:
+    every index update lists the folder, and pathlib's rglob + relative_to + is_file cost ~90 µs a file."""
+    found: list[tuple[str, str]] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            doc_id = prefix + entry.name
+            if entry.is_dir() and not entry.is_symlink():  # as rglob: symlinked folders are not entered
+                walk(entry.path, doc_id + "/")
+            elif entry.is_file() and doc_id != MANIFEST_NAME:
+                found.append((doc_id, entry.path))
+
+    walk(str(folder), "")
+    return sorted(found, key=lambda item: item[0])
 
 
 def folder_manifest(folder: Path) -> tuple[dict[str, ReportMeta], list[tuple[Path, str]]]:

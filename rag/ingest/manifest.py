@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from rag.fsutil import atomic_write
@@ -58,25 +59,45 @@ def _meta_from_row(row: dict[str, str | None]) -> ReportMeta:
     )
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_text(path: Path) -> str | None:
     try:
-        raw = path.read_text(encoding="utf-8-sig")  # tolerate a BOM left by Excel
+        return path.read_text(encoding="utf-8-sig")  # tolerate a BOM left by Excel
     except FileNotFoundError:
-        return list(MANIFEST_COLUMNS), []
+        return None
     except (OSError, UnicodeDecodeError) as exc:
         raise DocumentError("清单文件无法读取", "cannot read manifest.csv", path.name) from exc
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    raw = _read_text(path)
+    if raw is None:
+        return list(MANIFEST_COLUMNS), []
+    header, rows = _parse_rows(raw, path.name)
+    return list(header), [dict(row) for row in rows]  # copies: callers may edit the rows
+
+
+def _parse_rows(raw: str, name: str) -> tuple[tuple[str, ...], tuple[dict[str, str], ...]]:
     reader = csv.DictReader(io.StringIO(raw))
-    header = [name.strip() for name in reader.fieldnames or []]
+    header = [column.strip() for column in reader.fieldnames or []]
     if raw.strip() and "file" not in header:
-        raise DocumentError("清单文件缺少 file 列", "manifest.csv has no 'file' column", path.name)
+        raise DocumentError("清单文件缺少 file 列", "manifest.csv has no 'file' column", name)
     reader.fieldnames = header
     rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
-    return header or list(MANIFEST_COLUMNS), [row for row in rows if row.get("file", "").strip()]
+    return tuple(header or MANIFEST_COLUMNS), tuple(row for row in rows if row.get("file", "").strip())
 
 
 def read_manifest(path: Path) -> dict[str, ReportMeta]:
     """Rows keyed by file name (relative to the manifest's folder); a missing file gives {}."""
-    _, rows = _read_rows(Path(path))
+    path = Path(path)
+    raw = _read_text(path)
+    return {} if raw is None else dict(_manifest_of(raw, path.name))
+
+
+@lru_cache(maxsize=2)
+def _manifest_of(raw: str, name: str) -> dict[str, ReportMeta]:
+    """The same text is parsed once: every index update reads the manifest, and at 1,000 rows parsing it took
+    longer than the rest of deleting one report. Reading the file stays cheap; callers get a copy."""
+    _, rows = _parse_rows(raw, name)
     return {row["file"].strip(): _meta_from_row(row) for row in rows}
 
 

@@ -9,11 +9,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest import places
 from rag.text.cjk import is_cjk
+from rag.text.lexicon import word_tag
 from rag.text.periods import month_ranges, report_period
 from rag.text.vocab import words
 
@@ -312,30 +312,6 @@ def _indirect_street(text: str) -> str | None:
     return token + kind
 
 
-@lru_cache(maxsize=1)
-def _jieba_dictionary() -> str:
-    """jieba's dictionary ("word freq tag" lines) as one string; "" without jieba. Read once (~30 ms)."""
-    try:
-        import jieba
-    except ImportError:  # optional: without it body-only city/district evidence is just weaker
-        return ""
-    try:
-        return "\n" + Path(jieba.__file__).with_name("dict.txt").read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-@lru_cache(maxsize=4096)
-def _word_tag(word: str) -> str | None:
-    """The part-of-speech tag of `word` in jieba's dictionary ("ns" = place name, "v" = verb), None if unknown."""
-    data = _jieba_dictionary()
-    start = data.find(f"\n{word} ")  # a plain scan: loading jieba's own tables would take ~1 s
-    if start < 0:
-        return None
-    line = data[start + 1 : data.find("\n", start + 1)].split()
-    return line[2] if len(line) == 3 else None
-
-
 def _admin_evidence(
     text: str, suffix_re: str, end_stop: frozenset[str], formal_before: str, lower: tuple[str, ...]
 ) -> dict[str, _Evidence]:
@@ -364,7 +340,7 @@ def _admin_evidence(
 
 def _body_name_ok(ev: _Evidence) -> bool:
     """Without formal evidence the prefix must not be a dictionary verb/adverb or end like one."""
-    return ev.prefix[-1] not in _SOFT_END and _word_tag(ev.prefix) not in _NOT_NAME_TAGS
+    return ev.prefix[-1] not in _SOFT_END and word_tag(ev.prefix) not in _NOT_NAME_TAGS
 
 
 def _detect_district(text: str, strong: list[str], street: str | None) -> str | None:
@@ -376,7 +352,7 @@ def _detect_district(text: str, strong: list[str], street: str | None) -> str | 
         for name, ev in found.items()
         if ev.strong
         or ev.formal
-        or (ev.anchored and text.count(name) >= 2 and _body_name_ok(ev) and _word_tag(ev.prefix) == "ns")
+        or (ev.anchored and text.count(name) >= 2 and _body_name_ok(ev) and word_tag(ev.prefix) == "ns")
     }
     return _best(scored, text)
 
@@ -391,7 +367,7 @@ def _city_ok(name: str, ev: _Evidence, text: str) -> bool:
         return True
     # "常州市" once plus "常州精神" elsewhere; but "确保市、区…" is a verb before 市.
     named_elsewhere = text.count(ev.prefix) > text.count(name)
-    known_place = _word_tag(ev.prefix) == "ns"
+    known_place = word_tag(ev.prefix) == "ns"
     return named_elsewhere and _body_name_ok(ev) and (known_place or ev.anchored > 0)
 
 
@@ -465,6 +441,22 @@ def _subject_street(text: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+# 广东's 街道 call themselves "X街" ("2021年,市桥街团结带领全街干部群众…"): the short name as a sentence's subject.
+_SHORT_STREET = re.compile(
+    r"(?:^|[\n，,。；;：:])\s*(?:(?:19|20)\d{2}年[，,]?)?([\u4e00-\u9fff]{2,3})街(?!道)"
+    rf"(?=团结|带领|{_SUBJECT_NEXT.pattern})"
+)
+_SHORT_SELF = re.compile(r"[全我本]街(?![区巷头坊景面道])")
+
+
+def _short_street(text: str) -> str | None:
+    """ "市桥街道" for a report that speaks of itself as 全街/我街 and names "市桥街" as a subject, else None."""
+    if len(_SHORT_SELF.findall(text)) < 2:
+        return None
+    names = Counter(m.group(1) for m in _SHORT_STREET.finditer(text) if m.group(1) not in _GENERIC_NAMES)
+    return f"{names.most_common(1)[0][0]}街道" if len(names) == 1 else None
+
+
 def detect_meta(text: str, filename: str) -> ReportMeta:
     """Street, district, city, year, period and title from the text and the file name, by general rules.
 
@@ -479,7 +471,7 @@ def detect_meta(text: str, filename: str) -> ReportMeta:
     city = _detect_city(text, strong, (district or "", street or ""))
     period = _detect_period(text, titles, year)
     title = titles[0] if titles else None
-    subject = None if street else _subject_street(text)
+    subject = None if street else _subject_street(text) or _short_street(text)
     facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title, subject))
     return with_places(ReportMeta(period=period, title=title), facts)
 

@@ -208,9 +208,26 @@ def _tidy_line(line: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Characters folded and inserted spaces removed, line by line (.txt .md .docx .html: lines are paragraphs)."""
+    """Characters folded and inserted spaces removed, line by line (.txt .md .docx .html: lines are paragraphs,
+    unless the text was saved hard-wrapped at a page's width, as a PDF copied to .txt is: then wraps are joined)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(_tidy_line(line) for line in text.split("\n"))
+    lines = [_tidy_line(line) for line in text.split("\n")]
+    return "\n".join(join_wrapped_lines(lines) if is_hard_wrapped(lines) else lines)
+
+
+# A hard-wrapped text: most lines stop mid-sentence, and its long lines are a printed line's width (a few dozen
+# characters); a text whose lines are paragraphs has lines of hundreds of characters ending a sentence.
+_WRAPPED_OPEN_SHARE = 0.6
+_WRAPPED_MAX_WIDTH = 120
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    full = [line for line in lines if line]
+    if len(full) < 10:
+        return False
+    widths = sorted(len(line) for line in full)
+    open_share = sum(not _LINE_END.search(line) for line in full) / len(full)
+    return open_share >= _WRAPPED_OPEN_SHARE and widths[int(0.9 * len(widths))] <= _WRAPPED_MAX_WIDTH
 
 
 def normalize_pages(pages: list[str]) -> str:

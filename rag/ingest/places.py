@@ -100,6 +100,12 @@ def delivered_year(head: str) -> int | None:
     return _cn_year(m.group(1)) if m else None
 
 
+def delivered_span(text: str, head_chars: int = 400) -> tuple[int, int] | None:
+    """Offsets of the date a report was delivered, when its opening lines state one (an answer cites it)."""
+    m = _DATE.search(text[:head_chars])
+    return m.span() if m else None
+
+
 def _lines(text: str, n: int) -> list[str]:
     return [line.strip(" \t\u3000—-") for line in text.split("\n") if line.strip(" \t\u3000—-")][:n]
 

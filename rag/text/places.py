@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from rag.text.lexicon import is_ordinary_word
+
 DATA = Path(__file__).resolve().parent / "data" / "places.toml"
 LEVELS = ("国家", "省", "市", "州", "自治州", "盟", "区", "县", "县级市", "街道", "镇", "乡")
 NATION = "全国"
@@ -99,7 +101,8 @@ def _aliases(name: str) -> tuple[str, ...]:
     if name == NATION:  # not "全国": in a question it is nearly always a scope ("位列全国第一"), not the place
         return ("国务院", "我国", "中国")
     short = short_name(name)
-    out = [name, short] if not is_common_word(short) else [name]
+    # "建设" of 建设街道 is the verb in "高标准农田建设": an ordinary word is no short name
+    out = [name] if is_ordinary_word(short) else [name, short]
     level = level_of(name)
     if level in ("自治州", "州") and short != name:
         out.append(short + "州")
@@ -111,20 +114,6 @@ def _aliases(name: str) -> tuple[str, ...]:
 
 # jieba's part-of-speech tags of words that say what happens or how things are (verbs, verbal nouns, adjectives,
 # adverbs): "建设" (建设街道), "胜利", "团结" said alone are those words, never the place.
-_WORD_TAGS = frozenset({"v", "vn", "vd", "a", "ad", "an", "d"})
-
-
-def is_common_word(short: str) -> bool:
-    """Is a place's short name an everyday verb or adjective ("建设" of 建设街道)? Then only its full name names it."""
-    import jieba.posseg  # imported late: loading the dictionary costs time most callers never need
-
-    tags = jieba.posseg.dt.word_tag_tab
-    if not tags:
-        jieba.posseg.dt.initialize()
-        tags = jieba.posseg.dt.word_tag_tab
-    return tags.get(short) in _WORD_TAGS
-
-
 @lru_cache(maxsize=8192)
 def pinyin(name: str) -> str:
     """ "嘉兴市" -> "jiaxing": how an English question names a place (the short name, no tones, no spaces)."""

@@ -261,9 +261,38 @@ def test_attributive_numbers_are_not_values() -> None:
 def test_targets_are_not_reported_as_achievements() -> None:
     # 003 (written in November): "力争完成" is an aim, not a result.
     text = "财税指标:年底力争完成一般公共预算收入4.2亿元,占全年计划的70%,剔除房地产税收,正常税收收入基本与去年持平。"
-    assert extract_indicators(text) == []
+    assert [(i.metric, i.value_text, i.kind) for i in extract_indicators(text)] == [
+        ("一般公共预算收入", "4.2", "target")
+    ]
     text = "年内争创市级以上“智转数改网联”示范企业1家,“智改数转网联”诊断企业4家,星级上云2家。"
-    assert extract_indicators(text) == []
+    assert {i.kind for i in extract_indicators(text)} <= {"target"}
+
+
+def test_a_list_of_targets_runs_to_the_end_of_its_paragraph() -> None:
+    # The 政府工作报告 form (三明 2023, 吉林 2023, 鞍山 2022): a clause naming targets, a colon, then the list —
+    # its ranges and qualifiers are part of each figure. The review paragraph before it states results.
+    text = (
+        "初步统计，全市地区生产总值3100亿元，增长3.5%；固定资产投资1205亿元，增长8.3%。\n"
+        "今年经济社会发展的主要预期目标是：地区生产总值增长6%—7%；固定资产投资增长12%以上。"
+        "社会消费品零售总额增长5%左右。\n"
+        "过去一年，一般公共预算收入完成224.7亿元。"
+    )
+    got = [(i.metric, i.value_text or text[i.start : i.end], i.kind) for i in extract_indicators(text)]
+    assert got == [
+        ("地区生产总值", "3100", "result"),
+        ("固定资产投资", "1205", "result"),
+        ("地区生产总值", "地区生产总值增长6%—7%", "target"),
+        ("固定资产投资", "固定资产投资增长12%以上", "target"),
+        ("社会消费品零售总额", "社会消费品零售总额增长5%左右", "target"),
+        ("一般公共预算收入", "224.7", "result"),
+    ]
+    done = "全年目标任务完成情况：地区生产总值增长7%。"  # a colon after 完成情况 reports results
+    assert [i.kind for i in extract_indicators(done)] == ["result"]
+
+
+def test_an_achievement_verb_ends_a_run_of_forecasts() -> None:
+    text = "地区生产总值预计增长6%左右；一般公共预算收入完成224.7亿元，增长2.36%。"
+    assert [i.kind for i in extract_indicators(text)] == ["forecast", "result"]
 
 
 # --- normalisation and helpers -------------------------------------------------------------------------
@@ -303,7 +332,8 @@ def test_normalize_metric(raw: str, norm: str) -> None:
         ("限额以上社会消费品零售总额", "限额以上社会消费品零售总额"),
         ("公共财政预算收入增长多少", "一般公共预算收入"),
         ("GDP是多少", "地区生产总值"),
-        ("农村居民人均可支配收入是多少", None),  # a different population, not 居民人均可支配收入
+        ("农村居民人均可支配收入是多少", "农村居民人均可支配收入"),  # its own indicator, never 居民人均可支配收入
+        ("城镇常住居民人均可支配收入是多少", "城镇居民人均可支配收入"),
         ("街道党建工作有哪些亮点？", None),
     ],
 )
@@ -430,5 +460,5 @@ def test_prose_next_to_rows_is_still_read() -> None:
     found = extract_indicators(text)
     assert [(i.metric, i.value, i.growth) for i in found] == [
         ("规模工业产值", 8.59, 5.1),
-        ("外贸进出口总额", 8.76, 12.4),
+        ("进出口总额", 8.76, 12.4),
     ]

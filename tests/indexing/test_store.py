@@ -16,7 +16,7 @@ import pytest
 
 from rag.answering.retrieval import Searcher
 from rag.config import ROOT
-from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts
+from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts, top_positive
 from rag.indexing.store import (
     CATALOG,
     OLD_POINTER,
@@ -176,6 +176,22 @@ def test_keyword_index_scores_as_bm25s(seed_settings):
     assert index.keywords.search("没有的词汇ZZZ", 10) == []
 
 
+@pytest.mark.parametrize("limit", [0, 1, 3, 10, 50])
+def test_top_positive_is_a_stable_sort_of_the_positive_scores(limit):
+    rng = np.random.default_rng(limit)
+    scores = rng.choice(np.array([0.0, -1.0, 0.5, 1.0, 2.0, 2.5], np.float32), size=40)  # many ties
+    expected = [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
+    assert top_positive(scores, limit) == expected
+
+
+def test_keyword_search_ranks_as_a_full_sort(seed_settings):
+    index = Index.open(seed_settings)
+    for question in ("西林街道一般公共预算收入", "河海街道2017年地区生产总值", "社区服务"):
+        scores = index.keywords.scores(question)
+        expected = [(int(i), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:20] if scores[i] > 0]
+        assert index.keywords.search(question, 20) == expected and len(expected) == 20
+
+
 def test_dense_search_is_exact_and_masked(seed_settings, embeddings):
     index = Index.open(seed_settings)
     query = embeddings.encode_query("西林街道固定资产投资")
@@ -307,3 +323,29 @@ def test_server_client_options_come_from_the_environment(monkeypatch, chroma_ser
     assert Settings.from_env().chroma_ssl
     with pytest.raises(Exception, match=r"(?i)connect"):
         chroma_client(Settings.from_env())  # https to a plain-http server fails to connect
+
+
+def test_term_counts_are_the_counts_of_keyword_tokens():
+    """The vectorised counting gives, per text, exactly the Counter of `keyword_tokens` (a text without tokens: ∅)."""
+    from collections import Counter
+
+    from rag.indexing.keywords import Vocabulary
+
+    texts = [
+        (ROOT / "seeds" / XILIN).read_text(encoding="utf-8")[:3000],
+        "",
+        "。、",
+        "中",
+        "2023年GDP达到17.03亿元，增长5.6%，12.5.6 ABC def",
+        "㐀豈 甲 乙丙\n丁",
+        "a中b文c",
+    ]
+    vocabulary = Vocabulary()
+    counts = term_counts(texts, vocabulary)
+    names = {i: t for t, i in vocabulary._ids.items()}
+    for row, text in enumerate(texts):
+        a, b = counts.indptr[row], counts.indptr[row + 1]
+        got = {names[int(i)]: int(c) for i, c in zip(counts.ids[a:b], counts.counts[a:b], strict=True)}
+        assert got == dict(Counter(keyword_tokens(text) or ["∅"])), text[:20]
+    again = term_counts(texts[:1], vocabulary)  # known tokens keep their ids
+    assert set(again.ids.tolist()) <= set(counts.ids[: counts.indptr[1]].tolist())

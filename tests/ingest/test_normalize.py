@@ -118,3 +118,28 @@ def test_normalize_text_is_idempotent_and_line_preserving() -> None:
     once = normalize_text(raw)
     assert once == "一、经济运行\n1-6月，完成80.1亿元。\n\n"
     assert normalize_text(once) == once
+
+
+def test_a_hard_wrapped_text_file_is_joined_into_paragraphs_but_paragraph_lines_are_not() -> None:
+    # A 镇 report saved from a PDF as .txt (eval/reports/116): lines stop at the printed width, mid-sentence.
+    wrapped = "\n".join(
+        [
+            "平湖镇2023年政府工作报告",
+            "2022年工作回顾",
+            "2022年是党的二十大召开之年,是实施“十四五”规划的",
+            "重要一年。这一年来,镇政府在县委、县政府和镇党委的",
+            "坚强领导下,顺利完成了镇第十九届人民代表大会第一次会议",
+            "确定的各项目标任务。预计 2022 年全镇实现工农业总值",
+            "31.88 亿元,增长 7%,其中农业总产值 17.2 亿元,增长",
+            "5.5%,工业总产值 14.68 亿元,增长 9%;完成财政总收入",
+            "1246.34 万元;固定资产投资 0.99 亿元;农民人均可支配收",
+            "入 23631 元,增长 9%。二是食用菌产业高速发展,2022 年度,",
+            "平湖镇食用菌年产量达 2.33 万吨,产值达 6.62 亿元。",
+        ]
+    )
+    text = normalize_text(wrapped)
+    assert "预计2022年全镇实现工农业总值31.88亿元,增长7%" in text
+    assert "农民人均可支配收入23631元" in text
+    assert text.split("\n")[:2] == ["平湖镇2023年政府工作报告", "2022年工作回顾"]  # short title lines stay
+    paragraphs = "\n".join(["全市地区生产总值3100亿元，增长3.5%" + "，各项工作稳步推进" * 12 + "。"] * 12)
+    assert normalize_text(paragraphs) == paragraphs  # lines that are paragraphs are never joined

@@ -229,6 +229,18 @@ def test_a_short_report_naming_itself_once_as_the_subject() -> None:
     assert meta.source_of("place") == ("detected", 0.5)  # named once: shown as uncertain
 
 
+def test_a_guangdong_street_that_calls_itself_x_jie() -> None:
+    # 广州's 街道 write "市桥街…全街干部群众" (eval/reports/113); a shopping street ("步行街") is never a place.
+    text = (
+        "2021年工作总结\n2021年,东涌街团结带领全街干部群众增强“四个意识”,推动经济社会发展取得新成效。"
+        "一年来,全街上下深入开展调研,完成固定资产投资12.3亿元。\n二是改造北门步行街,建成美食街1条。"
+    )
+    meta = detect_meta(text, "x.txt")
+    assert (meta.place, meta.level, meta.year) == ("东涌街道", "街道", 2021)
+    once = text.replace("全街上下", "镇上下")  # one self-reference is too little to trust a short name
+    assert detect_meta(once, "x.txt").place is None
+
+
 def test_a_year_reviewed_then_the_next_planned() -> None:
     text = "2023年,在市委的坚强领导下,街道上下团结一心,各项事业高质量发展。2024年,要坚定信心,锚定奋斗目标。"
     facts = describe(text, "x.txt")

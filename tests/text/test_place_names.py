@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rag.text import places
 from rag.text.language import is_english
 from rag.text.places import STREET_MENTION, pinyin_name, short_name
 
@@ -19,3 +20,9 @@ def test_is_english() -> None:
     assert is_english("What was Xilin subdistrict's GDP (西林街道)?")
     assert not is_english("西林街道GDP是多少？")
     assert not is_english("2023")
+
+
+def test_an_ordinary_word_is_no_short_name() -> None:
+    # "高标准农田建设" must not name 建设街道; a place-like stem keeps its short form.
+    assert places.aliases("建设街道") == ["建设街道"]
+    assert "西林" in places.aliases("西林街道") and "嘉兴" in places.aliases("嘉兴市")

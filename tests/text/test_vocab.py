@@ -37,7 +37,9 @@ def test_files_hold_what_the_code_expects() -> None:
     assert rank_scopes()["全区"] == "district" and rank_scopes()["全县"] == "county"
     assert money_scale()["亿元"] == ("CNY", 1e8)
     assert "年" not in value_units() and "年" in asked_units()  # "2021年" is never a value; "多少年" asks one
-    assert all(any(unit in family for unit in ("元", "亩", "人", "家", "次")) for family in unit_families())
+    families = unit_families()
+    assert all(set(family) <= set(value_units()) for family in families)  # a family only holds units of values
+    assert any({"元", "亿元"} <= set(f) for f in families) and any({"吨", "万吨", "亿斤"} <= set(f) for f in families)
 
 
 def test_alternation_prefers_the_longest_word() -> None:
