@@ -310,6 +310,8 @@ class Assistant:
     def _extractive_answer(self, query: Query, corpus: Corpus, scope: list[str], hits: list[Hit], k: int) -> Answer:
         book = SourceBook(corpus, hits[:k])
         reason = refusal(query, corpus, scope)
+        unnamed = unnamed_places(query, corpus)
+        query = without_places(query, unnamed, corpus) if unnamed else query  # answered apart, below
         draft = None
         if reason is None:
             lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
@@ -352,13 +354,11 @@ class Assistant:
         """ "文新街道和市桥街道…分别多少家": a place beside a known one that no report's metadata holds but a report
         of unknown place names in its text ("市桥街…") is answered from that report too, under the name asked."""
         parts: list[Part] = []
-        for mention in place_mentions(query):
-            forms = mention_forms(mention, corpus)
+        for mention in unnamed_places(query, corpus):
             docs = [d for d in docs_naming(mention, corpus) if corpus.street(d) is None]
-            if not docs or any(isinstance(p, Cite) and p.doc_id in docs for p in draft.parts):
+            if any(isinstance(p, Cite) and p.doc_id in docs for p in draft.parts):
                 continue
-            sub = replace(query, terms=tuple(t for t in query.terms if not any(t in f for f in forms)), streets=())
-            sub_draft = self._quote(sub, corpus, docs, target=False)
+            sub_draft = self._quote(replace(query, streets=()), corpus, docs, target=False)
             if sub_draft is not None:
                 parts += ["\n- ", f"{_place(mention)}：", *sub_draft.parts[1:]]
         return replace(draft, parts=["- ", *draft.parts, *parts]) if parts else draft
@@ -500,6 +500,19 @@ def docs_naming(mention: str, corpus: Corpus) -> list[str]:
     """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
     forms = mention_forms(mention, corpus)
     return [d for d in corpus.doc_ids if any(f in _labels(d, corpus) or f in corpus.texts[d] for f in forms)]
+
+
+def unnamed_places(query: Query, corpus: Corpus) -> list[str]:
+    """Places named beside known ones that only reports of undetected place name in their text ("市桥街道")."""
+    if not query.streets:
+        return []
+    return [m for m in place_mentions(query) if any(corpus.street(d) is None for d in docs_naming(m, corpus))]
+
+
+def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
+    """The question's terms less those of the places named (they pick reports; what is asked is the rest)."""
+    forms = [f for n in names for f in mention_forms(n, corpus)]
+    return replace(query, terms=tuple(t for t in query.terms if not any(t in f for f in forms)))
 
 
 def _labels(doc_id: str, corpus: Corpus) -> str:

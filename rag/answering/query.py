@@ -74,7 +74,7 @@ _ASK_WORDS = re.compile(
     # "…的那个街道": the referent's tail, a pointer to a report, not content
     r"的?(?:那个|这个|那一个)(?:街道|镇|乡)|的(?:街道|镇|乡)(?=[，,])|"
     rf"{_POSITION_ASKED}|{_ITEM_ASKED.pattern}|排名(?:如何|怎样|怎么样|情况)|由谁|是谁|谁|"
-    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
+    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位天]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
     r"各为|是否|有没有|情况|的|了|吗|呢|和|与|及|、|在全区|排第|第几|百分之"
 )
 _ASKS = re.compile(r"多少|几|什么|哪|谁|如何|怎么|是否|\bhow\b|\bwhat\b|\bwhich\b|\bwhen\b", re.I)
@@ -244,9 +244,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
     zh_words = glossary_terms(question) if english else []
     zh_text = " ".join(zh_words) if english else question
     progress_free = _PROGRESS.sub("", question)
-    # Place names are not content: named places pick reports; unknown ones are checked against the answer.
-    unknown = [u for u in analysis.unknown_streets if not _ASKING.search(u)]
-    remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)] + unknown
+    remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)]
     referent = None if english or streets else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.
