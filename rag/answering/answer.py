@@ -40,6 +40,7 @@ from rag.answering.query import (
     asks_target,
     content_terms,
     metric_surfaces,
+    place_mentions,
     quoted_terms,
     street_english,
     understand,
@@ -309,6 +310,8 @@ class Assistant:
     def _extractive_answer(self, query: Query, corpus: Corpus, scope: list[str], hits: list[Hit], k: int) -> Answer:
         book = SourceBook(corpus, hits[:k])
         reason = refusal(query, corpus, scope)
+        unnamed = unnamed_places(query, corpus)
+        query = without_places(query, unnamed, corpus) if unnamed else query  # answered apart, below
         draft = None
         if reason is None:
             lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
@@ -322,6 +325,8 @@ class Assistant:
                     None,
                     f"{_whose(query, corpus, scope, '')}写明该排名的内容（no report in scope states that rank）",
                 )
+        if draft is not None and query.streets:
+            draft = self._with_unnamed_reports(draft, query, corpus)
         strangers = _strangers(draft, query, corpus) if draft is not None and not query.streets else []
         if strangers:  # the passages mention the place, but what they answer is about another one
             draft, reason = None, f"关于{'、'.join(strangers)}的内容"
@@ -344,6 +349,19 @@ class Assistant:
             indicators=rows,
             notice=draft.notice,
         )
+
+    def _with_unnamed_reports(self, draft: Draft, query: Query, corpus: Corpus) -> Draft:
+        """ "文新街道和市桥街道…分别多少家": a place beside a known one that no report's metadata holds but a report
+        of unknown place names in its text ("市桥街…") is answered from that report too, under the name asked."""
+        parts: list[Part] = []
+        for mention in unnamed_places(query, corpus):
+            docs = [d for d in docs_naming(mention, corpus) if corpus.street(d) is None]
+            if any(isinstance(p, Cite) and p.doc_id in docs for p in draft.parts):
+                continue
+            sub_draft = self._quote(replace(query, streets=()), corpus, docs, target=False)
+            if sub_draft is not None:
+                parts += ["\n- ", f"{_place(mention)}：", *sub_draft.parts[1:]]
+        return replace(draft, parts=["- ", *draft.parts, *parts]) if parts else draft
 
     def _meaning(self, question: str) -> Meaning:
         """Cosines of sentences to the question with the retrieval model (question as a query, sentences as
@@ -478,15 +496,23 @@ def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     return [_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
 
 
-def place_mentions(query: Query) -> list[str]:
-    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
-    return [u for u in query.unknown_streets if not _ASKING.search(u)]
-
-
 def docs_naming(mention: str, corpus: Corpus) -> list[str]:
     """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
     forms = mention_forms(mention, corpus)
     return [d for d in corpus.doc_ids if any(f in _labels(d, corpus) or f in corpus.texts[d] for f in forms)]
+
+
+def unnamed_places(query: Query, corpus: Corpus) -> list[str]:
+    """Places named beside known ones that only reports of undetected place name in their text ("市桥街道")."""
+    if not query.streets:
+        return []
+    return [m for m in place_mentions(query) if any(corpus.street(d) is None for d in docs_naming(m, corpus))]
+
+
+def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
+    """The question's terms less those of the places named (they pick reports; what is asked is the rest)."""
+    forms = [f for n in names for f in mention_forms(n, corpus)]
+    return replace(query, terms=tuple(t for t in query.terms if not any(t in f for f in forms)))
 
 
 def _labels(doc_id: str, corpus: Corpus) -> str:
@@ -554,9 +580,6 @@ def _name_forms(mention: str) -> list[str]:
         if i == 0 or len(stem) - i >= 3:  # a bare two-character tail ("家门" of 沈家门) says nothing
             forms += places.aliases(name) if places.is_unit_name(name) else []
     return [f for f in dict.fromkeys(forms) if len(f) >= 2]
-
-
-_ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
 
 
 def _place(name: str) -> str:

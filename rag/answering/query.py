@@ -74,7 +74,7 @@ _ASK_WORDS = re.compile(
     # "…的那个街道": the referent's tail, a pointer to a report, not content
     r"的?(?:那个|这个|那一个)(?:街道|镇|乡)|的(?:街道|镇|乡)(?=[，,])|"
     rf"{_POSITION_ASKED}|{_ITEM_ASKED.pattern}|排名(?:如何|怎样|怎么样|情况)|由谁|是谁|谁|"
-    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
+    r"是多少|有多少|为多少|多少|是什么|有什么|什么时候|什么|哪些|哪个|哪一个|哪[次年届位天]?|怎么样|怎样|怎么|如何|几|请问|分别|各是|"
     r"各为|是否|有没有|情况|的|了|吗|呢|和|与|及|、|在全区|排第|第几|百分之"
 )
 _ASKS = re.compile(r"多少|几|什么|哪|谁|如何|怎么|是否|\bhow\b|\bwhat\b|\bwhich\b|\bwhen\b", re.I)
@@ -287,6 +287,14 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         several=len(_ASKS.findall(question)) >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
     )
+
+
+_ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
+
+
+def place_mentions(query: Query) -> list[str]:
+    """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
+    return [u for u in query.unknown_streets if not _ASKING.search(u)]
 
 
 def asked_item(question: str) -> int | None:

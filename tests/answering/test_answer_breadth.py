@@ -47,6 +47,13 @@ TOWN = """云溪镇2022年工作总结
 2023年，全镇将围绕建设现代化强镇目标，重点抓好产业升级和城乡融合两项工作。
 """
 
+# A report that never says whose it is (as some real ones do); its text names the place only in passing.
+UNNAMED = """2022年工作总结
+2022年，全街干部群众凝心聚力，推动石湾片区更新改造全面提速。
+一、经济发展
+全年新增注册企业520家，限上企业新增18家。
+"""
+
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embeddings):
@@ -58,6 +65,7 @@ def assistant(tmp_path_factory, embeddings):
     (root / "seeds").mkdir()
     (root / "seeds" / "lanjiang_2023.txt").write_text(CITY, encoding="utf-8")
     (root / "seeds" / "yunxi_2022.txt").write_text(TOWN, encoding="utf-8")
+    (root / "seeds" / "unnamed_2022.txt").write_text(UNNAMED, encoding="utf-8")
     settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
     build_index(settings, embeddings=embeddings)
     return Assistant(settings, searcher=Searcher(settings, embeddings))
@@ -105,6 +113,12 @@ def test_a_place_named_only_in_a_passage_is_answered_from_that_passage(assistant
     # 河口镇 has no report: the 澜江市 report's sentence about it answers.
     text = _answered(assistant, "河口镇完成技改投资多少？", "3.2亿元")
     assert text.startswith("澜江市")
+
+
+def test_a_place_beside_a_known_one_is_answered_from_the_unnamed_report_that_names_it(assistant) -> None:
+    assert assistant.corpus().meta("unnamed_2022.txt").name is None  # the premise: no place detected
+    text = _answered(assistant, "云溪镇和石湾街道全年新注册企业分别多少家？", "86家", "520家")
+    assert "石湾街道：" in text
 
 
 def test_a_place_only_other_places_reports_mention_is_not_answered_with_their_figures(assistant) -> None:
