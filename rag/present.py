@@ -19,6 +19,10 @@ from rag.ingest.documents import ReportMeta
 from rag.text.periods import report_period
 from rag.text.vocab import metric_synonyms
 
+# How a figure's kind is shown: in the table (an achieved figure needs no mark) and on a chart series.
+KIND_LABELS = {"result": "", "forecast": "预计", "target": "目标"}
+SERIES_KINDS = {"result": "完成 actual", "forecast": "预计 forecast", "target": "目标 target"}
+
 # The same markers rag.answering.verify reads: "[1]", "［2］", "【3】", "[1, 2]", "[1-3]".
 _CITATION = re.compile(r"[\[［【]\s*([0-9０-９]+(?:\s*[,，、\-–~～]\s*[0-9０-９]+)*)\s*[\]］】]")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -311,8 +315,12 @@ class IndicatorRow:
     rank_text: str
     start: int
     end: int
-    estimate: bool = False  # a forecast ("预计完成…"), not an achieved figure
+    kind: str = "result"  # Indicator.kind: "result" | "forecast" ("预计完成…") | "target" ("力争…", 主要预期目标)
     rank: int | None = None  # 位列全区第一 -> 1
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, "")
 
     @property
     def period_label(self) -> str:
@@ -334,7 +342,7 @@ class IndicatorRow:
             "指标": self.metric,
             "原文指标": self.raw_metric,
             "数值": self.value_text,
-            "预计": "预计" if self.estimate else "",
+            "类别": self.kind_label,
             "增幅": self.growth_text,
             "进度": self.progress_text,
             "排名": self.rank_text,
@@ -366,7 +374,7 @@ def indicator_rows(indicators: Sequence[tuple[str, Indicator]], metas: dict[str,
                 rank_text=ind.rank_text or "",
                 start=ind.start,
                 end=ind.end,
-                estimate=bool(ind.estimate),
+                kind=ind.kind,
                 rank=ind.rank,
             )
         )
@@ -452,22 +460,22 @@ def is_english(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Series:
-    """Values that may stand side by side in one chart: one metric, one unit, one kind (完成 / 预计) and periods of
-    the same span ("1-6月" = "上半年"). Anything else would set unlike things against each other."""
+    """Values that may stand side by side in one chart: one metric, one unit, one kind (完成 / 预计 / 目标) and
+    periods of the same span ("1-6月" = "上半年"). Anything else would set unlike things against each other."""
 
     metric: str
     unit: str
-    estimate: bool
+    kind: str  # Indicator.kind
     span: str  # the period normalised: "上半年", "全年", "1-5月" ...
 
     @property
     def key(self) -> str:
-        return "|".join((self.metric, self.unit, "预计" if self.estimate else "完成", self.span))
+        return "|".join((self.metric, self.unit, self.kind, self.span))
 
     @property
     def label(self) -> str:
         """ "固定资产投资（亿元）· 上半年 · 完成 actual" """
-        kind = "预计 forecast" if self.estimate else "完成 actual"
+        kind = SERIES_KINDS.get(self.kind, self.kind)
         return " · ".join(
             p for p in (f"{self.metric}（{self.unit}）" if self.unit else self.metric, self.span, kind) if p
         )
@@ -489,11 +497,13 @@ def chart_series(rows: Iterable[IndicatorRow]) -> list[Series]:
         if row.value is None or row.metric not in metric_synonyms():
             continue
         streets.setdefault(series_of(row), set()).add(row.street)
-    return sorted(streets, key=lambda se: (-len(streets[se]), se.estimate, se.metric, se.span, se.unit))
+    # achieved figures first, then forecasts, then targets
+    order = list(SERIES_KINDS)
+    return sorted(streets, key=lambda se: (order.index(se.kind), -len(streets[se]), se.metric, se.span, se.unit))
 
 
 def series_of(row: IndicatorRow) -> Series:
-    return Series(row.metric, row.unit, row.estimate, period_span(row))
+    return Series(row.metric, row.unit, row.kind, period_span(row))
 
 
 def chart_rows(rows: Iterable[IndicatorRow], series: Series) -> list[dict]:

@@ -370,7 +370,7 @@ def test_indicators_page_filters_and_traces_values(seed_app):
     _no_exception(at)
     table = at.dataframe[0].value
     assert set(table["指标"]) == {"固定资产投资"} and set(table["街道"]) == {"西林街道"}
-    assert at.selectbox(key="ind_metric").value == "固定资产投资|亿元|完成|上半年"  # the chart: the chosen metric
+    assert at.selectbox(key="ind_metric").value == "固定资产投资|亿元|result|上半年"  # the chart: the chosen metric
     pick = at.selectbox(key="ind_pick")
     pick.select_index(next(i for i, o in enumerate(pick.options) if "17.03亿元" in o)).run()
     _no_exception(at)

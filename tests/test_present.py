@@ -216,7 +216,7 @@ def test_chart_series_one_metric_unit_kind_and_span():
     from dataclasses import replace
 
     rows = _rows()
-    rows[1] = replace(rows[1], estimate=True)
+    rows[1] = replace(rows[1], kind="forecast")
     labels = [se.label for se in present.chart_series(rows)]
     assert labels[0] == "固定资产投资（亿元） · 上半年 · 完成 actual"  # 西林 + 新闸: "1-6月" and "上半年" are one span
     assert set(labels) == {
@@ -231,7 +231,10 @@ def test_chart_series_one_metric_unit_kind_and_span():
         ("西林街道 · 2024年", "17.03亿元"),
         ("新闸街道 · 2021年", "7.25亿元"),
     ]
-    assert rows[1].as_dict()["预计"] == "预计" and rows[0].as_dict()["预计"] == ""
+    assert rows[1].as_dict()["类别"] == "预计" and rows[0].as_dict()["类别"] == ""
+    target = replace(rows[0], kind="target")
+    assert target.as_dict()["类别"] == "目标" and present.series_of(target).label.endswith("目标 target")
+    assert present.chart_series([*rows, target])[-1].label.endswith("目标 target")  # targets come last
 
 
 def test_chart_series_leave_out_metrics_that_only_share_a_word():

@@ -146,7 +146,7 @@ def _table(shown: list[present.IndicatorRow], total: int) -> None:
         hide_index=True,
         on_select=functools.partial(_pick_from_table, row_ids),
         selection_mode="single-row",
-        column_order=["街道", "年份", "时期", "指标", "数值", "预计", "增幅", "进度", "排名", "原文指标", "文件"],
+        column_order=["街道", "年份", "时期", "指标", "数值", "类别", "增幅", "进度", "排名", "原文指标", "文件"],
         column_config={"年份": st.column_config.NumberColumn("数据年份 year", format="%d", help="数字所描述的年份")},
         height=320,
     )
