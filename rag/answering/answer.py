@@ -42,7 +42,6 @@ from rag.answering.query import (
     metric_surfaces,
     place_mentions,
     quoted_terms,
-    street_english,
     understand,
 )
 from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
@@ -709,12 +708,12 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
     """ "西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
-    who = meta.name or meta.title or "该报告"
+    who = compare.place_label(corpus, doc_id, english=False)
     when = None if query.plan else _period_of(corpus, doc_id, spans) or meta.period
     if when and not set(numbers_in(when)) <= set(numbers_in("".join(s.hit.chunk.text for s in spans))):
         when = meta.period
     if query.english:
-        who_en = street_english(meta.name) if meta.name else who
+        who_en = compare.place_label(corpus, doc_id, english=True)
         return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
     return f"{who}（{when}）：" if when else f"{who}："
 

@@ -155,9 +155,13 @@ def _row(corpus: Corpus, pick: Pick) -> Row:
     return Row(pick.doc_id, corpus.street(pick.doc_id), pick.ind, cite(pick))
 
 
-def _who(corpus: Corpus, doc_id: str, english: bool) -> str:
-    street = corpus.street(doc_id) or corpus.meta(doc_id).title or doc_id
-    return street_english(street) if english and corpus.street(doc_id) else street
+def place_label(corpus: Corpus, doc_id: str, english: bool) -> str:
+    """The report's place, or "该报告" when none was detected: a title or file name ("…/104_…_2022.txt") would
+    state digits that no cited passage holds (the sources list shows which report it is)."""
+    street = corpus.street(doc_id)
+    if street:
+        return street_english(street) if english else street
+    return "this report" if english else "该报告"
 
 
 def period_en(period: str) -> str:
@@ -177,12 +181,16 @@ def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
     when = label(corpus, pick)
     if english:
         head = (
-            f"{_who(corpus, pick.doc_id, True)}, {period_en(when)}: "
+            f"{place_label(corpus, pick.doc_id, True)}, {period_en(when)}: "
             if when
-            else f"{_who(corpus, pick.doc_id, True)}: "
+            else f"{place_label(corpus, pick.doc_id, True)}: "
         )
         return [head + fact_text(pick.ind) + " ", cite(pick)]
-    head = f"{_who(corpus, pick.doc_id, False)}（{when}）：" if when else f"{_who(corpus, pick.doc_id, False)}："
+    head = (
+        f"{place_label(corpus, pick.doc_id, False)}（{when}）："
+        if when
+        else f"{place_label(corpus, pick.doc_id, False)}："
+    )
     return [head + fact_text(pick.ind), cite(pick)]
 
 
@@ -250,7 +258,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     ]
     when = label(corpus, best)
     forecast = best.ind.estimate  # no actual figure: say that what is quoted is a forecast
-    who = _who(corpus, best.doc_id, query.english)
+    who = place_label(corpus, best.doc_id, query.english)
     body: list[Part] = []
     for i, (g, mark) in enumerate(marks.items()):
         quote = corpus.quote(best.doc_id, *g).strip(" ，,；;。")
@@ -307,7 +315,7 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
     )
     if not chosen:
         return None
-    who = "、".join(dict.fromkeys(_who(corpus, p.doc_id, query.english) for p in chosen))
+    who = "、".join(dict.fromkeys(place_label(corpus, p.doc_id, query.english) for p in chosen))
     if query.english:
         parts: list[Part] = [
             f"{who}: the report states this rank for these indicators (a rank within its own district, as the report claims):"
@@ -368,7 +376,7 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
     picks.sort(key=lambda p: sort_key(p, facet), reverse=query.superlative != "min")
     top = picks[0]
     word = "最高" if query.superlative != "min" else "最低"
-    street = _who(corpus, top.doc_id, query.english)
+    street = place_label(corpus, top.doc_id, query.english)
     if query.english:
         parts: list[Part] = [
             f"Among the loaded reports, {street} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "
@@ -423,7 +431,7 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         return None
     if query.order and len(picks) >= 2 and all(comparable(picks[0], p, query.facet) for p in picks[1:]):
         ordered = sorted(picks, key=lambda p: sort_key(p, query.facet), reverse=query.order == "max")
-        top = _who(corpus, ordered[0].doc_id, query.english)
+        top = place_label(corpus, ordered[0].doc_id, query.english)
         word = "更高" if query.order == "max" else "更低"
         facet = _FACET_WORD[query.facet]
         parts.append(
@@ -454,7 +462,11 @@ def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool,
     which_en = "target set" if target else "previous year reviewed" if _reviews_previous(meta) else "year"
     which = "所定目标" if target else "所述上一年" if _reviews_previous(meta) else "所述当年"
     if span is None:
-        return [f"{meta.title or doc_id}, {which_en}: " if english else f"《{meta.title or doc_id}》{which}："]
+        return [
+            f"{place_label(corpus, doc_id, english)}, {which_en}: "
+            if english
+            else f"{place_label(corpus, doc_id, english)}{which}："
+        ]
     date = corpus.quote(doc_id, *span)
     mark = Cite(doc_id, *span)
     return [f"report of {date} ", mark, f", {which_en}: "] if english else [f"{date}的报告", mark, f"{which}："]
@@ -471,7 +483,7 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     years = [(y, for_year(corpus, scope, y, target) or for_year(corpus, scope, y, not target)) for y in query.years]
     if len({tuple(docs) for _y, docs in years if docs}) < 2:
         return None
-    place = _who(corpus, scope[0], query.english)
+    place = place_label(corpus, scope[0], query.english)
     parts: list[Part] = [f"{place}:" if query.english else f"{place}："]
     picks: list[Pick] = []
     rows: list[Row] = []

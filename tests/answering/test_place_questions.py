@@ -79,6 +79,8 @@ def test_a_place_no_metadata_holds_is_answered_from_the_text_that_names_it(assis
     assert "0.96亿元" in answer.text
     assert {s.hit.chunk.doc_id for s in answer.sources if s.cited} == {HEHUACHI}
     assert "未找到" not in answer.text
+    # The report has no detected place: its heading never falls back to the file name's digits ("001_…")
+    assert HEHUACHI not in answer.text and answer.unverified_numbers == [], answer.text
 
 
 def test_a_place_absent_from_every_report_is_refused(assistant) -> None:
