@@ -126,3 +126,20 @@ def make_pdf(lines: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def assistant_over(root: Path, reports: dict[str, str], embeddings):
+    """A real index of the given report texts (file name -> text) under `root`, and an Assistant over it."""
+    from dataclasses import replace
+
+    from rag.answering.answer import Assistant
+    from rag.answering.retrieval import Searcher
+    from rag.config import Settings
+    from rag.indexing.store import build_index
+
+    (root / "seeds").mkdir()
+    for name, text in reports.items():
+        (root / "seeds" / name).write_text(text, encoding="utf-8")
+    settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
+    build_index(settings, embeddings=embeddings)
+    return Assistant(settings, searcher=Searcher(settings, embeddings))

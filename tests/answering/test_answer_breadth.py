@@ -4,14 +4,12 @@ questions answered by meaning, target questions refused without a target sentenc
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from helpers import assistant_over
 
 import rag.answering.extractive as extractive
 from rag.answering.query import understand
 from rag.answering.retrieval import QueryAnalysis
-from rag.config import Settings
 from rag.text.places import english_place_mentions, is_pinyin
 from rag.text.sentences import item_number
 
@@ -57,18 +55,8 @@ UNNAMED = """2022年工作总结
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embeddings):
-    from rag.answering.answer import Assistant
-    from rag.answering.retrieval import Searcher
-    from rag.indexing.store import build_index
-
-    root = tmp_path_factory.mktemp("breadth")
-    (root / "seeds").mkdir()
-    (root / "seeds" / "lanjiang_2023.txt").write_text(CITY, encoding="utf-8")
-    (root / "seeds" / "yunxi_2022.txt").write_text(TOWN, encoding="utf-8")
-    (root / "seeds" / "unnamed_2022.txt").write_text(UNNAMED, encoding="utf-8")
-    settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
-    build_index(settings, embeddings=embeddings)
-    return Assistant(settings, searcher=Searcher(settings, embeddings))
+    reports = {"lanjiang_2023.txt": CITY, "yunxi_2022.txt": TOWN, "unnamed_2022.txt": UNNAMED}
+    return assistant_over(tmp_path_factory.mktemp("breadth"), reports, embeddings)
 
 
 def _answered(assistant, question: str, *needles: str) -> str:

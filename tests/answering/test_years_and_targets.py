@@ -7,11 +7,8 @@ sets the targets of 2019.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
-
-from rag.config import Settings
+from helpers import assistant_over
 
 REPORT_2019 = """嘉兴市政府工作报告
 ——2019年1月15日在嘉兴市第八届人民代表大会第四次会议上
@@ -38,17 +35,8 @@ REPORT_2020 = """嘉兴市政府工作报告
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embeddings):
-    from rag.answering.answer import Assistant
-    from rag.answering.retrieval import Searcher
-    from rag.indexing.store import build_index
-
-    root = tmp_path_factory.mktemp("jiaxing")
-    (root / "seeds").mkdir()
-    (root / "seeds" / "jiaxing_2019.txt").write_text(REPORT_2019, encoding="utf-8")
-    (root / "seeds" / "jiaxing_2020.txt").write_text(REPORT_2020, encoding="utf-8")
-    settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
-    build_index(settings, embeddings=embeddings)
-    return Assistant(settings, searcher=Searcher(settings, embeddings))
+    reports = {"jiaxing_2019.txt": REPORT_2019, "jiaxing_2020.txt": REPORT_2020}
+    return assistant_over(tmp_path_factory.mktemp("jiaxing"), reports, embeddings)
 
 
 def cited_docs(answer) -> set[str]:
