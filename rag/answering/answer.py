@@ -445,7 +445,7 @@ def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
         return docs
     planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
     year = query.years[0]
-    return compare.for_year(corpus, docs, year, planned) or compare.for_year(corpus, docs, year, not planned) or docs
+    return compare.covering(corpus, docs, year, planned) or docs
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:

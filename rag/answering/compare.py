@@ -17,6 +17,7 @@ from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, format_value
+from rag.ingest.metadata import ReportMeta
 from rag.ingest.places import delivered_span
 from rag.text.numerals import en_ordinal
 from rag.text.periods import asked_period, same_period
@@ -451,6 +452,12 @@ def for_year(corpus: Corpus, doc_ids: list[str], year: int, target: bool) -> lis
     return [d for d in doc_ids if (corpus.meta(d).plan_year if target else corpus.meta(d).year) == year]
 
 
+def covering(corpus: Corpus, doc_ids: list[str], year: int, planned: bool) -> list[str]:
+    """The reports a question about `year` is answered from: those planning it for a plan or target, those
+    reviewing it otherwise; failing that, the others that name it in either way."""
+    return for_year(corpus, doc_ids, year, planned) or for_year(corpus, doc_ids, year, not planned)
+
+
 def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool, english: bool) -> list[Part]:
     """ "2019年：" when the quoted passage says the year; else which report and which of its years the figure is
     from, citing the report's own date line ("2020年4月28日的报告[2]所述上一年："), so no year is stated that no
@@ -462,17 +469,14 @@ def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool,
     which_en = "target set" if target else "previous year reviewed" if _reviews_previous(meta) else "year"
     which = "所定目标" if target else "所述上一年" if _reviews_previous(meta) else "所述当年"
     if span is None:
-        return [
-            f"{place_label(corpus, doc_id, english)}, {which_en}: "
-            if english
-            else f"{place_label(corpus, doc_id, english)}{which}："
-        ]
+        who = place_label(corpus, doc_id, english)
+        return [f"{who}, {which_en}: " if english else f"{who}{which}："]
     date = corpus.quote(doc_id, *span)
     mark = Cite(doc_id, *span)
     return [f"report of {date} ", mark, f", {which_en}: "] if english else [f"{date}的报告", mark, f"{which}："]
 
 
-def _reviews_previous(meta) -> bool:
+def _reviews_previous(meta: ReportMeta) -> bool:
     return bool(meta.year and meta.plan_year and meta.year == meta.plan_year - 1)
 
 
@@ -480,20 +484,18 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     """One place, several years ("嘉兴市2018年和2019年地区生产总值分别增长多少"): each year's figure from the report
     that covers that year, each cited; None when the years asked do not fall in different reports."""
     target = asks_target(query.text)
-    years = [(y, for_year(corpus, scope, y, target) or for_year(corpus, scope, y, not target)) for y in query.years]
+    years = [(y, covering(corpus, scope, y, target)) for y in query.years]
     if len({tuple(docs) for _y, docs in years if docs}) < 2:
         return None
     place = place_label(corpus, scope[0], query.english)
     parts: list[Part] = [f"{place}:" if query.english else f"{place}："]
-    picks: list[Pick] = []
     rows: list[Row] = []
     missing = 0
     for year, docs in years:
         is_target = target and bool(for_year(corpus, docs, year, True))
-        best = _choose(rows_of(corpus, docs, query.metric or "", is_target), corpus, f"{year}年", query.facet, False)
-        body: list[Part] | None = None
-        if best is not None and query.metric:
-            picks.append(best)
+        rows_asked = rows_of(corpus, docs, query.metric, is_target) if query.metric else []
+        best = _choose(rows_asked, corpus, f"{year}年", query.facet, False)
+        if best is not None:
             rows.append(_row(corpus, best))
             body = [fact_text(best.ind), cite(best)]
         else:
@@ -501,9 +503,7 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
         if not body:
             missing += 1
             continue
-        doc_id = (
-            best.doc_id if best is not None and query.metric else next(p.doc_id for p in body if isinstance(p, Cite))
-        )
+        doc_id = next(p.doc_id for p in body if isinstance(p, Cite))  # the report the year's figure comes from
         quoted = "".join(
             c.cited_text for p in body if isinstance(p, Cite) for c in corpus.chunks_over(p.doc_id, p.start, p.end)
         )

@@ -93,9 +93,12 @@ _VALUE_RE = re.compile(
 _VALUE_END_CHARS = set("，,；;。：:、）)」”』.!！？? \t\r\n")
 _VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去年", "较同期", "增", "降", "下降", "（", "(")
 
-# Year-on-year change.  环比 (vs previous period) is not year-on-year: matched separately and ignored.
+# Year-on-year change.  环比 (vs previous period) is not year-on-year, nor is 年均 (an average over several
+# years): matched separately (_NOT_YOY_RE) and ignored.
+_NOT_YOY = ("环比", "年均")
 _GROWTH_RE = re.compile(
-    r"(?<!环比)(?<!年均)(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    "".join(f"(?<!{w})" for w in _NOT_YOY)
+    + r"(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
     r"(?:分别)?(?:为|达到|达|约|了)?"
     rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
     # A range or qualifier belongs to the figure as written ("增长6%—7%", "增长5%左右", "增长12%以上"): kept in the
@@ -105,9 +108,8 @@ _GROWTH_RE = re.compile(
     rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
 _NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
-# Neither is an average over several years ("年均增长6.1%", "年均分别增长6.1%和5.9%"): not one year's change.
-_HUANBI_RE = re.compile(
-    rf"(?:环比|年均)(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
+_NOT_YOY_RE = re.compile(
+    rf"(?:{'|'.join(_NOT_YOY)})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
 )
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
@@ -423,7 +425,7 @@ def _scan_clause(clause: str) -> list[_Token]:
     tokens: list[_Token] = []
     taken: list[tuple[int, int]] = []
 
-    for m in _HUANBI_RE.finditer(clause):
+    for m in _NOT_YOY_RE.finditer(clause):
         tokens.append(_Token("ignore", m.start(), m.end(), m.group()))
         taken.append(m.span())
     for m in _GROWTH_RE.finditer(clause):

@@ -446,12 +446,11 @@ _SHORT_STREET = re.compile(
     r"(?:^|[\n，,。；;：:])\s*(?:(?:19|20)\d{2}年[，,]?)?([\u4e00-\u9fff]{2,3})街(?!道)"
     rf"(?=团结|带领|{_SUBJECT_NEXT.pattern})"
 )
-_SHORT_SELF = re.compile(r"[全我本]街(?![区巷头坊景面道])")
 
 
 def _short_street(text: str) -> str | None:
     """ "市桥街道" for a report that speaks of itself as 全街/我街 and names "市桥街" as a subject, else None."""
-    if len(_SHORT_SELF.findall(text)) < 2:
+    if places.self_references(text)["街"] < 2:
         return None
     names = Counter(m.group(1) for m in _SHORT_STREET.finditer(text) if m.group(1) not in _GENERIC_NAMES)
     return f"{names.most_common(1)[0][0]}街道" if len(names) == 1 else None

@@ -180,8 +180,9 @@ _RANK_AFTER = re.compile(
 _RANK_BEFORE = re.compile(r"(?:位列|位居|居|列|占|排名|领跑|高于|低于|超过|排在|跻身)$")
 
 
-def _self_counts(text: str) -> Counter[str]:
-    """How often the report speaks of itself at each level: 我市/全市/本市, 我街道, "街道上下"…"""
+def self_references(text: str) -> Counter[str]:
+    """How often the report speaks of itself by each self word as written: 我市/全市/本市 -> "市", 全街 -> "街".
+    Other words (全市场, 本市民, 全街区) and a parent's scope ("位列全区第一", "占全市的") do not count."""
     counts: Counter[str] = Counter()
     words = "|".join(sorted(vocabulary().self_words, key=len, reverse=True))
     for m in re.finditer(rf"[我全本]({words})", text):
@@ -190,7 +191,15 @@ def _self_counts(text: str) -> Counter[str]:
             continue  # 全市场, 本市民, 全街区: other words
         if _RANK_AFTER.match(text, m.end()) or _RANK_BEFORE.search(text[max(0, m.start() - 3) : m.start()]):
             continue  # "位列全区第一", "占全市的": the parent's scope, not the report's own unit
-        counts[vocabulary().self_words[m.group(1)]] += 1
+        counts[m.group(1)] += 1
+    return counts
+
+
+def _self_counts(text: str) -> Counter[str]:
+    """How often the report speaks of itself at each level: 我市/全市/本市, 我街道, "街道上下"…"""
+    counts: Counter[str] = Counter()
+    for word, n in self_references(text).items():
+        counts[vocabulary().self_words[word]] += n
     # A 街道 report often says just "街道" as the subject: "，街道认真贯彻…", "街道上下", "街道党工委".
     counts["街道"] += len(
         re.findall(rf"(?<![{_HAN}])街道|(?<=[{_HAN}])街道上下|(?<=[和及与、])街道(?=党工委|办事处)", text)

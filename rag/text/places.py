@@ -112,8 +112,6 @@ def _aliases(name: str) -> tuple[str, ...]:
     return tuple(a for a in dict.fromkeys(out) if len(a) >= 2)
 
 
-# jieba's part-of-speech tags of words that say what happens or how things are (verbs, verbal nouns, adjectives,
-# adverbs): "建设" (建设街道), "胜利", "团结" said alone are those words, never the place.
 @lru_cache(maxsize=8192)
 def pinyin(name: str) -> str:
     """ "嘉兴市" -> "jiaxing": how an English question names a place (the short name, no tones, no spaces)."""
