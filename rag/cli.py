@@ -50,7 +50,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not settings.seeds_dir.is_dir():
         print(f"报告目录不存在：{settings.seeds_dir}（seeds folder not found）", file=sys.stderr)
         return 2
-    result = build_index(settings, rebuild=args.rebuild, progress=None if args.json else _progress_printer())
+    if args.rebuild and args.only:
+        print(
+            "--rebuild 会重建全部报告，不能与 --only 同用（--rebuild re-indexes everything: drop --only）",
+            file=sys.stderr,
+        )
+        return 2
+    progress = None if args.json else _progress_printer()
+    result = build_index(settings, rebuild=args.rebuild, progress=progress, only=args.only)
     if args.json:
         # stdout is one JSON object for scripts; the readable summary goes to stderr.
         print(json.dumps(result.to_json(), ensure_ascii=False))
@@ -148,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="输出 JSON {added, updated, removed, unchanged, embedded, seconds}（seconds: 更新本身，不含模型加载）",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="FILE",
+        help="只处理这些报告文件（相对报告目录的路径），其余视为未变 only look at these report files (paths relative to "
+        "the reports folder), as the app does after an upload or delete; the rest is taken as unchanged",
     )
     p.set_defaults(func=cmd_index)
 

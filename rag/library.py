@@ -18,9 +18,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rag.config import Settings
 from rag.fsutil import atomic_write
-from rag.indexing.store import BuildResult, Progress, build_index
+from rag.indexing.filehash import FILE_HASHES, FileHashes
+from rag.indexing.store import BuildResult, Progress, build_index, scan_folder
 from rag.ingest.documents import Document, DocumentError, ReportMeta
-from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text
+from rag.ingest.extract import extract_text
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
 from rag.ingest.metadata import detect_meta
 from rag.ingest.quality import QualityReport, assess
@@ -70,17 +71,14 @@ def _unique_name(folder: Path, name: str) -> str:
     return candidate
 
 
-def _known_hashes(folder: Path) -> dict[str, str]:
-    """sha256 → file name, for every report file in the seeds folder (what the index is built from)."""
+def _known_hashes(settings: Settings) -> dict[str, str]:
+    """sha256 → file name, for every report file in the seeds folder (what the index is built from). Files whose
+    stat stamp the index recorded are not read again (rag/indexing/filehash.py); the record is not written, as
+    checking uploads changes nothing."""
+    sources, _ = scan_folder(settings.seeds_dir, FileHashes(settings.index_dir / FILE_HASHES, read_only=True))
     hashes: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if (
-            path.is_file()
-            and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and not any(p.startswith(".") for p in rel.parts)
-        ):
-            hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel.as_posix())
+    for source in sources:  # sorted by name: of two equal files, the first is the one indexed
+        hashes.setdefault(source.sha256, source.doc_id)
     return hashes
 
 
@@ -110,7 +108,7 @@ def add_reports(
     """Validate, store and index uploaded reports. Rejected and duplicate files change nothing."""
     folder = settings.seeds_dir
     folder.mkdir(parents=True, exist_ok=True)
-    known = _known_hashes(folder)
+    known = _known_hashes(settings)
     outcomes: list[UploadOutcome] = []
     written: list[Path] = []
     for name, data in files:
@@ -126,7 +124,7 @@ def add_reports(
     if not written:
         return outcomes, None
     try:
-        result = build_index(settings, progress=progress, embeddings=embeddings)
+        result = build_index(settings, progress=progress, embeddings=embeddings, only=[p.name for p in written])
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -148,7 +146,7 @@ def delete_report(settings: Settings, doc_id: str, progress: Progress | None = N
     shutil.move(source, target)
     try:
         remove_manifest_entry(manifest, doc_id)
-        return build_index(settings, progress=progress, embeddings=embeddings)
+        return build_index(settings, progress=progress, embeddings=embeddings, only=[doc_id])
     except BaseException:
         shutil.move(target, source)
         if before is not None:
@@ -165,7 +163,7 @@ def update_metadata(
     before = manifest.read_bytes() if manifest.exists() else None
     write_manifest_entry(manifest, doc_id, meta)
     try:
-        return build_index(settings, progress=progress, embeddings=embeddings)
+        return build_index(settings, progress=progress, embeddings=embeddings, only=[doc_id])
     except BaseException:
         if before is None:
             manifest.unlink(missing_ok=True)

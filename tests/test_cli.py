@@ -109,6 +109,16 @@ def test_index_json_for_scripts(cli_index, tmp_path):
     again = json.loads(cli("index", "--seeds", seeds, "--index", index, "--json").stdout)
     assert again["embedded"] == 0 and again["unchanged"] == 5 and again["version"] == data["version"]
 
+    # --only: a script that removed one report names it; a file it did not name is left for the next full run.
+    (seeds / "900_东湖.txt").unlink()
+    (seeds / "901_南山.txt").write_text(xilin.replace("西林", "南山"), encoding="utf-8")
+    named = cli("index", "--seeds", seeds, "--index", index, "--json", "--only", "900_东湖.txt")
+    assert named.returncode == 0, named.stderr[-2000:]
+    named = json.loads(named.stdout)
+    assert (named["added"], named["removed"], named["unchanged"], named["embedded"]) == (0, 1, 4, 0)
+    refused = cli("index", "--seeds", seeds, "--index", index, "--rebuild", "--only", "901_南山.txt")
+    assert refused.returncode == 2 and "--only" in refused.stderr
+
 
 def test_ask_json_shape_and_exact_sources(cli_index):
     settings, _ = cli_index

@@ -31,11 +31,18 @@ FILE_HASHES = "file_hashes.json"
 class FileHashes:
     """sha256 of files by path, from the record where the stamp matches, else by reading the file."""
 
-    def __init__(self, record: Path | None) -> None:
+    def __init__(self, record: Path | None, *, read_only: bool = False) -> None:
         self.record = record
-        self._old = _read(record)
+        self.read_only = read_only  # use the record, never write it (a check that must change nothing)
+        self._recorded: dict[str, list] | None = None  # read on first use: an update that reads no file never loads it
         self._new: dict[str, list] = {}
         self.hashed = 0  # files actually read in this scan
+
+    @property
+    def _old(self) -> dict[str, list]:
+        if self._recorded is None:
+            self._recorded = _read(self.record)
+        return self._recorded
 
     def sha256(self, path: str | Path) -> str:
         """The file's content hash; OSError if it cannot be read."""
@@ -53,15 +60,17 @@ class FileHashes:
             self._new[key] = [*before, sha]
         return sha
 
-    def save(self) -> None:
-        """Keep the stamps of the files seen in this scan (files gone are forgotten); atomic, best effort. Not
-        rewritten when files were only removed: a stale entry is harmless (a new file there has another stamp)."""
-        if self.record is None or all(self._old.get(k) == v for k, v in self._new.items()):
+    def save(self, *, partial: bool = False) -> None:
+        """Keep the stamps of the files seen in this scan; atomic, best effort. After a scan of the whole folder the
+        files not seen are forgotten; after a `partial` one (only some files looked at) the others' stamps are kept.
+        Not rewritten when nothing new was recorded: a stale entry is harmless (a new file there has another stamp)."""
+        if self.record is None or self.read_only or all(self._old.get(k) == v for k, v in self._new.items()):
             return
+        keep = {**self._old, **self._new} if partial else self._new
         tmp = self.record.with_name(f".{self.record.name}.{os.getpid()}.tmp")
         with contextlib.suppress(OSError):
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self._new, ensure_ascii=False), encoding="utf-8")
+            tmp.write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.record)
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -7,9 +7,11 @@ indicators; once written it never changes. The corpus is a live map doc_id -> ri
    transaction; on a Chroma server, the upsert of one record);
 3. removes revisions retired by earlier switches (those retired by this one stay for readers still on the previous
    version, as the previous generation did before).
-So an update writes only the changed reports' passages. A crash before the switch leaves the previous version
-answering; the next run finds the unfinished revision (same content fingerprint) and completes it, embedding only
-passages whose vectors are missing. Readers load a version's revisions into memory, cached per revision, so a new
+So an update writes only the changed reports' passages, and when the caller names what it changed (`only`: the
+app's upload, delete and metadata editor) it reads nothing else either: not the folder, not the other reports' rows
+(the catalog keeps the live passage count and a table of pending revisions for that). A crash before the switch
+leaves the previous version answering; the next update of any kind finds the unfinished revision (same content
+fingerprint) and completes it, embedding only passages whose vectors are missing. Readers load a version's revisions into memory, cached per revision, so a new
 version costs only its new revisions, and search them there: BM25 (rag/indexing/keywords.py) and exact cosine
 search in numpy (Chroma's HNSW queries with the metadata filters a live set or a street needs took 110-540 ms at
 30,000 passages against 4 ms without: bench/README.md).
@@ -31,7 +33,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -47,6 +49,7 @@ from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
 from rag.ingest.documents import (
+    MANIFEST_NAME,
     SUPPORTED_SUFFIXES,
     Document,
     DocumentError,
@@ -256,14 +259,14 @@ class Store(Protocol):
     def snapshot(self, cached: set[str]) -> tuple[State, dict[str, Revision]]: ...
     def report_text(self, rid: str) -> str: ...
     def prepare(self) -> None: ...
-    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]: ...
+    def fingerprints(self, state: State, doc_ids: set[str] | None = None) -> dict[str, tuple[str, str]]: ...
     def passages(self, state: State) -> int: ...
     def reset(self, info: dict) -> State: ...
     def write(self, rev: NewRevision) -> None: ...
     def missing_vectors(self, rid: str, n_chunks: int) -> list[int]: ...
     def put_vectors(self, rid: str, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
     def unfinished(self, state: State) -> list[Unfinished]: ...
-    def switch(self, changes: dict[str, str | None], info: dict) -> State: ...
+    def switch(self, changes: dict[str, str | None], info: dict, base: State | None = None) -> State: ...
     def drop(self, rids: list[str]) -> None: ...
     def collect(self, state: State) -> None: ...
 
@@ -286,6 +289,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS indicators (rid TEXT NOT NULL, {", ".join(f'"{f}"' for f in _INDICATOR_FIELDS)});
 CREATE INDEX IF NOT EXISTS indicators_rid ON indicators(rid);
+CREATE TABLE IF NOT EXISTS pending (rid TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 # What every update asks of the revisions (live fingerprints, passage counts, kept / unfinished / retired ones),
 # answered from this index alone: the rows themselves hold each report's text, so reading a column stored after it
@@ -294,6 +298,9 @@ _STATE_INDEX = """
 CREATE INDEX IF NOT EXISTS revisions_state
 ON revisions(retired_at, rid, doc_id, fingerprint, source_key, n_chunks, written);
 """
+# The revisions written but not (yet) switched live, so an update finds an interrupted one without scanning them all.
+_PENDING = "CREATE TABLE pending (rid TEXT PRIMARY KEY) WITHOUT ROWID"
+_LIVE_PASSAGES = "SELECT sum(n_chunks) FROM revisions WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
 _IN_BATCH = 500  # rids per `IN (...)` list
 _REVISION_MARKS = ",".join("?" * (10 + len(_META_FIELDS)))  # rid … encoding, the meta fields, text … source_key
 
@@ -334,7 +341,9 @@ class SqliteStore:
         values = {r["key"]: json.loads(r["value"]) for r in conn.execute("SELECT key, value FROM state")}
         if "version" not in values:
             return None
-        live = {r["doc_id"]: r["rid"] for r in conn.execute("SELECT doc_id, rid FROM live")}
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: read on every update, 1,000 rows at 1,000 reports
+        live = dict(cursor.execute("SELECT doc_id, rid FROM live"))
         kept = {r["rid"] for r in conn.execute("SELECT rid FROM revisions WHERE retired_at = ?", (values["version"],))}
         return State(values["version"], live, frozenset(kept), values.get("info", {}))
 
@@ -416,34 +425,46 @@ class SqliteStore:
         return row["text"]
 
     def prepare(self) -> None:
-        """Bring a catalog written by an earlier version up to date (the writer calls this, under its lock)."""
-        if self.path.exists():
-            conn = self._connect()
-            try:
-                conn.executescript(_STATE_INDEX)
-            finally:
-                conn.close()
+        """Bring a catalog written by an earlier version up to date (the writer calls this, under its lock): the
+        state index, the pending table and the stored passage count, each made once from what is there."""
+        if not self.path.exists():
+            return
+        with self._tx() as conn:
+            conn.execute(_STATE_INDEX)
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending'").fetchone() is None:
+                conn.execute(_PENDING)
+                conn.execute(
+                    "INSERT INTO pending SELECT rid FROM revisions "
+                    "WHERE retired_at IS NULL AND rid NOT IN (SELECT rid FROM live)"
+                )
+            if conn.execute("SELECT 1 FROM state WHERE key = 'passages'").fetchone() is None:
+                total = conn.execute(_LIVE_PASSAGES).fetchone()[0] or 0
+                conn.execute("INSERT INTO state VALUES ('passages', ?)", (json.dumps(total),))
 
-    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
+    def fingerprints(self, state: State, doc_ids: set[str] | None = None) -> dict[str, tuple[str, str]]:
+        """(fingerprint, source_key) of the live revisions, of all reports or of these."""
         conn = self._connect()
         try:
             cursor = conn.cursor()
             cursor.row_factory = None  # plain tuples: 1,000 rows on every update
-            rows = cursor.execute(
-                "SELECT doc_id, fingerprint, source_key FROM revisions "
-                "WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
-            )
-            return {doc_id: (fp, key) for doc_id, fp, key in rows}
+            query = "SELECT doc_id, fingerprint, source_key FROM revisions WHERE retired_at IS NULL AND rid IN "
+            if doc_ids is None:
+                return {doc_id: (fp, key) for doc_id, fp, key in cursor.execute(query + "(SELECT rid FROM live)")}
+            rids = sorted(state.live[d] for d in doc_ids if d in state.live)
+            out = {}
+            for i in range(0, len(rids), _IN_BATCH):
+                part = rids[i : i + _IN_BATCH]
+                rows = cursor.execute(query + f"({','.join('?' * len(part))})", part)
+                out.update({doc_id: (fp, key) for doc_id, fp, key in rows})
+            return out
         finally:
             conn.close()
 
     def passages(self, state: State) -> int:
+        """The live passages: kept in the state by every switch (summing them read every live revision)."""
         conn = self._connect()
         try:
-            row = conn.execute(
-                "SELECT sum(n_chunks) FROM revisions WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
-            ).fetchone()
-            return row[0] or 0
+            return _live_passages(conn)
         finally:
             conn.close()
 
@@ -457,7 +478,8 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer, nor it for them
             conn.executescript(_SCHEMA + _STATE_INDEX)
             conn.executemany(
-                "INSERT INTO state VALUES (?, ?)", [("version", "0"), ("info", json.dumps(info, ensure_ascii=False))]
+                "INSERT INTO state VALUES (?, ?)",
+                [("version", "0"), ("info", json.dumps(info, ensure_ascii=False)), ("passages", "0")],
             )
         finally:
             conn.close()
@@ -486,6 +508,7 @@ class SqliteStore:
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,NULL)",
                 [(rev.rid, c.ordinal, c.start, c.end, c.section, c.header, c.text) for c in rev.chunks],
             )
+            conn.execute("INSERT INTO pending VALUES (?)", (rev.rid,))
             columns = ", ".join(f'"{f}"' for f in ("rid", *_INDICATOR_FIELDS))
             conn.executemany(
                 f"INSERT INTO indicators ({columns}) VALUES ({','.join('?' * (len(_INDICATOR_FIELDS) + 1))})",
@@ -511,36 +534,45 @@ class SqliteStore:
         conn = self._connect()
         try:
             rows = conn.execute(
-                "SELECT rid, doc_id, fingerprint, n_chunks, written FROM revisions "
-                "WHERE retired_at IS NULL AND rid NOT IN (SELECT rid FROM live)"
+                "SELECT rid, doc_id, fingerprint, n_chunks, written FROM revisions WHERE rid IN (SELECT rid FROM pending)"
             ).fetchall()
         finally:
             conn.close()
         now = time.time()
         return [Unfinished(r["rid"], r["doc_id"], r["fingerprint"], r["n_chunks"], now - r["written"]) for r in rows]
 
-    def switch(self, changes: dict[str, str | None], info: dict) -> State:
+    def switch(self, changes: dict[str, str | None], info: dict, base: State | None = None) -> State:
         with self._tx("IMMEDIATE") as conn:
-            version = json.loads(conn.execute("SELECT value FROM state WHERE key = 'version'").fetchone()[0]) + 1
+            current = json.loads(conn.execute("SELECT value FROM state WHERE key = 'version'").fetchone()[0])
+            version, passages = current + 1, _live_passages(conn)
+            retired: list[str] = []
             for doc_id, rid in changes.items():
-                conn.execute(
-                    "UPDATE revisions SET retired_at = ? WHERE rid = (SELECT rid FROM live WHERE doc_id = ?)",
-                    (version, doc_id),
-                )
+                old = conn.execute("SELECT rid FROM live WHERE doc_id = ?", (doc_id,)).fetchone()
+                if old is not None and old[0] != rid:
+                    conn.execute("UPDATE revisions SET retired_at = ? WHERE rid = ?", (version, old[0]))
+                    retired.append(old[0])
                 if rid is None:
                     conn.execute("DELETE FROM live WHERE doc_id = ?", (doc_id,))
                 else:
                     conn.execute("INSERT OR REPLACE INTO live VALUES (?, ?)", (doc_id, rid))
-            conn.execute("UPDATE state SET value = ? WHERE key = 'version'", (json.dumps(version),))
-            conn.execute("UPDATE state SET value = ? WHERE key = 'info'", (json.dumps(info, ensure_ascii=False),))
-            return self._state(conn)
+                    conn.execute("DELETE FROM pending WHERE rid = ?", (rid,))
+            added = [rid for rid in changes.values() if rid is not None]
+            passages += _chunks_of(conn, added) - _chunks_of(conn, retired)
+            for key, value in (("version", version), ("info", info), ("passages", passages)):
+                conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
+            if base is None or base.version != current:
+                return self._state(conn)
+            # Under the writer lock nothing moved since `base` was read: the new live map is base + changes (not
+            # read back, which at 1,000 reports was most of what deleting one report cost).
+            live = {d: r for d, r in {**base.live, **changes}.items() if r is not None}
+            return State(version, live, frozenset(retired), info)
 
     def drop(self, rids: list[str]) -> None:
         with self._tx("IMMEDIATE") as conn:
             for i in range(0, len(rids), _IN_BATCH):
                 part = rids[i : i + _IN_BATCH]
                 marks = ",".join("?" * len(part))
-                for table in ("chunks", "indicators", "revisions"):
+                for table in ("chunks", "indicators", "pending", "revisions"):
                     conn.execute(f"DELETE FROM {table} WHERE rid IN ({marks})", part)
 
     def collect(self, state: State) -> None:
@@ -552,6 +584,20 @@ class SqliteStore:
         finally:
             conn.close()
         self.drop([r["rid"] for r in rows])
+
+
+def _live_passages(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM state WHERE key = 'passages'").fetchone()
+    return json.loads(row[0]) if row else conn.execute(_LIVE_PASSAGES).fetchone()[0] or 0
+
+
+def _chunks_of(conn: sqlite3.Connection, rids: list[str]) -> int:
+    total = 0
+    for i in range(0, len(rids), _IN_BATCH):
+        part = rids[i : i + _IN_BATCH]
+        marks = ",".join("?" * len(part))
+        total += conn.execute(f"SELECT sum(n_chunks) FROM revisions WHERE rid IN ({marks})", part).fetchone()[0] or 0
+    return total
 
 
 # ---------------------------------------------------------------------------------------------- server: Chroma
@@ -674,8 +720,9 @@ class ChromaStore:
     def prepare(self) -> None:
         """Nothing to bring up to date on a server."""
 
-    def fingerprints(self, state: State) -> dict[str, tuple[str, str]]:
-        got = self._get("reports", sorted(state.live.values()), ["metadatas"])
+    def fingerprints(self, state: State, doc_ids: set[str] | None = None) -> dict[str, tuple[str, str]]:
+        wanted = state.live if doc_ids is None else {d: state.live[d] for d in doc_ids if d in state.live}
+        got = self._get("reports", sorted(wanted.values()), ["metadatas"])
         return {
             m["metadatas"]["doc_id"]: (m["metadatas"]["fingerprint"], m["metadatas"]["source_key"])
             for m in got.values()
@@ -751,7 +798,7 @@ class ChromaStore:
             if rid not in done
         ]
 
-    def switch(self, changes: dict[str, str | None], info: dict) -> State:
+    def switch(self, changes: dict[str, str | None], info: dict, base: State | None = None) -> State:
         # Chroma has no transactions: one record upsert is the atomic step. Another host's switch landing at the
         # same moment is noticed on reading back, and this one is applied again on top of it.
         for _ in range(5):
@@ -1006,14 +1053,18 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     embeddings=None,
+    only: Collection[str] | None = None,
 ) -> BuildResult:
-    """Bring the index in line with `settings.seeds_dir`: add new, re-index changed, drop deleted reports."""
+    """Bring the index in line with `settings.seeds_dir`: add new, re-index changed, drop deleted reports.
+
+    `only`: the doc_ids the caller has just added, changed or deleted (the app's upload, delete and metadata
+    editor), so the update costs only what changed: just those files are looked at, plus any report an interrupted
+    update left unfinished. A file added, edited or removed by other means is seen by the next update without
+    `only` (`python -m rag index`, which `make run` runs on every start). Duplicates of indexed reports are the
+    caller's to refuse (`rag.library.add_reports` does)."""
     progress = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     with writer_lock(settings.index_dir):
-        sources, errors = scan_folder(settings.seeds_dir, FileHashes(settings.index_dir / FILE_HASHES))
-        result = BuildResult(errors=errors)
-        sources = _drop_duplicates(sources, result)
         load_started = time.monotonic()
         embedder = embeddings or _load_embeddings(settings)
         started += time.monotonic() - load_started  # the update's own time excludes loading the model
@@ -1022,14 +1073,24 @@ def build_index(
         store.prepare()
         # --rebuild re-embeds every report as new revisions and switches once: the old version answers meanwhile.
         state = _usable_state(store, embedder.name) or store.reset(info)
-        live = store.fingerprints(state) if state.live else {}
+        unfinished = store.unfinished(state)
+        folder = Path(os.path.abspath(settings.seeds_dir))
+        look = None if only is None or rebuild else {*only, *(u.doc_id for u in unfinished)}
+        entries = report_entries(folder) if look is None else _named_entries(folder, look)
+        sources, errors = scan_entries(
+            folder, entries, FileHashes(settings.index_dir / FILE_HASHES), partial=look is not None
+        )
+        result = BuildResult(errors=errors)
+        sources = _drop_duplicates(sources, result)
+        live = store.fingerprints(state, look) if state.live else {}
         # A file whose bytes and manifest row are those its live revision was built from is unchanged: not even
         # decoded (at 1,000 reports, decoding and detecting every file took longer than embedding a new one).
         known = {s.doc_id: live[s.doc_id][0] for s in sources if s.doc_id in live and live[s.doc_id][1] == s.key}
         docs = _load(settings.seeds_dir, sources, known, result)
         _classify({d: fp for d, (fp, _) in live.items()}, {**known, **{d.doc_id: fingerprint(d) for d in docs}}, result)
+        if look is not None:  # the reports not looked at are unchanged, by the caller's word
+            result.unchanged = sorted([*result.unchanged, *(d for d in state.live if d not in look)])
         keys = {s.doc_id: s.key for s in sources}
-        unfinished = store.unfinished(state)
         if not result.changed and not rebuild:
             store.drop([u.rid for u in unfinished if u.age_s >= store.grace_s])
             result.generation, result.chunks_total = state.name, store.passages(state)
@@ -1042,7 +1103,7 @@ def build_index(
             result.chunks_embedded, result.embed_seconds = _embed_missing(store, work, embedder, settings, progress)
             progress("switch", 0, 1)
             changes: dict[str, str | None] = {**rids, **dict.fromkeys(result.removed)}
-            state = store.switch(changes, info)
+            state = store.switch(changes, info, state)
             store.collect(state)
             result.generation, result.chunks_total = state.name, store.passages(state)
         _remove_old_layout(settings)
@@ -1148,11 +1209,31 @@ def scan_folder(folder: Path, hashes: FileHashes | None = None) -> tuple[list[So
     skipped), hashed but not decoded; plus (file, message) of what could not be read. With `hashes`, a file whose
     stat stamp is unchanged keeps its recorded hash without being read (rag/indexing/filehash.py)."""
     folder = Path(os.path.abspath(folder))  # absolute once, not once per file
+    return scan_entries(folder, report_entries(folder), hashes)
+
+
+def _named_entries(folder: Path, doc_ids: set[str]) -> list[tuple[str, str]]:
+    """`report_entries` of these doc_ids only, without listing the folder: those whose file exists."""
+    entries = []
+    for doc_id in sorted(doc_ids):
+        parts = doc_id.split("/")
+        if doc_id == MANIFEST_NAME or any(not p or p.startswith(".") for p in parts):  # as report_entries skips
+            continue
+        path = os.path.join(folder, *parts)
+        if os.path.isfile(path):
+            entries.append((doc_id, path))
+    return entries
+
+
+def scan_entries(
+    folder: Path, entries: list[tuple[str, str]], hashes: FileHashes | None = None, *, partial: bool = False
+) -> tuple[list[Source], list[tuple[str, str]]]:
+    """`scan_folder` of these (doc_id, path) entries of the folder's listing; `partial`: they are not all of it."""
     hashes = hashes or FileHashes(None)
     manifest, problems = folder_manifest(folder)
     errors = [(path.name, message) for path, message in problems]
     sources = []
-    for doc_id, path in report_entries(folder):
+    for doc_id, path in entries:
         if os.path.splitext(path)[1].lower() not in SUPPORTED_SUFFIXES:
             try:
                 load_document(Path(path), folder)  # raises the one clear "unsupported type" message
@@ -1165,7 +1246,7 @@ def scan_folder(folder: Path, hashes: FileHashes | None = None) -> tuple[list[So
             errors.append((os.path.basename(path), f"文件无法读取（cannot read file）: {exc}"))
             continue
         sources.append(Source(doc_id, path, sha, source_key(sha, manifest.get(doc_id))))
-    hashes.save()
+    hashes.save(partial=partial)
     return sources, errors
 
 

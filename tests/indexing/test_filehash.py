@@ -142,3 +142,26 @@ def test_manifest_is_parsed_again_when_it_changes(tmp_path, no_racy_window):
     time.sleep(0.05)
     manifest.write_text("file,street,year\na.txt,西林街道,2024\n", encoding="utf-8")  # same size
     assert read_manifest(manifest)["a.txt"].year == 2024
+
+
+def test_partial_scan_keeps_the_other_stamps_and_read_only_writes_nothing(tmp_path, no_racy_window):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"GDP 17.03")
+    b.write_bytes(b"GDP 9.5")
+    record = tmp_path / "index" / FILE_HASHES
+    full = FileHashes(record)
+    full.sha256(a), full.sha256(b)
+    full.save()
+    c = tmp_path / "c.txt"
+    c.write_bytes(b"GDP 1.2")
+    partial = FileHashes(record)
+    partial.sha256(c)
+    partial.save(partial=True)  # only c looked at: a and b keep their stamps
+    again = FileHashes(record)
+    assert [again.sha256(p) for p in (a, b, c)] == [_sha(p.read_bytes()) for p in (a, b, c)] and again.hashed == 0
+
+    record.unlink()
+    check = FileHashes(record, read_only=True)
+    assert check.sha256(a) == _sha(a.read_bytes()) and check.hashed == 1
+    check.save()
+    assert not record.exists()

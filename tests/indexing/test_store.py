@@ -14,8 +14,11 @@ import bm25s
 import numpy as np
 import pytest
 
+from rag import fsutil
 from rag.answering.retrieval import Searcher
 from rag.config import ROOT
+from rag.indexing.chunking import chunk_document
+from rag.indexing.filehash import FILE_HASHES
 from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts, top_positive
 from rag.indexing.store import (
     CATALOG,
@@ -25,11 +28,15 @@ from rag.indexing.store import (
     Index,
     IndexMismatchError,
     IndexMissingError,
+    NewRevision,
     SqliteStore,
     build_index,
     current_generation,
+    fingerprint,
     require_index,
+    source_key,
 )
+from rag.ingest.documents import load_document
 
 XILIN = "002_fe0a95f5f2085df9.txt"
 
@@ -98,6 +105,81 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     _relabelled_copy(small_settings, XILIN, "901_other.txt", "西林街道", "南山街道")
     build_index(small_settings, embeddings=embeddings)
     assert _catalog_rows(small_settings)["revisions"] == 3  # 3 live, nothing retired kept
+
+
+def _live_passages_in_catalog(settings) -> tuple[int, int]:
+    """(the passage count the catalog keeps, the count summed over the live revisions)."""
+    conn = sqlite3.connect(settings.index_dir / CATALOG)
+    try:
+        kept = json.loads(conn.execute("SELECT value FROM state WHERE key = 'passages'").fetchone()[0])
+        summed = conn.execute("SELECT sum(n_chunks) FROM revisions WHERE rid IN (SELECT rid FROM live)").fetchone()[0]
+        return kept, summed
+    finally:
+        conn.close()
+
+
+def test_named_update_looks_only_at_the_named_reports(small_settings, embeddings, monkeypatch):
+    """`only` (the app's upload, delete and metadata editor): just those files are read, the rest is unchanged by
+    the caller's word; a full update afterwards finds what was changed behind its back."""
+    monkeypatch.setattr(fsutil, "RACY_NS", 0)  # the files are seconds old: record their stamps at once
+    first = build_index(small_settings, embeddings=embeddings)
+    record = json.loads((small_settings.index_dir / FILE_HASHES).read_text(encoding="utf-8"))
+    assert len(record) == 2
+
+    _relabelled_copy(small_settings, XILIN, "900_new.txt", "西林街道", "东湖街道")
+    _relabelled_copy(small_settings, XILIN, "901_by_hand.txt", "西林街道", "南山街道")  # not named: not seen
+    xilin = small_settings.seeds_dir / XILIN
+    xilin.write_text(xilin.read_text(encoding="utf-8") + "\n西林街道新增：全年新建口袋公园2个。\n", encoding="utf-8")
+    added = build_index(small_settings, embeddings=embeddings, only=["900_new.txt"])
+    assert added.added == ["900_new.txt"] and added.updated == [] and len(added.unchanged) == 2
+    index = Index.open(small_settings)
+    assert set(index.reports) == {*first.unchanged, *first.added, "900_new.txt"} - {"901_by_hand.txt"}
+    assert "口袋公园" not in index.report_text(XILIN)
+    assert added.chunks_total == len(index.chunks) == first.chunks_total + added.chunks_embedded
+    assert _live_passages_in_catalog(small_settings) == (len(index.chunks), len(index.chunks))
+    # The record of file stamps keeps the files not looked at, and gains the new one.
+    assert len(json.loads((small_settings.index_dir / FILE_HASHES).read_text(encoding="utf-8"))) == 3
+
+    (small_settings.seeds_dir / "900_new.txt").unlink()
+    removed = build_index(small_settings, embeddings=embeddings, only=["900_new.txt"])
+    assert removed.removed == ["900_new.txt"] and removed.chunks_embedded == 0 and len(removed.unchanged) == 2
+    assert removed.chunks_total == first.chunks_total == _live_passages_in_catalog(small_settings)[0]
+
+    full = build_index(small_settings, embeddings=embeddings)
+    assert full.added == ["901_by_hand.txt"] and full.updated == [XILIN]
+    index = Index.open(small_settings)
+    assert "口袋公园" in index.report_text(XILIN) and "901_by_hand.txt" in index.reports
+    assert (
+        _live_passages_in_catalog(small_settings) == (len(index.chunks), len(index.chunks)) == (full.chunks_total,) * 2
+    )
+
+
+def test_catalog_of_an_earlier_version_is_brought_up_to_date(small_settings, embeddings):
+    """A catalog without the pending table and the kept passage count gets both from what it holds, an
+    interrupted revision included, and the next update completes that revision."""
+    build_index(small_settings, embeddings=embeddings)
+    _relabelled_copy(small_settings, XILIN, "900_new.txt", "西林街道", "东湖街道")
+    doc = load_document(small_settings.seeds_dir / "900_new.txt", small_settings.seeds_dir)
+    store = SqliteStore(small_settings.index_dir)
+    chunks = chunk_document(doc)
+    key = source_key(doc.sha256, None)
+    store.write(NewRevision("r-interrupted", doc, fingerprint(doc), key, chunks, [], "2026-01-01T00:00:00"))
+    conn = sqlite3.connect(small_settings.index_dir / CATALOG)
+    with conn:
+        conn.execute("DROP TABLE pending")
+        conn.execute("DELETE FROM state WHERE key = 'passages'")
+    conn.close()
+
+    store.prepare()
+    assert [u.rid for u in store.unfinished(store.state())] == ["r-interrupted"]
+    before = Index.open(small_settings)
+    assert store.passages(store.state()) == len(before.chunks)
+
+    result = build_index(small_settings, embeddings=embeddings, only=[])  # any next update completes it
+    assert result.added == ["900_new.txt"] and result.chunks_embedded == len(chunks)
+    assert store.unfinished(store.state()) == []
+    assert _live_passages_in_catalog(small_settings) == (result.chunks_total,) * 2
+    assert result.chunks_total == len(before.chunks) + len(chunks)
 
 
 def test_duplicate_content_is_indexed_once(small_settings, embeddings):
