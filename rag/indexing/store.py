@@ -11,10 +11,10 @@ So an update writes only the changed reports' passages, and when the caller name
 app's upload, delete and metadata editor) it reads nothing else either: not the folder, not the other reports' rows
 (the catalog keeps the live passage count and a table of pending revisions for that). A crash before the switch
 leaves the previous version answering; the next update of any kind finds the unfinished revision (same content
-fingerprint) and completes it, embedding only passages whose vectors are missing. Readers load a version's revisions into memory, cached per revision, so a new
-version costs only its new revisions, and search them there: BM25 (rag/indexing/keywords.py) and exact cosine
-search in numpy (Chroma's HNSW queries with the metadata filters a live set or a street needs took 110-540 ms at
-30,000 passages against 4 ms without: bench/README.md).
+fingerprint) and completes it, embedding only passages whose vectors are missing. Readers load a version's
+revisions into memory, cached per revision, so a new version costs only its new revisions, and search them there:
+BM25 (rag/indexing/keywords.py) and exact cosine search in numpy (Chroma's HNSW queries with the metadata filters a
+live set or a street needs took 110-540 ms at 30,000 passages against 4 ms without: bench/README.md).
 
 Embedded mode: `index/catalog.sqlite` (WAL, vectors as float32 blobs); embedded Chroma is not used because one
 collection written by one process and read by another fails there ("Error finding id"). Server mode (`CHROMA_HOST`):
