@@ -523,8 +523,7 @@ def mention_forms(mention: str, corpus: Corpus) -> list[str]:
     """How the reports may write a place the question names: its Chinese forms, or for a place named in pinyin
     ("Hefei") the forms of every place the reports name that reads so (合肥市 -> 合肥市, 合肥)."""
     if mention.isascii():
-        key = re.sub(r"[\s\-]", "", mention.lower())
-        return [f for name in _pinyin_names(corpus).get(key, ()) for f in _name_forms(name)]
+        return [f for name in _pinyin_names(corpus).get(places.pinyin_key(mention), ()) for f in _name_forms(name)]
     return _name_forms(mention)
 
 
@@ -611,15 +610,16 @@ def indicator_draft(
     """Questions the indicator table answers best: ranks, rankings, comparisons, trends, a place's figure for a
     metric (what was achieved, or the target when a target is asked)."""
     one_place = len({corpus.street(d) for d in scope}) == 1
-    if len(query.years) >= 2 and len(query.streets) <= 1 and one_place and not query.share:
+    own_figures = len(query.streets) < 2 and one_place and not query.share  # one place's figures, not a share
+    if len(query.years) >= 2 and own_figures:
         draft = compare.trend(query, corpus, scope, by_year)
         if draft is not None:
             return draft
-    if len(query.metrics) >= 2 and len(query.streets) < 2 and one_place and not query.share and not query.superlative:
+    if len(query.metrics) >= 2 and own_figures and not query.superlative:
         draft = compare.several_metrics(query, corpus, scope, lookup)
         if draft is not None:
             return draft
-    if query.metric and len(query.streets) < 2 and one_place and asks_target(query.text) and not query.share:
+    if query.metric and own_figures and asks_target(query.text):
         return compare.single_value(query, corpus, scope, target=True)
     if (query.plan and not (query.metric and len(query.streets) >= 2)) or query.share:
         return None

@@ -179,19 +179,11 @@ def period_en(period: str) -> str:
 
 def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
     """One row: "西林街道（1-6月）：固定资产投资17.03亿元，进度54.1%，位列全区第一[n]"."""
-    when = label(corpus, pick)
+    when, who = label(corpus, pick), place_label(corpus, pick.doc_id, english)
     if english:
-        head = (
-            f"{place_label(corpus, pick.doc_id, True)}, {period_en(when)}: "
-            if when
-            else f"{place_label(corpus, pick.doc_id, True)}: "
-        )
+        head = f"{who}, {period_en(when)}: " if when else f"{who}: "
         return [head + fact_text(pick.ind) + " ", cite(pick)]
-    head = (
-        f"{place_label(corpus, pick.doc_id, False)}（{when}）："
-        if when
-        else f"{place_label(corpus, pick.doc_id, False)}："
-    )
+    head = f"{who}（{when}）：" if when else f"{who}："
     return [head + fact_text(pick.ind), cite(pick)]
 
 
@@ -492,14 +484,14 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     rows: list[Row] = []
     missing = 0
     for year, docs in years:
-        is_target = target and bool(for_year(corpus, docs, year, True))
-        rows_asked = rows_of(corpus, docs, query.metric, is_target) if query.metric else []
+        as_target = target and bool(for_year(corpus, docs, year, True))  # the year's report sets a target
+        rows_asked = rows_of(corpus, docs, query.metric, as_target) if query.metric else []
         best = _choose(rows_asked, corpus, f"{year}年", query.facet, False)
         if best is not None:
             rows.append(_row(corpus, best))
             body = [fact_text(best.ind), cite(best)]
         else:
-            body = fallback(docs, is_target) if docs else None
+            body = fallback(docs, as_target) if docs else None
         if not body:
             missing += 1
             continue
@@ -507,7 +499,7 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
         quoted = "".join(
             c.cited_text for p in body if isinstance(p, Cite) for c in corpus.chunks_over(p.doc_id, p.start, p.end)
         )
-        parts += ["\n- ", *_year_head(corpus, doc_id, year, quoted, is_target, query.english), *body]
+        parts += ["\n- ", *_year_head(corpus, doc_id, year, quoted, as_target, query.english), *body]
     if len(query.years) - missing < 2:
         return None
     if missing:

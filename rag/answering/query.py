@@ -255,6 +255,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
     rank, rank_scope = asked_rank(question)
     order = "max" if _WHICH_MORE.search(question) else "min" if _WHICH_LESS.search(question) else None
     facet = "growth" if _GROWTH.search(question) else "progress" if _PROGRESS.search(question) else "value"
+    asks = len(_ASKS.findall(question))
     return Query(
         text=question,
         english=english,
@@ -282,9 +283,9 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         wants_percent=bool(_PERCENT.search(question)),
         expected_units=tuple(dict.fromkeys(_EXPECTED_UNIT.findall(question))),
         referent=referent,
-        asks=len(_ASKS.findall(question)),
+        asks=asks,
         item=asked_item(question),
-        several=len(_ASKS.findall(question)) >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
+        several=asks >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
     )
 

@@ -146,9 +146,7 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
         unknown.append(name + match.group(2))
     known_pinyin = {places.pinyin(s) for s in known_streets}
     # "Hefei's GDP": a place in pinyin that no loaded report is about (its Chinese forms are looked up later).
-    unknown += [
-        n for n in places.english_place_mentions(question) if re.sub(r"[\s\-]", "", n.lower()) not in known_pinyin
-    ]
+    unknown += [n for n in places.english_place_mentions(question) if places.pinyin_key(n) not in known_pinyin]
     years = tuple(sorted({int(y) for y in YEAR_MENTION.findall(question)}))
     return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
 

@@ -153,9 +153,9 @@ _ACTUAL_VERB_RE = re.compile(r"^(?:已经?|累计)?(?:完成|实现)")
 _ACTUAL_VERB_END_RE = re.compile(r"(?:完成|实现)了?$")
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
 _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
-# A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 # A clause that announces a list of targets ("主要预期目标是", "主要目标任务为"); "目标完成情况" reports results.
 _TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:是|为|如下)?$")
+# A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _MAX_METRIC_CHARS = 40

@@ -151,10 +151,15 @@ def _syllables() -> frozenset[str]:
     return frozenset(out)
 
 
+def pinyin_key(written: str) -> str:
+    """ "He Fei", "He-fei" -> "hefei": a place written in pinyin, compared as `pinyin` writes names."""
+    return re.sub(r"[\s\-']", "", written.lower())
+
+
 @lru_cache(maxsize=4096)
 def is_pinyin(word: str) -> bool:
     """Does a word read as toneless pinyin syllables ("Hefei", "Xinyidai" yes; "What", "Japan" no)?"""
-    letters = re.sub(r"[\s\-']", "", word.lower())
+    letters = pinyin_key(word)
     if not letters.isascii() or not letters.isalpha():
         return False
     syllables = _syllables()
