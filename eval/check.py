@@ -7,14 +7,16 @@ Where a `doc` lives (one convention for every question file; it is also the doc 
   - a bare file name            -> seeds/<file>                 (the 5 seed 街道 reports)
   - "corpus/<file>"             -> ../shared/corpus/<file>      (18 政府工作报告, outside the repository)
   - "reports/<file>"            -> eval/reports/<file>          (real 街道/镇 reports, see eval/reports/SOURCES.md)
+  - "corpus-large/<file>"       -> ../shared/corpus-large/<file> (347 政府工作报告 and 统计公报, outside the repository)
 The shared corpus is looked up in $REPORTQA_SHARED_CORPUS, then ../shared/corpus and ../../shared/corpus from the
-repository root (a main checkout and a worktree under wt/ both reach /work/shared/corpus).
+repository root (a main checkout and a worktree under wt/ both reach /work/shared/corpus); the large one likewise in
+$REPORTQA_SHARED_CORPUS_LARGE, then ../shared/corpus-large and ../../shared/corpus-large.
 
 Checks: every line is a JSON object with the expected fields and a known type; no question repeats (within a file or
 across the files checked together: a held-out question must not also be a development one); answerable rows have
 1-4 must_contain strings, each verbatim in one of the cited docs (`doc` plus `docs`), and a 10-40 character
 `evidence` that occurs verbatim in `doc`; unanswerable rows have empty must_contain, evidence, doc and docs.
-Rows citing the shared corpus when it is not present are counted as unverified, not as problems. Exits 1 on any
+Rows citing a shared corpus when it is not present are counted as unverified, not as problems. Exits 1 on any
 problem.
 """
 
@@ -38,19 +40,30 @@ TYPES = {
     "english",
     "plan",
     "followup-free",
+    "definition",
     "unanswerable",
 }
 LANGS = {"zh", "en"}
 SHARED_PREFIX = "corpus/"
 REPORTS_PREFIX = "reports/"
+LARGE_PREFIX = "corpus-large/"
+
+
+def _shared_dir(env_name: str, folder: str) -> Path | None:
+    env = os.environ.get(env_name)
+    candidates = [Path(env)] if env else []
+    candidates += [ROOT.parent / "shared" / folder, ROOT.parent.parent / "shared" / folder]
+    return next((p for p in candidates if p.is_dir()), None)
 
 
 def shared_corpus_dir() -> Path | None:
     """The folder of the 18 shared 政府工作报告, or None when this checkout has none (e.g. a fresh CI clone)."""
-    env = os.environ.get("REPORTQA_SHARED_CORPUS")
-    candidates = [Path(env)] if env else []
-    candidates += [ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus"]
-    return next((p for p in candidates if p.is_dir()), None)
+    return _shared_dir("REPORTQA_SHARED_CORPUS", "corpus")
+
+
+def large_corpus_dir() -> Path | None:
+    """The folder of the 347 shared reports (corpus-large), or None when this checkout has none."""
+    return _shared_dir("REPORTQA_SHARED_CORPUS_LARGE", "corpus-large")
 
 
 def report_files(folder: Path) -> list[Path]:
@@ -58,12 +71,13 @@ def report_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.txt") if p.is_file())
 
 
-def load_texts(shared: Path | None = None) -> dict[str, str]:
+def load_texts(shared: Path | None = None, large: Path | None = None) -> dict[str, str]:
     """Every citable document keyed by its doc name (see the module docstring)."""
     texts = {p.name: p.read_text(encoding="utf-8") for p in report_files(ROOT / "seeds")}
     texts |= {REPORTS_PREFIX + p.name: p.read_text(encoding="utf-8") for p in report_files(EVAL / "reports")}
-    if shared is not None:
-        texts |= {SHARED_PREFIX + p.name: p.read_text(encoding="utf-8") for p in report_files(shared)}
+    for prefix, folder in ((SHARED_PREFIX, shared), (LARGE_PREFIX, large)):
+        if folder is not None:
+            texts |= {prefix + p.name: p.read_text(encoding="utf-8") for p in report_files(folder)}
     return texts
 
 
@@ -75,8 +89,9 @@ class Outcome:
     questions: int = 0
 
 
-def _row_problems(row: dict, texts: dict[str, str], shared_missing: bool) -> tuple[list[str], bool]:
-    """Problems of one parsed row, and whether it could not be verified (shared corpus absent)."""
+def _row_problems(row: dict, texts: dict[str, str], missing: tuple[str, ...]) -> tuple[list[str], bool]:
+    """Problems of one parsed row, and whether it could not be verified (it cites a shared corpus that is absent:
+    `missing` holds the doc prefixes of the absent ones)."""
     must, evidence, unans = row.get("must_contain"), row.get("evidence"), row.get("unanswerable")
     doc, docs = row.get("doc", ""), row.get("docs", [])
     if not isinstance(must, list) or not all(isinstance(m, str) and m for m in must):
@@ -97,7 +112,7 @@ def _row_problems(row: dict, texts: dict[str, str], shared_missing: bool) -> tup
     if not 1 <= len(must) <= 4:
         problems.append("must_contain should have 1-4 items")
     cited = [doc, *docs]
-    if shared_missing and any(d.startswith(SHARED_PREFIX) for d in cited):
+    if any(d.startswith(prefix) for d in cited for prefix in missing):
         return problems, True
     unknown = [d for d in cited if d not in texts]
     if unknown:
@@ -110,8 +125,11 @@ def _row_problems(row: dict, texts: dict[str, str], shared_missing: bool) -> tup
     return problems, False
 
 
-def check(files: list[Path], texts: dict[str, str], shared_missing: bool = False) -> dict[Path, Outcome]:
+def check(
+    files: list[Path], texts: dict[str, str], shared_missing: bool = False, large_missing: bool = False
+) -> dict[Path, Outcome]:
     """Check each question file; question texts must be unique across all of them."""
+    missing = (SHARED_PREFIX,) * shared_missing + (LARGE_PREFIX,) * large_missing
     seen: dict[str, str] = {}
     outcomes: dict[Path, Outcome] = {}
     for path in files:
@@ -134,7 +152,7 @@ def check(files: list[Path], texts: dict[str, str], shared_missing: bool = False
             seen.setdefault(q, path.name)
             out.questions += 1
             out.types[row.get("type")] += 1
-            problems, unverified = _row_problems(row, texts, shared_missing)
+            problems, unverified = _row_problems(row, texts, missing)
             out.problems += [f"{where}: {p}" for p in problems]
             if unverified:
                 out.unverified.append(where)
@@ -143,15 +161,17 @@ def check(files: list[Path], texts: dict[str, str], shared_missing: bool = False
 
 def main(argv: list[str]) -> int:
     files = [Path(a) for a in argv] or sorted(EVAL.glob("*.jsonl"))
-    shared = shared_corpus_dir()
-    outcomes = check(files, load_texts(shared), shared_missing=shared is None)
+    shared, large = shared_corpus_dir(), large_corpus_dir()
+    outcomes = check(files, load_texts(shared, large), shared_missing=shared is None, large_missing=large is None)
     total = 0
     for path, out in outcomes.items():
         print(f"{path.name}: {out.questions} questions; by type: {dict(sorted(out.types.items()))}")
         for p in out.problems:
             print("PROBLEM:", p)
         if out.unverified:
-            print(f"  {len(out.unverified)} row(s) unverified: shared corpus not found (set REPORTQA_SHARED_CORPUS)")
+            print(
+                f"  {len(out.unverified)} row(s) unverified: shared corpus not found (set REPORTQA_SHARED_CORPUS[_LARGE])"
+            )
         total += len(out.problems)
     print("OK" if not total else f"{total} problem(s)")
     return 1 if total else 0

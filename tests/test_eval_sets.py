@@ -46,8 +46,9 @@ def _rows(name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def outcomes():
-    shared = check.shared_corpus_dir()
-    return check.check(FILES, check.load_texts(shared), shared_missing=shared is None)
+    shared, large = check.shared_corpus_dir(), check.large_corpus_dir()
+    texts = check.load_texts(shared, large)
+    return check.check(FILES, texts, shared_missing=shared is None, large_missing=large is None)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -56,7 +57,7 @@ def test_question_file_matches_its_reports(outcomes, path):
     assert out.questions > 0
     assert not out.problems, "\n".join(out.problems)
     if out.unverified:
-        pytest.skip(f"{len(out.unverified)} rows cite ../shared/corpus, which this checkout lacks")
+        pytest.skip(f"{len(out.unverified)} rows cite ../shared/corpus(-large), which this checkout lacks")
 
 
 def test_checker_reports_a_bad_citation_a_filled_unanswerable_and_a_repeat(tmp_path):
