@@ -100,3 +100,24 @@ def test_every_collected_report_is_sourced_and_no_reserved_place_is_in_it():
     for longer in CONTAINING:
         texts = [t.replace(longer, "") for t in texts]
     assert [(p.name, place) for p, t in zip(reports, texts, strict=True) for place in RESERVED if place in t] == []
+
+
+def test_large_sets_are_split_by_report_and_place():
+    """The corpus-large held-out part shares no report, and no place but 全国, with the development part, and together
+    they cover every kind over at least 60 reports."""
+    parts = {name: _rows(name) for name in ("large_dev.jsonl", "large_holdout.jsonl")}
+    docs = {name: {d for r in rows for d in [r["doc"], *r.get("docs", [])] if d} for name, rows in parts.items()}
+    assert all(d.startswith(check.LARGE_PREFIX) for ds in docs.values() for d in ds)
+    assert not docs["large_dev.jsonl"] & docs["large_holdout.jsonl"]
+
+    def place(doc: str) -> str:  # "corpus-large/135_阳江市_2021.txt" -> "阳江市"
+        return doc.split("_", 1)[1].rsplit("_", 1)[0]
+
+    national = {"政府工作报告-国务院", "国家统计局年度统计"}  # one place, split by year
+    shared = {place(d) for d in docs["large_dev.jsonl"]} & {place(d) for d in docs["large_holdout.jsonl"]}
+    assert shared <= national
+    assert len(parts["large_holdout.jsonl"]) >= 100
+    assert len(docs["large_dev.jsonl"] | docs["large_holdout.jsonl"]) >= 60
+    for rows in parts.values():
+        assert set(Counter(r["type"] for r in rows)) == CORPUS_TYPES | {"definition"}
+        assert any("国家统计局" in r["doc"] for r in rows)
