@@ -22,6 +22,7 @@ import json
 import shutil
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,31 +68,39 @@ class Outcome:
     unsupported: bool  # states a number absent from the passages it cites
 
 
-def ask_all(settings, rows: list[dict], questions) -> list[Outcome]:
-    from rag.answering.answer import Assistant
+def outcome_of(row: dict, q, a) -> Outcome:
+    """Score one answer as `rag eval` does (evidence rank among the retrieved passages, every `must_contain` in an
+    answered text), and check its numbers against the passages it cites."""
     from rag.answering.verify import citations_in, unsupported_numbers
+
+    answered = a.status == "answered"
+    cited = [a.sources[n - 1].hit.chunk.cited_text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
+    return Outcome(
+        type=row.get("type", "?"),
+        unanswerable=q.unanswerable,
+        rank=evidence_rank(q.evidence, [h.chunk.text for h in a.retrieved]) if q.evidence else None,
+        has_evidence=bool(q.evidence),
+        answered=answered,
+        correct=answered and holds_all(a.text, q.must_contain),
+        unsupported=answered and bool(unsupported_numbers(a.text, cited) or a.unverified_numbers),
+    )
+
+
+def ask_all(settings, rows: list[dict], questions, each: Callable | None = None) -> list[Outcome]:
+    """Ask every question (extractive mode); `each(row, question, answer)` sees every answer as it comes."""
+    from rag.answering.answer import Assistant
 
     assistant = Assistant(settings)
     outcomes = []
     for row, q in zip(rows, questions, strict=True):
         a = assistant.ask(q.question, mode="extractive")
-        answered = a.status == "answered"
-        cited = [a.sources[n - 1].hit.chunk.cited_text for n in citations_in(a.text) if 1 <= n <= len(a.sources)]
-        outcomes.append(
-            Outcome(
-                type=row.get("type", "?"),
-                unanswerable=q.unanswerable,
-                rank=evidence_rank(q.evidence, [h.chunk.text for h in a.retrieved]) if q.evidence else None,
-                has_evidence=bool(q.evidence),
-                answered=answered,
-                correct=answered and holds_all(a.text, q.must_contain),
-                unsupported=answered and bool(unsupported_numbers(a.text, cited) or a.unverified_numbers),
-            )
-        )
+        outcomes.append(outcome_of(row, q, a))
+        if each is not None:
+            each(row, q, a)
     return outcomes
 
 
-def _share(hits: int, n: int) -> float | None:
+def share(hits: int, n: int) -> float | None:
     return round(hits / n, 3) if n else None
 
 
@@ -101,9 +110,9 @@ def summarise(outcomes: list[Outcome]) -> dict:
     unanswerable = [o for o in outcomes if o.unanswerable]
     return {
         "n": len(outcomes),
-        "hit@5": _share(sum(o.rank is not None and o.rank <= 5 for o in with_ev), len(with_ev)),
-        "mrr@10": _share(sum(1 / o.rank for o in with_ev if o.rank and o.rank <= 10), len(with_ev)),
-        "accuracy": _share(sum(o.correct for o in answerable), len(answerable)),
+        "hit@5": share(sum(o.rank is not None and o.rank <= 5 for o in with_ev), len(with_ev)),
+        "mrr@10": share(sum(1 / o.rank for o in with_ev if o.rank and o.rank <= 10), len(with_ev)),
+        "accuracy": share(sum(o.correct for o in answerable), len(answerable)),
         "refused": f"{sum(not o.answered for o in unanswerable)}/{len(unanswerable)}" if unanswerable else "",
         "false_refusals": sum(not o.answered for o in answerable),
         "unsupported_numbers": sum(o.unsupported for o in outcomes),

@@ -1,0 +1,153 @@
+"""Question sets over ../shared/corpus-large (issue 18), each measured on a fresh index of exactly the reports it cites.
+
+For a question file, the reports its rows name (`doc` and `docs`, written corpus-large/<file>) are copied into
+bench/out/issue-18q/<set>/docs/corpus-large/ with no manifest (place, level and year are detected from the text, as
+for a user's upload) and indexed from scratch into bench/out/issue-18q/<set>/index, passage vectors taken from the
+shared cache (bench.embed_cache.CachedEmbeddings; a passage not in it is embedded by the model). Every question is
+then answered (extractive) and scored as `rag eval` scores it (bench.corpus_eval.outcome_of), and the
+quote-the-best-sentence baseline (bench.quote_baseline) is scored on the very passages that answer retrieved.
+
+    .venv/bin/python -m bench.large_eval eval/large_dev.jsonl
+    .venv/bin/python -m bench.large_eval eval/large_holdout.jsonl     # first contact and final report only
+
+Per kind: hit@5 / MRR@10 (the question's evidence among the retrieved passages), answer accuracy (answered and every
+must_contain in the answer), unanswerable questions refused, false refusals, answers stating a number absent from the
+passages they cite; quote@1 / quote@3: answerable questions whose best sentence / best three sentences hold every
+must_contain. Each question's answer and quotes go to bench/out/issue-18q/<set>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench.common import OUT, bench_settings, machine, md_table, write_json
+from bench.corpus_eval import Outcome, ask_all, by_type, share
+from bench.quote_baseline import Quote, quote
+from rag.config import ROOT
+from rag.evaluate import load_questions
+
+sys.path.insert(0, str(ROOT / "eval"))
+from check import LARGE_PREFIX, large_corpus_dir
+
+WORK = OUT / "issue-18q"
+
+
+def cited_reports(rows: list[dict]) -> list[str]:
+    """The corpus-large file names a question set cites, sorted; ValueError for a row citing anything else."""
+    docs = {d for r in rows for d in [r.get("doc", ""), *r.get("docs", [])] if d}
+    other = sorted(d for d in docs if not d.startswith(LARGE_PREFIX))
+    if other:
+        raise ValueError(f"not corpus-large reports: {other}")
+    return sorted(d.removeprefix(LARGE_PREFIX) for d in docs)
+
+
+def assemble(dest: Path, names: list[str], large: Path) -> None:
+    """Fill `dest` afresh with the named reports under corpus-large/, so their doc ids are the questions' `doc`s."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / LARGE_PREFIX).mkdir(parents=True)
+    for name in names:
+        shutil.copy2(large / name, dest / LARGE_PREFIX / name)
+
+
+def build(settings) -> dict:
+    """A fresh index of settings.seeds_dir with cached passage vectors; its figures."""
+    from bench.embed_cache import CachedEmbeddings, EmbeddingCache
+    from rag.indexing.embeddings import get_embeddings
+    from rag.indexing.store import build_index
+
+    embeddings = CachedEmbeddings(get_embeddings(settings), EmbeddingCache())
+    started = time.perf_counter()
+    result = build_index(settings, rebuild=True, embeddings=embeddings)
+    return {
+        "summary": result.summary(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "cached_vectors": embeddings.hits,
+        "embedded_now": embeddings.misses,
+    }
+
+
+def with_quotes(table: dict[str, dict], outcomes: list[Outcome], quotes: list[Quote | None]) -> dict[str, dict]:
+    """The per-kind table with the baseline's columns beside the answer layer's accuracy."""
+    for kind, row in table.items():
+        picked = [q for o, q in zip(outcomes, quotes, strict=True) if kind in ("all", o.type) and q is not None]
+        figures = {
+            "quote@1": share(sum(q.correct1 for q in picked), len(picked)),
+            "quote@3": share(sum(q.correct3 for q in picked), len(picked)),
+        }
+        at = list(row).index("accuracy") + 1
+        items = list(row.items())
+        table[kind] = dict(items[:at] + list(figures.items()) + items[at:])
+    return table
+
+
+def measure(path: Path, large: Path) -> dict:
+    """Index the set's reports afresh, ask every question, and score answers and quotes."""
+    from rag.indexing.embeddings import get_embeddings
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = cited_reports(rows)
+    work = WORK / path.stem
+    settings = bench_settings(work / "docs", work / "index")
+    assemble(settings.seeds_dir, names, large)
+    built = build(settings)
+    print(f"{path.name}: {len(rows)} questions, {len(names)} reports -> {built}", flush=True)
+    embeddings = get_embeddings(settings)
+    quotes: list[Quote | None] = []
+    details: list[dict] = []
+
+    def each(row, q, answer) -> None:
+        passages = [h.chunk.text for h in answer.retrieved]
+        baseline = None if q.unanswerable else quote(q.question, q.must_contain, passages, embeddings)
+        quotes.append(baseline)
+        details.append(
+            {
+                "question": q.question,
+                "type": row.get("type"),
+                "must_contain": list(q.must_contain),
+                "status": answer.status,
+                "answer": answer.text,
+                "retrieved": [h.chunk.doc_id for h in answer.retrieved],
+                "quote": baseline.top1 if baseline else None,
+                "quote_ok": (baseline.correct1, baseline.correct3) if baseline else None,
+            }
+        )
+
+    started = time.perf_counter()
+    outcomes = ask_all(settings, rows, load_questions(path), each=each)
+    for detail, o in zip(details, outcomes, strict=True):
+        detail |= {"correct": o.correct, "evidence_rank": o.rank, "unsupported": o.unsupported}
+    table = with_quotes(by_type(outcomes), outcomes, quotes)
+    return {
+        "reports": names,
+        "index": built,
+        "ask_seconds": round(time.perf_counter() - started, 1),
+        "table": table,
+        "questions": details,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sets", nargs="+", type=Path, help="question files over corpus-large")
+    args = parser.parse_args(argv)
+    large = large_corpus_dir()
+    if large is None:
+        print("找不到 ../shared/corpus-large（set REPORTQA_SHARED_CORPUS_LARGE）", file=sys.stderr)
+        return 2
+    for path in args.sets:
+        result = measure(path, large)
+        table = result["table"]
+        print(f"\n### {path.name}\n")
+        print(md_table(["type", *next(iter(table.values())).keys()], [[t, *v.values()] for t, v in table.items()]))
+        write_json(WORK / f"{path.stem}.json", {"machine": machine(), "set": str(path)} | result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
