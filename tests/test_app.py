@@ -445,6 +445,15 @@ def test_answer_exports_as_markdown_with_numbered_sources(seed_app):
     assert downloads and downloads[0].proto.label.startswith("⬇️ 下载 Markdown")
 
 
+def test_a_follow_up_exports_the_question_as_understood_with_the_original_under_it(seed_app):
+    _ask(seed_app, "西林街道上半年一般公共预算收入多少？")
+    at = _ask(seed_app, "那秦灶街道呢？")
+    markdown = at.code[-1].value
+    lines = markdown.splitlines()
+    assert lines[0].startswith("## 问：秦灶街道") and lines[0].endswith("一般公共预算收入多少？"), lines[0]
+    assert lines[2] == "*原问题 asked：那秦灶街道呢？*"
+
+
 # ---------------------------------------------------------------------------------------------- access control
 
 

@@ -359,3 +359,85 @@ def replace_meta(meta, **changes):
     from dataclasses import replace
 
     return replace(meta, **changes)
+
+
+# ---------------------------------------------------------------------------------------------- hostile report text
+
+HOSTILE = (
+    "![](http://host.invalid/x.png)",
+    "[详情](//host.invalid/phish)",
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    "见 http://host.invalid/plain 与 www.host.invalid 及 a@host.invalid",
+    "<https://host.invalid/auto>",
+    "[ref]\n\n[ref]: http://host.invalid/ref",
+    "\\[1\\](http://host.invalid/undo) `code` $x$ ~del~ :red[red] :material/home:",
+)
+
+
+def _render(markdown: str) -> str:
+    """Markdown as a CommonMark renderer (raw HTML allowed, as st.markdown(unsafe_allow_html=True)) turns it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(markdown)
+
+
+def _visible(rendered: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+def _assert_inert(markdown: str) -> None:
+    rendered = _render(markdown)
+    assert not re.search(r"<(a|img|script|iframe)\b", rendered), rendered
+    assert "host.invalid" not in "".join(re.findall(r"(?:href|src)=\"[^\"]*\"", rendered))
+    # GFM autolink literals and Streamlit's directives need these exact characters, which must be broken up.
+    outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)  # a code span shows its text, never links it
+    assert not re.search(r"https?://|www\.|javascript:|(?<!\\):red\[|(?<!\\):material/", outside_code), markdown
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_report_text_is_inert_and_shown_as_written(text):
+    escaped = present.escape_markdown(text)
+    _assert_inert(escaped)
+    assert _visible(_render(escaped)).split() == text.split()
+
+
+def test_code_span_cannot_be_broken_out_of():
+    for name in ("002_x.txt", "a`![](http://host.invalid/x.png)`b.txt", "`x``"):
+        rendered = _render(f"文件 file：{present.code_span(name)}")
+        assert "<img" not in rendered and "<a " not in rendered
+        assert _visible(rendered).removeprefix("文件 file：").strip() == name
+
+
+def test_answer_markdown_has_no_links_or_images_from_the_text():
+    text = "西林街道1.52亿元[1]。![](http://host.invalid/a.png) [详情](http://host.invalid/b) http://host.invalid/c"
+    md = present.answer_markdown(text, 1)
+    _assert_inert(md.replace('<sup class="cite" title="来源 1 source">[1]</sup>', ""))
+    assert md.count("<sup") == 1
+
+
+def test_export_of_hostile_report_text_is_inert():
+    meta = replace_meta(XILIN, title=HOSTILE[0], street="西林街道" + HOSTILE[1], period=HOSTILE[2])
+    quote = "完成一般公共预算收入1.52亿元。" + "".join(HOSTILE[3:])
+    sources = present.export_sources(
+        [_source(1, "a`![](http://host.invalid/f.png)`.txt", meta, quote, 0, ((0, len(quote)),))]
+    )
+    answer = f"一般公共预算收入1.52亿元[1]。{HOSTILE[0]}{HOSTILE[3]} http://host.invalid/llm"
+    md = present.answer_export_markdown(HOSTILE[1], answer, sources, filters=HOSTILE[2])
+    _assert_inert(md)
+    assert "1.52亿元[1]。" in md and "**[1]**" in md  # the markers stay as written
+    assert "host.invalid/x.png" in _visible(_render(md))  # shown as text, for the reader to see
+
+
+def test_export_of_a_follow_up_writes_the_question_as_understood_with_the_original_under_it():
+    sources = present.export_sources([_source(1, "a.txt", XILIN, "一般公共预算收入4.3亿元", 0, ((0, 5),))])
+    md = present.answer_export_markdown(
+        "荷花池街道上半年一般公共预算收入多少？", "4.3亿元[1]", sources, asked="那荷花池街道呢？"
+    )
+    lines = md.splitlines()
+    assert lines[0] == "## 问：荷花池街道上半年一般公共预算收入多少？"
+    assert lines[2] == "*原问题 asked：那荷花池街道呢？*"
+    plain = present.answer_export_markdown("西林街道多少？", "1[1]", sources, asked="西林街道多少？")
+    assert "原问题" not in plain
