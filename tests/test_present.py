@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import assert_inert_markdown, render_markdown, visible_text
 
 from rag import present
 from rag.answering.verify import citations_in
@@ -375,46 +376,24 @@ HOSTILE = (
 )
 
 
-def _render(markdown: str) -> str:
-    """Markdown as a CommonMark renderer (raw HTML allowed, as st.markdown(unsafe_allow_html=True)) turns it."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).render(markdown)
-
-
-def _visible(rendered: str) -> str:
-    import html as html_module
-
-    return html_module.unescape(re.sub(r"<[^>]+>", "", rendered))
-
-
-def _assert_inert(markdown: str) -> None:
-    rendered = _render(markdown)
-    assert not re.search(r"<(a|img|script|iframe)\b", rendered), rendered
-    assert "host.invalid" not in "".join(re.findall(r"(?:href|src)=\"[^\"]*\"", rendered))
-    # GFM autolink literals and Streamlit's directives need these exact characters, which must be broken up.
-    outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)  # a code span shows its text, never links it
-    assert not re.search(r"https?://|www\.|javascript:|(?<!\\):red\[|(?<!\\):material/", outside_code), markdown
-
-
 @pytest.mark.parametrize("text", HOSTILE)
 def test_escaped_report_text_is_inert_and_shown_as_written(text):
     escaped = present.escape_markdown(text)
-    _assert_inert(escaped)
-    assert _visible(_render(escaped)).split() == text.split()
+    assert_inert_markdown(escaped)
+    assert visible_text(render_markdown(escaped)).split() == text.split()
 
 
 def test_code_span_cannot_be_broken_out_of():
     for name in ("002_x.txt", "a`![](http://host.invalid/x.png)`b.txt", "`x``"):
-        rendered = _render(f"文件 file：{present.code_span(name)}")
+        rendered = render_markdown(f"文件 file：{present.code_span(name)}")
         assert "<img" not in rendered and "<a " not in rendered
-        assert _visible(rendered).removeprefix("文件 file：").strip() == name
+        assert visible_text(rendered).removeprefix("文件 file：").strip() == name
 
 
 def test_answer_markdown_has_no_links_or_images_from_the_text():
     text = "西林街道1.52亿元[1]。![](http://host.invalid/a.png) [详情](http://host.invalid/b) http://host.invalid/c"
     md = present.answer_markdown(text, 1)
-    _assert_inert(md.replace('<sup class="cite" title="来源 1 source">[1]</sup>', ""))
+    assert_inert_markdown(md.replace('<sup class="cite" title="来源 1 source">[1]</sup>', ""))
     assert md.count("<sup") == 1
 
 
@@ -426,9 +405,9 @@ def test_export_of_hostile_report_text_is_inert():
     )
     answer = f"一般公共预算收入1.52亿元[1]。{HOSTILE[0]}{HOSTILE[3]} http://host.invalid/llm"
     md = present.answer_export_markdown(HOSTILE[1], answer, sources, filters=HOSTILE[2])
-    _assert_inert(md)
+    assert_inert_markdown(md)
     assert "1.52亿元[1]。" in md and "**[1]**" in md  # the markers stay as written
-    assert "host.invalid/x.png" in _visible(_render(md))  # shown as text, for the reader to see
+    assert "host.invalid/x.png" in visible_text(render_markdown(md))  # shown as text, for the reader to see
 
 
 def test_export_of_a_follow_up_writes_the_question_as_understood_with_the_original_under_it():
