@@ -122,18 +122,21 @@ def cited_ranks(text: str) -> list[int]:
 
 
 # What would make report or answer text live in Markdown: a backslash (to undo our escapes), link and image brackets,
-# code ticks, ":" (GFM autolinks "http://", "javascript:", "mailto:"; Streamlit's ":material/…:" and ":red[…]"),
-# "@" (e-mail autolinks), "$" (maths) and "~" (strike-through). "<" is taken care of by HTML escaping.
-_MARKDOWN_LIVE = re.compile(r"([\\\[\]`:@$~])")
-_WWW = re.compile(r"(?i)\b(www)\.")  # "www.host" is a GFM autolink too
+# code ticks, ":" (Streamlit's ":material/…:" and ":red[…]"), "$" (maths) and "~" (strike-through). "<" is taken
+# care of by HTML escaping.
+_MARKDOWN_LIVE = re.compile(r"([\\\[\]`:$~])")
+# GFM turns "http://…", "www.…" and "a@b.cn" into links after parsing, on the text itself, where backslashes are
+# already gone: an invisible word joiner (U+2060) inside each breaks the pattern and changes nothing a reader sees.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
     """Text from a report, a question or a model made inert for Markdown (st.markdown, captions, messages, expander
     labels, the export): no link, image, autolink, HTML, maths or Streamlit directive can come out of it; it shows
     as written. Emphasis and lists are left alone: a model's answer keeps its bold and its bullets."""
-    escaped = _MARKDOWN_LIVE.sub(r"\\\1", html.escape(text or "", quote=False))
-    return _WWW.sub(r"\1\\.", escaped)
+    unlinked = _AUTOLINK.sub(WORD_JOINER, text or "")
+    return _MARKDOWN_LIVE.sub(r"\\\1", html.escape(unlinked, quote=False))
 
 
 def code_span(text: str) -> str:

@@ -31,7 +31,8 @@ mark { background: #ffe066; color: #1f1f1f; padding: 0 2px; border-radius: 3px; 
 sup.cite { color: #1565c0; font-weight: 600; margin: 0 1px; cursor: help; }
 sup.cite-bad { color: #c62828; text-decoration: line-through; }
 .rqa-muted { color: rgba(128, 128, 128, 0.95); font-size: 0.85rem; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+/* Below Streamlit's fixed header (3.75rem tall at every width), not under it: the page title stays whole. */
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 </style>
 """
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -160,7 +160,7 @@ def _evidence(passages: list[str]) -> _Evidence:
         folded = fold(passage)
         for f in figures(passage):
             keys.add(f.key)
-            if f.negative or _DECREASE.search(folded[max(0, f.start - 8) : f.start]):
+            if f.negative or _fell(folded, f.start):
                 negative.add(f.key)
         for m in _CN_ORDINAL.finditer(passage):
             value = parse_int(m.group(1))
@@ -301,10 +301,19 @@ def _decimal(value: float | str) -> Decimal | None:
         return None
 
 
-def _claim(text: str, start: int, end: int, number: Decimal, key: str, unit_text: str, **flags: bool) -> Claim:
+def _claim(
+    text: str, start: int, end: int, number: Decimal, key: str, unit_text: str, *, negative=False, ordinal=False
+) -> Claim:
     unit, factor = _read_unit(unit_text)
-    return Claim(text, key, number * factor, unit, factor > 1 and not unit, flags.get("negative", False),
-                 flags.get("ordinal", False), frozenset(), start, end)  # fmt: skip
+    return Claim(text, key, number * factor, unit, factor > 1 and not unit, negative, ordinal, frozenset(), start, end)
+
+
+def _cn_claim(m: re.Match, unit_text: str) -> Claim | None:
+    """A figure written in Chinese numerals ("九百九十九" of "九百九十九亿元"), read by rag.text.numerals."""
+    value = _decimal(parse_number(m.group("num")) or "NaN")
+    if value is None or not value.is_finite():
+        return None
+    return _claim(m.group(), m.start(), m.end(), value, canonical(*f"{value:f}".partition(".")[::2]), unit_text)
 
 
 def _raw_claims(text: str, *, cn_ranks_anywhere: bool) -> list[Claim]:
@@ -324,17 +333,9 @@ def _raw_claims(text: str, *, cn_ranks_anywhere: bool) -> list[Claim]:
             claims.append(_claim(f.text, f.start, f.end, number, f.key, unit_text, negative=f.negative,
                                  ordinal=f.ordinal))  # fmt: skip
     for m in _cn_figure_re().finditer(folded):
-        value = _decimal(parse_number(m.group("num")) or "NaN")
-        if value is None or not value.is_finite() or m.group("num") == "一":  # 一个/一项: an article, not a count
-            continue
-        claims.append(_claim(m.group(), m.start(), m.end(), value, canonical(*f"{value:f}".partition(".")[::2]),
-                             m.group("unit")))  # fmt: skip
-    for m in _CN_PERCENT.finditer(folded):
-        value = _decimal(parse_number(m.group("num")) or "NaN")
-        if value is not None and value.is_finite():
-            claims.append(
-                _claim(m.group(), m.start(), m.end(), value, canonical(*f"{value:f}".partition(".")[::2]), "%")
-            )
+        if m.group("num") != "一" and (claim := _cn_claim(m, m.group("unit"))):  # 一个/一项: an article, not a count
+            claims.append(claim)
+    claims += [claim for m in _CN_PERCENT.finditer(folded) if (claim := _cn_claim(m, "%"))]
     ranks = _CN_ORDINAL if cn_ranks_anywhere else _CN_RANK
     for m in ranks.finditer(folded):
         value = parse_int(m.group(1))
@@ -383,14 +384,9 @@ def _with_metrics(text: str, claims: list[Claim], *, passage: bool) -> list[Clai
             metrics = between
         else:
             metrics = set(in_sentence[-1:]) or ({m for _, _, m in before[-1:]} if passage else set())
-        out.append(_replace_metrics(claim, frozenset(metrics)))
+        out.append(replace(claim, metrics=frozenset(metrics)))
         previous_end = max(previous_end, claim.end)
     return out
-
-
-def _replace_metrics(claim: Claim, metrics: frozenset[str]) -> Claim:
-    return Claim(claim.text, claim.key, claim.amount, claim.unit, claim.scale_only, claim.negative, claim.ordinal,
-                 metrics, claim.start, claim.end)  # fmt: skip
 
 
 def claims_in(text: str, *, passage: bool = False) -> list[Claim]:
@@ -408,11 +404,11 @@ def claims_in(text: str, *, passage: bool = False) -> list[Claim]:
 def _negative_facts(text: str, claims: list[Claim]) -> list[Claim]:
     """A passage's claims with a decrease word before them ("同比下降58.6%") marked negative."""
     folded = fold(text)
-    return [
-        c if c.negative or not _DECREASE.search(folded[max(0, c.start - 8) : c.start]) else
-        Claim(c.text, c.key, c.amount, c.unit, c.scale_only, True, c.ordinal, c.metrics, c.start, c.end)
-        for c in claims
-    ]  # fmt: skip
+    return [replace(c, negative=True) if not c.negative and _fell(folded, c.start) else c for c in claims]
+
+
+def _fell(folded: str, start: int) -> bool:
+    return bool(_DECREASE.search(folded[max(0, start - 8) : start]))
 
 
 def _states(fact: Claim, claim: Claim) -> bool:

@@ -19,6 +19,7 @@ from test_browser import _ask, _idle, _new_page, _open, app_server, browser  # n
 
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import write_manifest_entry
+from rag.present import WORD_JOINER
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +65,11 @@ def hostile_server(tmp_path_factory, seed_settings, embeddings):
             yield server
 
 
+def _seen(text: str) -> str:
+    """Text as a reader sees it: without the invisible word joiners that keep URLs from becoming links."""
+    return text.replace(WORD_JOINER, "")
+
+
 def _assert_nothing_live(page, requests: list[str], origin: str) -> None:
     assert page.locator(LIVE).count() == 0, page.locator(LIVE).first.evaluate("e => e.outerHTML")
     assert page.evaluate("() => window.__pwned === undefined"), "a script from report text ran"
@@ -81,7 +87,7 @@ def test_report_markup_never_goes_live(hostile_server, browser):  # noqa: F811  
         _open(page, origin + "/")
         # The LLM's answer: shown as written, no image, no link; the figure planted by the instruction is flagged.
         answer = _ask(page, QUESTION)
-        text = answer.inner_text()
+        text = _seen(answer.inner_text())
         assert "3.21亿元" in text and f"![](http://{HOST}/llm.png)" in text, text
         assert "999" in answer.locator('[data-testid="stAlertContentWarning"]').first.inner_text()
         # Source headers carry the report's title as text, the file name is shown whole.
@@ -93,8 +99,8 @@ def test_report_markup_never_goes_live(hostile_server, browser):  # noqa: F811  
         answer.get_by_role("button", name=re.compile("查看全文")).first.click()
         dialog = page.get_by_role("dialog")
         dialog.locator(".report-full mark").first.wait_for()
-        assert f"![](http://{HOST}/title.png)" in dialog.inner_text()
-        assert "javascript:window.__pwned=2" in dialog.inner_text()
+        assert f"![](http://{HOST}/title.png)" in _seen(dialog.inner_text())
+        assert "javascript:window.__pwned=2" in _seen(dialog.inner_text())
         _assert_nothing_live(page, requests, origin)
         page.keyboard.press("Escape")
         dialog.wait_for(state="detached")
@@ -107,14 +113,15 @@ def test_report_markup_never_goes_live(hostile_server, browser):  # noqa: F811  
         assert "12.5亿元" in quoted.inner_text()
         _assert_nothing_live(page, requests, origin)
 
-        # The export: the same text, no live markup.
-        answer.get_by_role("button", name=re.compile("导出 Export")).click()
+        # The export of the LLM's answer (the first of the two): the same text, no live markup.
+        llm_answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+        llm_answer.get_by_role("button", name=re.compile("导出 Export")).click()
         with page.expect_download() as info:
             page.get_by_role("button", name=re.compile("下载 Markdown")).click()
         markdown = Path(info.value.path()).read_text(encoding="utf-8")
         assert "3.21亿元[1]" in markdown
         assert_inert_markdown(markdown)
-        assert f"![](http://{HOST}/title.png)" in visible_text(render_markdown(markdown))  # shown as text
+        assert f"![](http://{HOST}/title.png)" in _seen(visible_text(render_markdown(markdown)))  # shown as text
 
         # The other pages list the report and its figures.
         for path in ("/reports", "/indicators"):
@@ -125,7 +132,7 @@ def test_report_markup_never_goes_live(hostile_server, browser):  # noqa: F811  
         page.keyboard.press("Enter")
         _idle(page)
         page.locator(".passage mark").first.wait_for()
-        captions = page.locator("[data-testid=stCaptionContainer]").all_inner_texts()
+        captions = [_seen(c) for c in page.locator("[data-testid=stCaptionContainer]").all_inner_texts()]
         assert any(f"![](http://{HOST}/title.png)" in c for c in captions), captions
         _assert_nothing_live(page, requests, origin)
     finally:
