@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from rag.present import escape_markdown
+
 PASSWORD_ENV = "RAG_ADMIN_PASSWORD"
 ADMINS_ENV = "RAG_ADMINS"
 UNLOCKED_KEY = "_admin_unlocked"
@@ -233,7 +235,8 @@ def login_prompt(access: Access) -> None:
         if st.button("🔑 登录 Log in", key="oidc_login", type="primary"):
             st.login()
     else:
-        st.warning(f"🔒 {access.user or '当前用户'} 不是管理员（not an administrator: ask to be added to RAG_ADMINS）")
+        who = escape_markdown(access.user) if access.user else "当前用户"
+        st.warning(f"🔒 {who} 不是管理员（not an administrator: ask to be added to RAG_ADMINS）")
 
 
 def locked_notice(access: Access) -> None:
@@ -250,7 +253,7 @@ def sidebar_status(access: Access) -> None:
         return
     if access.mode == "oidc":
         if access.logged_in:
-            st.caption(f"👤 {access.user}" + (" · 管理员 admin" if access.admin else ""))
+            st.caption(f"👤 {escape_markdown(access.user or '')}" + (" · 管理员 admin" if access.admin else ""))
             if st.button("退出登录 Log out", key="oidc_logout", type="tertiary"):
                 st.logout()
         return

@@ -250,7 +250,7 @@ def _table(ctx: common.Context, editable: bool) -> None:
     try:
         changes = metadata_changes(index, original, edited)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         changes = []
     if changes:
         st.info("待保存的修改 pending: " + md("；".join(f"{d} → {present.report_label(m)}" for d, m in changes)))
@@ -325,7 +325,7 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
                     period=present.clean_text(period),
                 )
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
                 return
             if corrected == meta:
                 st.info("没有改动（nothing changed）")
