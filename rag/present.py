@@ -121,10 +121,31 @@ def cited_ranks(text: str) -> list[int]:
     return cited
 
 
+# What would make report or answer text live in Markdown: a backslash (to undo our escapes), link and image brackets,
+# code ticks, ":" (Streamlit's ":material/…:" and ":red[…]"), "$" (maths) and "~" (strike-through). "<" is taken
+# care of by HTML escaping.
+_MARKDOWN_LIVE = re.compile(r"([\\\[\]`:$~])")
+# GFM turns "http://…", "www.…" and "a@b.cn" into links after parsing, on the text itself, where backslashes are
+# already gone: an invisible word joiner (U+2060) inside each breaks the pattern and changes nothing a reader sees.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
-    # HTML first (so nothing in the text is markup), then the characters Streamlit's markdown would turn into
-    # maths ($) or strike-through (~); other markdown (lists, bold) in an LLM answer is kept on purpose.
-    return html.escape(text, quote=False).replace("$", "\\$").replace("~", "\\~")
+    """Text from a report, a question or a model made inert for Markdown (st.markdown, captions, messages, expander
+    labels, the export): no link, image, autolink, HTML, maths or Streamlit directive can come out of it; it shows
+    as written. Emphasis and lists are left alone: a model's answer keeps its bold and its bullets."""
+    unlinked = _AUTOLINK.sub(WORD_JOINER, text or "")
+    return _MARKDOWN_LIVE.sub(r"\\\1", html.escape(unlinked, quote=False))
+
+
+def code_span(text: str) -> str:
+    """Text (a file name) as a Markdown code span it cannot break out of: the fence is longer than any run of
+    backticks in it."""
+    text = " ".join((text or "").split("\n"))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def answer_markdown(text: str, n_sources: int) -> str:
@@ -184,16 +205,33 @@ def export_sources(sources: Iterable[object]) -> list[ExportSource]:
 
 
 def _blockquote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+    return "\n".join(f"> {escape_markdown(line)}" if line.strip() else ">" for line in text.strip().splitlines())
 
 
-def answer_export_markdown(question: str, answer_text: str, sources: Sequence[ExportSource], filters: str = "") -> str:
+def _inert_with_citations(text: str) -> str:
+    """An answer made inert (escape_markdown) except its "[n]" markers, which stay as written for the reader."""
+    out, last = [], 0
+    for match in _CITATION.finditer(text):
+        out += [escape_markdown(text[last : match.start()]), match.group()]
+        last = match.end()
+    return "".join([*out, escape_markdown(text[last:])])
+
+
+def answer_export_markdown(
+    question: str, answer_text: str, sources: Sequence[ExportSource], filters: str = "", *, asked: str = ""
+) -> str:
     """The answer as Markdown for a briefing: the question, the answer with its [n] markers, then each numbered
     source (place, period, report, file) with its passage quoted exactly. Uncited, merely related passages are
-    left out when the answer cites any."""
-    lines = [f"## 问：{question.strip()}", "", answer_text.strip().replace("\n", "  \n"), ""]  # hard line breaks
+    left out when the answer cites any. `question` is the question as understood (a follow-up's standalone form);
+    `asked`, when it differs, is what the user typed ("那荷花池街道呢？"), shown under it. Every text from a report,
+    a model or a user is made inert: the file carries no live link, image or HTML."""
+    lines = [f"## 问：{escape_markdown(question.strip())}", ""]
+    if asked.strip() and asked.strip() != question.strip():
+        lines += [f"*原问题 asked：{escape_markdown(asked.strip())}*", ""]
+    answer = _inert_with_citations(answer_text.strip()).replace("\n", "  \n")  # hard line breaks
+    lines += [answer, ""]
     if filters:
-        lines += [f"*筛选 filters：{filters}*", ""]
+        lines += [f"*筛选 filters：{escape_markdown(filters)}*", ""]
     chosen = [s for s in sources if s.cited] or list(sources)
     if chosen:
         lines += ["### 来源 Sources", ""]
@@ -203,7 +241,13 @@ def answer_export_markdown(question: str, answer_text: str, sources: Sequence[Ex
             for p in (s.place, f"数据期 {s.period}" if s.period else "", f"《{s.title}》" if s.title else "", s.section)
             if p
         )
-        lines += [f"**[{s.rank}]** {head}  ", f"文件 file：`{s.file}`", "", _blockquote(s.quote), ""]
+        lines += [
+            f"**[{s.rank}]** {escape_markdown(head)}  ",
+            f"文件 file：{code_span(s.file)}",
+            "",
+            _blockquote(s.quote),
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

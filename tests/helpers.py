@@ -143,3 +143,35 @@ def assistant_over(root: Path, reports: dict[str, str], embeddings):
     settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
     build_index(settings, embeddings=embeddings)
     return Assistant(settings, searcher=Searcher(settings, embeddings))
+
+
+# ---------------------------------------------------------------------------------------------- inert Markdown
+
+
+def render_markdown(markdown: str) -> str:
+    """Markdown as a CommonMark renderer turns it, raw HTML allowed as in st.markdown(unsafe_allow_html=True)
+    (markdown-it-py: installed with chromadb's rich)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(markdown)
+
+
+def visible_text(rendered: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+def assert_inert_markdown(markdown: str) -> None:
+    """No link, image, script or frame comes out of the Markdown, and nothing GFM would autolink (it looks at the
+    text after parsing) or Streamlit would read as a directive (":red[…]", ":material/…:") outside a code span."""
+    import re
+
+    rendered = render_markdown(markdown)
+    assert not re.search(r"<(a|img|script|iframe)\b", rendered), rendered
+    # GFM finds autolinks in the text after parsing (escapes resolved), outside code: look where it looks.
+    text = visible_text(re.sub(r"<code>.*?</code>", "", rendered, flags=re.S))
+    assert not re.search(r"(?i)https?://|\bwww\.|[\w.+-]@[\w-]+\.", text), text
+    outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)
+    assert not re.search(r"(?<!\\):red\[|(?<!\\):material/", outside_code), markdown

@@ -8,6 +8,7 @@ RAG_INDEX_DIR at a fixture index before AppTest.from_file("app.py"). Tests that 
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import replace
 
 import pytest
@@ -445,6 +446,15 @@ def test_answer_exports_as_markdown_with_numbered_sources(seed_app):
     assert downloads and downloads[0].proto.label.startswith("⬇️ 下载 Markdown")
 
 
+def test_a_follow_up_exports_the_question_as_understood_with_the_original_under_it(seed_app):
+    _ask(seed_app, "西林街道上半年一般公共预算收入多少？")
+    at = _ask(seed_app, "那秦灶街道呢？")
+    markdown = at.code[-1].value
+    lines = markdown.splitlines()
+    assert lines[0].startswith("## 问：秦灶街道") and lines[0].endswith("一般公共预算收入多少？"), lines[0]
+    assert lines[2] == "*原问题 asked：那秦灶街道呢？*"
+
+
 # ---------------------------------------------------------------------------------------------- access control
 
 
@@ -541,6 +551,87 @@ def test_admin_emails_and_password_comparison():
     assert admin_emails(None) == frozenset()
     assert password_matches("Lotus-42", "Lotus-42") and not password_matches("Lotus-4", "Lotus-42")
     assert password_matches("密码", "密码") and not password_matches("", "x")
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_password_throttle_backs_off_per_client_and_limits_everyone():
+    from ui.auth import PasswordThrottle
+
+    clock = _Clock()
+    throttle = PasswordThrottle(base_s=1.0, cap_s=8.0, clock=clock)
+    assert throttle.admit("a") == 0.0 and throttle.admit("a") == 0.0  # the first typo is free
+    assert throttle.admit("a") == pytest.approx(1.0)  # refused, unchecked: wait a second
+    waits = []
+    for _ in range(5):  # each wrong password in a row doubles the wait, up to the cap
+        clock.now += throttle.admit("a")
+        assert throttle.admit("a") == 0.0
+        waits.append(throttle.admit("a"))
+    assert waits == pytest.approx([2.0, 4.0, 8.0, 8.0, 8.0])
+    assert throttle.failures("a") == 7
+    # Another address is not slowed by a's failures ... until everyone together reaches the global limit.
+    throttle = PasswordThrottle(global_limit=3, window_s=100.0, clock=clock)
+    for client in ("b", "c", "d"):
+        assert throttle.admit(client) == 0.0
+    assert throttle.admit("e") == pytest.approx(100.0)
+    clock.now += 100.0
+    assert throttle.admit("e") == 0.0
+    # The right password: the client starts afresh and its attempt is not held against anyone.
+    throttle.succeeded("e")
+    assert throttle.failures("e") == 0 and throttle.admit("f") == 0.0
+
+
+def test_password_throttle_is_shared_by_threads():
+    """20 sessions guessing at once from one address get two checked guesses, not twenty."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.auth import PasswordThrottle
+
+    throttle = PasswordThrottle(base_s=60.0)
+    start = threading.Barrier(20)
+
+    def guess(_: int) -> float:
+        start.wait()
+        return throttle.admit("10.0.0.7")
+
+    with ThreadPoolExecutor(20) as pool:
+        waits = list(pool.map(guess, range(20)))
+    assert waits.count(0.0) == 2 and all(w > 50 for w in waits if w)
+
+
+@pytest.fixture
+def fresh_throttle():
+    from ui.auth import THROTTLE
+
+    THROTTLE.reset()
+    yield THROTTLE
+    THROTTLE.reset()
+
+
+def test_wrong_passwords_slow_down_every_session_and_are_logged_without_the_password(
+    work_index, monkeypatch, caplog, fresh_throttle
+):
+    _point_app_at(monkeypatch, work_index)
+    monkeypatch.setenv("RAG_ADMIN_PASSWORD", PASSWORD)
+    first, second = (_app().switch_page("ui/pages/reports.py").run() for _ in range(2))  # two browser sessions
+    for guess in ("guess-one-1", "guess-two-2"):
+        first.text_input(key="admin_password").input(guess)
+        _unlock_button(first).click().run()
+    assert any("密码不正确" in e.value for e in first.error)
+    # The other session, even with the right password, waits: the wait is the process's, not the session's.
+    second.text_input(key="admin_password").input(PASSWORD)
+    _unlock_button(second).click().run()
+    _no_exception(second)
+    assert any("请" in e.value and "秒后再试" in e.value for e in second.error) and not second.file_uploader
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "ui.auth")
+    assert logged.count("wrong password") == 2 and "refused unchecked" in logged
+    assert not any(secret in logged for secret in ("guess-one-1", "guess-two-2", PASSWORD))
 
 
 # ---------------------------------------------------------------------------------------------- upload review, manifest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.verify import bad_citations, citations_in, unsupported_numbers
+from rag.answering.verify import bad_citations, citations_in, unsupported_claims, unsupported_numbers
 from rag.config import ROOT
 from rag.evaluate import evidence_rank, load_questions
 
@@ -68,3 +68,15 @@ def test_retrieval_quality_is_kept(results):
     mrr = sum(1 / r for r in ranks if r and r <= 10) / len(ranks)
     assert hit5 >= 0.95, f"hit@5 {hit5:.3f}"
     assert mrr >= 0.85, f"MRR@10 {mrr:.3f}"
+
+
+def test_every_extractive_answer_passes_the_claim_check_of_written_answers(results):
+    """The stricter check of LLM answers (value, unit and metric, per cited sentence) flags nothing in answers that
+    are right by construction: it must not cry wolf on faithful text."""
+    flagged = []
+    for q, a in results:
+        if a.status == "answered":
+            sources = {s.rank: s.hit.chunk.cited_text for s in a.sources}
+            if missing := unsupported_claims(a.text, sources):
+                flagged.append(f"{q.question}: {missing} in {a.text[:120]}")
+    assert not flagged, "\n".join(flagged)

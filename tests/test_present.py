@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import assert_inert_markdown, render_markdown, visible_text
 
 from rag import present
 from rag.answering.verify import citations_in
@@ -359,3 +360,65 @@ def replace_meta(meta, **changes):
     from dataclasses import replace
 
     return replace(meta, **changes)
+
+
+# ---------------------------------------------------------------------------------------------- hostile report text
+
+HOSTILE = (
+    "![](http://host.invalid/x.png)",
+    "[详情](//host.invalid/phish)",
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    "见 http://host.invalid/plain 与 www.host.invalid 及 a@host.invalid",
+    "<https://host.invalid/auto>",
+    "[ref]\n\n[ref]: http://host.invalid/ref",
+    "\\[1\\](http://host.invalid/undo) `code` $x$ ~del~ :red[red] :material/home:",
+)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_report_text_is_inert_and_shown_as_written(text):
+    escaped = present.escape_markdown(text)
+    assert_inert_markdown(escaped)
+    seen = visible_text(render_markdown(escaped)).replace(present.WORD_JOINER, "")  # an invisible character
+    assert seen.split() == text.split()
+
+
+def test_code_span_cannot_be_broken_out_of():
+    for name in ("002_x.txt", "a`![](http://host.invalid/x.png)`b.txt", "`x``"):
+        rendered = render_markdown(f"文件 file：{present.code_span(name)}")
+        assert "<img" not in rendered and "<a " not in rendered
+        assert visible_text(rendered).removeprefix("文件 file：").strip() == name
+
+
+def test_answer_markdown_has_no_links_or_images_from_the_text():
+    text = "西林街道1.52亿元[1]。![](http://host.invalid/a.png) [详情](http://host.invalid/b) http://host.invalid/c"
+    md = present.answer_markdown(text, 1)
+    assert_inert_markdown(md.replace('<sup class="cite" title="来源 1 source">[1]</sup>', ""))
+    assert md.count("<sup") == 1
+
+
+def test_export_of_hostile_report_text_is_inert():
+    meta = replace_meta(XILIN, title=HOSTILE[0], street="西林街道" + HOSTILE[1], period=HOSTILE[2])
+    quote = "完成一般公共预算收入1.52亿元。" + "".join(HOSTILE[3:])
+    sources = present.export_sources(
+        [_source(1, "a`![](http://host.invalid/f.png)`.txt", meta, quote, 0, ((0, len(quote)),))]
+    )
+    answer = f"一般公共预算收入1.52亿元[1]。{HOSTILE[0]}{HOSTILE[3]} http://host.invalid/llm"
+    md = present.answer_export_markdown(HOSTILE[1], answer, sources, filters=HOSTILE[2])
+    assert_inert_markdown(md)
+    assert "1.52亿元[1]。" in md and "**[1]**" in md  # the markers stay as written
+    shown = visible_text(render_markdown(md)).replace(present.WORD_JOINER, "")
+    assert "![](http://host.invalid/x.png)" in shown  # shown as text, for the reader to see
+
+
+def test_export_of_a_follow_up_writes_the_question_as_understood_with_the_original_under_it():
+    sources = present.export_sources([_source(1, "a.txt", XILIN, "一般公共预算收入4.3亿元", 0, ((0, 5),))])
+    md = present.answer_export_markdown(
+        "荷花池街道上半年一般公共预算收入多少？", "4.3亿元[1]", sources, asked="那荷花池街道呢？"
+    )
+    lines = md.splitlines()
+    assert lines[0] == "## 问：荷花池街道上半年一般公共预算收入多少？"
+    assert lines[2] == "*原问题 asked：那荷花池街道呢？*"
+    plain = present.answer_export_markdown("西林街道多少？", "1[1]", sources, asked="西林街道多少？")
+    assert "原问题" not in plain

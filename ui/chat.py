@@ -139,18 +139,18 @@ def _answer_new(ctx: common.Context, question: str, options: ChatOptions, messag
 def render_answer(i: int, answer, filters_label: str = "") -> None:
     """Answer text with [n] badges, warnings, and its sources (each with highlighted sentence + full-report link)."""
     if answer.rewritten:
-        st.caption(f"结合上下文理解为 (read as)：{answer.rewritten}")
+        st.caption(f"结合上下文理解为 (read as)：{present.escape_markdown(answer.rewritten)}")
     if answer.notice:
-        st.info(answer.notice)
+        st.info(present.escape_markdown(answer.notice))
     st.markdown(present.answer_markdown(answer.text, len(answer.sources)), unsafe_allow_html=True)
     if answer.unverified_numbers:
-        numbers = "、".join(answer.unverified_numbers)
+        numbers = present.escape_markdown("、".join(answer.unverified_numbers))
         st.warning(f"⚠️ 以下数字未能在所引来源中核实，请以原文为准：{numbers}（unverified numbers: check the sources）")
     meta = [present.MODE_LABELS.get(answer.mode, answer.mode)]
     if answer.latency_ms:
         meta.append(f"{answer.latency_ms / 1000:.1f} 秒")
     if filters_label:
-        meta.append(f"筛选 filters：{filters_label}")
+        meta.append(f"筛选 filters：{present.escape_markdown(filters_label)}")
     st.caption(" · ".join(meta))
     _export(i, answer, filters_label)
     if answer.indicators:
@@ -167,24 +167,27 @@ def _sources(i: int, answer) -> None:
         chunk, meta = source.hit.chunk, source.hit.report.meta
         label = present.source_label(meta, chunk.section, chunk.doc_id)
         is_cited = source.rank in cited or bool(source.highlights) or bool(getattr(source, "cited", False))
-        title = f"[{source.rank}] {label}" if is_cited else f"[{source.rank}] {label} · 相关 related"
+        # The label is report text (title, place, section): inert, or a title "![](http://…)" would load an image.
+        shown = present.escape_markdown(label)
+        title = f"[{source.rank}] {shown}" if is_cited else f"[{source.rank}] {shown} · 相关 related"
         with st.expander(title, expanded=is_cited, icon="📌" if is_cited else "📄"):
             st.markdown(present.passage_html(chunk.text, source.highlights, offset=chunk.start), unsafe_allow_html=True)
-            st.caption(f"文件 file：`{chunk.doc_id}`")
+            st.caption(f"文件 file：{present.code_span(chunk.doc_id)}")
             spans = list(source.highlights) or [(chunk.start, chunk.end)]
             common.report_button(chunk.doc_id, spans, label, key=f"open_{i}_{source.rank}")
 
 
 def _export(i: int, answer, filters_label: str) -> None:
     """Take the answer away: Markdown with its numbered sources, to download or copy into a briefing."""
+    understood = answer.rewritten or answer.question  # a follow-up is exported as the question it was read as
     markdown = present.answer_export_markdown(
-        answer.question, answer.text, present.export_sources(answer.sources), filters_label
+        understood, answer.text, present.export_sources(answer.sources), filters_label, asked=answer.question
     )
     with st.popover("📤 导出 Export", key=f"export_{i}"):
         st.download_button(
             "⬇️ 下载 Markdown Download",
             markdown,
-            file_name=present.export_filename(answer.question),
+            file_name=present.export_filename(understood),
             mime="text/markdown",
             key=f"download_{i}",
             on_click="ignore",

@@ -31,7 +31,8 @@ mark { background: #ffe066; color: #1f1f1f; padding: 0 2px; border-radius: 3px; 
 sup.cite { color: #1565c0; font-weight: 600; margin: 0 1px; cursor: help; }
 sup.cite-bad { color: #c62828; text-decoration: line-through; }
 .rqa-muted { color: rgba(128, 128, 128, 0.95); font-size: 0.85rem; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+/* Below Streamlit's fixed header (3.75rem tall at every width), not under it: the page title stays whole. */
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 </style>
 """
 
@@ -94,18 +95,26 @@ def user_errors(action: str) -> Iterator[list[tuple[str, str]]]:
     try:
         yield shown
     except (IndexError_, DocumentError) as exc:  # missing / mismatched / busy index, unreadable file: say so
-        shown.append(("error", f"{action}失败：{exc}"))
+        shown.append(("error", f"{action}失败：{_inert(exc)}"))
     except ValueError as exc:  # an unusable question or option: the message says what to change
-        shown.append(("warning", str(exc)))
+        shown.append(("warning", _inert(exc)))
     except Exception as exc:
         # One line in the server log; the traceback only at DEBUG level (it says nothing a user can act on).
         log.error("%s failed: %s: %s", action, type(exc).__name__, exc)
         log.debug("%s failed", action, exc_info=True)
         shown.append(
-            ("error", f"{action}失败：{type(exc).__name__}: {exc}（unexpected error; details in the server log）")
+            (
+                "error",
+                f"{action}失败：{type(exc).__name__}: {_inert(exc)}（unexpected error; details in the server log）",
+            )
         )
     for kind, text in shown:
         show_message(kind, text)
+
+
+def _inert(exc: BaseException) -> str:
+    """An error's message as Markdown that shows it as written (it may name a file or quote a report)."""
+    return present.escape_markdown(str(exc))
 
 
 def show_message(kind: str, text: str) -> None:
@@ -212,14 +221,14 @@ def report_button(doc_id: str, spans: list[tuple[int, int]], label: str, key: st
 @st.dialog("报告全文 Full report", width="large", position="right")
 def _report_dialog(doc_id: str, spans: list[tuple[int, int]], label: str) -> None:
     ctx = load()
-    st.markdown(f"**{label}**")
+    st.markdown(f"**{present.escape_markdown(label)}**")  # report text: inert
     if ctx.index is None:
         st.error("索引不可用（index unavailable）")
         return
     try:
         text = ctx.index.report_text(doc_id)
     except KeyError:
-        st.error(f"该报告已不在索引中：{doc_id}（report is no longer indexed）")
+        st.error(f"该报告已不在索引中：{present.escape_markdown(doc_id)}（report is no longer indexed）")
         return
     if spans:
         st.caption("黄色标记为引用的句子，已自动滚动到该处（the cited span is marked and scrolled into view）")

@@ -174,7 +174,7 @@ def _passage(ctx: common.Context, shown: list[present.IndicatorRow]) -> None:
     row = by_id[row_id]
     chunk = next((c for c in ctx.index.chunks if c.doc_id == row.doc_id and c.start <= row.start < c.end), None)
     label = present.source_label(ctx.index.reports[row.doc_id].meta, chunk.section if chunk else None, row.doc_id)
-    st.caption(label)
+    st.caption(present.escape_markdown(label))
     if chunk is not None:
         st.markdown(
             present.passage_html(chunk.text, [(row.start, row.end)], offset=chunk.start), unsafe_allow_html=True

@@ -21,6 +21,8 @@ from rag.ingest.places import LOW as LOW_CONFIDENCE
 from rag.library import add_reports, delete_report, update_metadata
 from ui import auth, common
 
+md = present.escape_markdown  # report text (file names, titles, places) in Markdown messages: shown, never live
+
 UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
 EDITABLE = {"地点": "place", "年份": "year", "时期": "period"}
 PLACE_FIELDS = {
@@ -53,7 +55,7 @@ def upload_reports(
     try:
         outcomes, result = add_reports(settings, files, progress=progress, embeddings=embeddings)
     except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added
-        return [("error", f"添加失败，索引未改变：{exc}（upload failed, index unchanged）")], []
+        return [("error", f"添加失败，索引未改变：{md(str(exc))}（upload failed, index unchanged）")], []
     messages = []
     for outcome in outcomes:
         kind = present.outcome_kind(outcome.status)
@@ -63,9 +65,9 @@ def upload_reports(
             text = f"未添加 rejected：{outcome.message}"
         elif outcome.status == "duplicate" and not text.startswith("已存在"):
             text = f"已存在：{text}"
-        messages.append((kind, f"{prefix} **{outcome.name}** — {text}"))
+        messages.append((kind, f"{prefix} **{md(outcome.name)}** — {md(text)}"))
         if outcome.quality is not None and outcome.quality.warnings:  # damaged text is seen before it is asked
-            messages.append(("warning", f"⚠️ **{outcome.name}** — " + "；".join(outcome.quality.warnings)))
+            messages.append(("warning", f"⚠️ **{md(outcome.name)}** — " + md("；".join(outcome.quality.warnings))))
     if result is not None:
         messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
     return messages, [o.doc_id for o in outcomes if o.status == "added" and o.doc_id]
@@ -147,12 +149,12 @@ def save_metadata(
         try:
             update_metadata(settings, doc_id, meta, progress=progress, embeddings=embeddings)
         except Exception as exc:
-            messages.append(("error", f"❌ {doc_id} 修改未保存：{exc}（correction not saved）"))
+            messages.append(("error", f"❌ {md(doc_id)} 修改未保存：{md(str(exc))}（correction not saved）"))
             continue
         messages.append(
             (
                 "success",
-                f"✅ 已保存 {doc_id}：{present.report_label(meta)}（saved to seeds/manifest.csv and re-indexed）",
+                f"✅ 已保存 {md(doc_id)}：{md(present.report_label(meta))}（saved to seeds/manifest.csv and re-indexed）",
             )
         )
     return messages
@@ -162,12 +164,12 @@ def remove_report(
     settings: Settings, doc_id: str, progress: Progress | None = None, embeddings=None
 ) -> list[tuple[str, str]]:
     if not (settings.seeds_dir / doc_id).is_file():  # a repeated confirm click for a report already deleted
-        return [("info", f"🗑️ 已删除 {doc_id}（already deleted; nothing else changed）")]
+        return [("info", f"🗑️ 已删除 {md(doc_id)}（already deleted; nothing else changed）")]
     try:
         result = delete_report(settings, doc_id, progress=progress, embeddings=embeddings)
     except Exception as exc:
-        return [("error", f"删除失败，索引未改变：{exc}（delete failed, index unchanged）")]
-    return [("success", f"🗑️ 已删除 {doc_id}（文件已移入 seeds/.trash/ — moved to trash）。{result.summary()}")]
+        return [("error", f"删除失败，索引未改变：{md(str(exc))}（delete failed, index unchanged）")]
+    return [("success", f"🗑️ 已删除 {md(doc_id)}（文件已移入 seeds/.trash/ — moved to trash）。{result.summary()}")]
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -248,10 +250,10 @@ def _table(ctx: common.Context, editable: bool) -> None:
     try:
         changes = metadata_changes(index, original, edited)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         changes = []
     if changes:
-        st.info("待保存的修改 pending: " + "；".join(f"{d} → {present.report_label(m)}" for d, m in changes))
+        st.info("待保存的修改 pending: " + md("；".join(f"{d} → {present.report_label(m)}" for d, m in changes)))
     if st.button("💾 保存修改 Save corrections", type="primary", disabled=not changes, key="save_meta"):
         report, _ = common.progress_reporter("重新索引 re-indexing")
         _finish(save_metadata(ctx.settings, changes, progress=report, embeddings=ctx.embeddings))
@@ -297,10 +299,10 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
     meta = ctx.index.reports[doc_id].meta
     missing = missing_metadata(meta)
     if missing:
-        st.warning(f"**{doc_id}**：未识别出{'、'.join(missing)}（not detected）。请补充后保存，"
+        st.warning(f"**{md(doc_id)}**：未识别出{'、'.join(missing)}（not detected）。请补充后保存，"
                    "否则按地点或年份提问时找不到这份报告。Please fill in what is missing and save.")  # fmt: skip
     else:
-        st.success(f"**{doc_id}** → {present.report_label(meta)}")
+        st.success(f"**{md(doc_id)}** → {md(present.report_label(meta))}")
     with st.form(f"review_{doc_id}", border=False):
         c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 1, 1.2])
         street = c1.text_input(
@@ -323,7 +325,7 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
                     period=present.clean_text(period),
                 )
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
                 return
             if corrected == meta:
                 st.info("没有改动（nothing changed）")
@@ -360,7 +362,7 @@ def _delete(ctx: common.Context) -> None:
             st.caption("请先选择报告（choose a report first）")
             return
         st.warning(
-            f"确定删除 **{labels[doc_id]}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）"
+            f"确定删除 **{md(labels[doc_id])}** 吗？文件会移入 `seeds/.trash/`，可手动恢复。（The file is moved to the trash.）"
         )
         # The button belongs to this one report: a stale click can never confirm a different one.
         if st.button("确认删除 Confirm delete", type="primary", key=f"confirm_delete_{doc_id}"):

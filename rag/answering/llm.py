@@ -1,6 +1,7 @@
 """The optional LLM answer engine: an OpenAI-compatible chat model writes the answer from numbered sources.
 
-The model is never trusted: after it answers, every figure is checked against the passages the answer cites and
+The model is never trusted: after it answers, every figure is checked against the passages the answer cites (that
+value, in that unit, for that metric: `unsupported_claims`) and
 every "[n]" against the sources it was given (`rag.answering.verify`). Any failure to get an answer (timeout, HTTP error,
 connection refused, empty reply) returns `LLMResult.error` and no text, and the caller falls back to the
 extractive engine. Report text reaches the model only inside a delimited data block that it cannot close, and the
@@ -27,7 +28,7 @@ from langchain_core.exceptions import ModelError
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from rag.answering.verify import bad_citations, citations_in, figures, strip_citations, unsupported_numbers
+from rag.answering.verify import bad_citations, citations_in, figures, strip_citations, unsupported_claims
 from rag.config import Settings
 from rag.text.language import is_english
 from rag.text.periods import MONTH_RANGE, NAMED_PERIOD
@@ -267,9 +268,9 @@ def check_answer(text: str, hits: Sequence[Hit]) -> LLMResult:
     # Figures must come from a passage the answer cites; an answer citing nothing is checked against all of them
     # (and flagged for citing nothing, see LLMResult.problems).
     basis = cited or list(range(1, len(hits) + 1))
-    passages = [source_passage(n, hits[n - 1]) for n in basis]
+    passages = {n: source_passage(n, hits[n - 1]) for n in basis}
     not_found = any(mark in text.lower() for mark in _NOT_FOUND_MARKS)
-    return LLMResult(text, unsupported_numbers(text, passages), bad, None, cited, not_found)
+    return LLMResult(text, unsupported_claims(text, passages), bad, None, cited, not_found)
 
 
 def generate(

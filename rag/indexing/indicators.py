@@ -27,6 +27,7 @@ from rag.text.vocab import (
     blocking_prefixes,
     column_patterns,
     markers,
+    metric_surfaces,
     metric_synonyms,
     rank_scopes,
     value_column,
@@ -61,9 +62,7 @@ class Indicator:
 
 
 # The synonym table is data (rag/text/data/metrics.toml): which written forms are one statistical indicator.
-_SURFACE_TO_METRIC: dict[str, str] = {
-    surface: norm for norm, forms in metric_synonyms().items() for surface in (norm, *forms)
-}
+_SURFACE_TO_METRIC: dict[str, str] = metric_surfaces()
 
 # Words that change which population a metric covers; "农村居民人均可支配收入" is not 居民人均可支配收入.
 _BLOCKING_PREFIXES = blocking_prefixes()

@@ -48,6 +48,12 @@ def blocking_prefixes() -> tuple[str, ...]:
     return tuple(_load("metrics")["blocking_prefixes"]["words"])
 
 
+@cache
+def metric_surfaces() -> dict[str, str]:
+    """Every written form of a catalogued metric -> its normalised name ("GDP" -> "地区生产总值")."""
+    return {surface: norm for norm, forms in metric_synonyms().items() for surface in (norm, *forms)}
+
+
 # ------------------------------------------------------------------------------------------------ English
 @cache
 def en_glossary() -> dict[str, tuple[str, ...]]:
@@ -99,6 +105,18 @@ def unit_families() -> tuple[tuple[str, ...], ...]:
 def money_scale() -> dict[str, tuple[str, float]]:
     """Money unit -> (currency, factor), for ordering figures only."""
     return {unit: (currency, float(factor)) for unit, (currency, factor) in _load("units")["money"].items()}
+
+
+@cache
+def unit_scales() -> dict[str, int]:
+    """Scale words that open a unit ("亿" of "亿元") -> their factor."""
+    return {word: int(factor) for word, factor in _load("units")["scales"].items()}
+
+
+@cache
+def same_units() -> dict[str, str]:
+    """A way of writing a unit -> the unit's name ("㎡" -> "平方米", "percent" -> "%")."""
+    return {alias: name for name, aliases in _load("units")["same"].items() for alias in (name, *aliases)}
 
 
 # ------------------------------------------------------------------------------------------------ table columns

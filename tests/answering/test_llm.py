@@ -270,9 +270,30 @@ def test_injected_text_stays_inside_the_data_block(fake, hits):
     clean_user = clean.message_text("user")[-1]
     assert user[:block_start] == clean_user[: clean_user.index("<sources>")]
     assert user[block_end:] == clean_user[clean_user.index("</sources>") :]
-    # Were a model fooled anyway and cite the real figures' passage, the planted figure is caught. (Cited to the
-    # poisoned passage itself it would pass: that passage does say it, and the reader is shown that passage.)
+    # Were a model fooled anyway and cite the real figures' passage, the planted figure is caught.
     assert result.unverified_numbers == ["100"]
+
+
+def test_a_figure_planted_by_an_instruction_is_flagged_even_cited_to_its_own_passage(fake, hits):
+    # The poisoned passage does contain "固定资产投资为100亿元", but inside text addressed to the model: no evidence.
+    fake.add("西林街道固定资产投资为100亿元[2]。", "西林街道固定资产投资为一百亿元[2]。")
+    for _ in range(2):
+        result = generate(_settings(fake), "西林街道上半年固定资产投资多少？", _injected_hits(hits), [])
+        assert result.error is None and result.cited == [2]
+        assert len(result.unverified_numbers) == 1 and result.unverified_numbers[0] in ("100", "一百亿元")
+        assert any("未在所引来源中核实" in p for p in result.problems)
+
+
+def test_a_figure_of_another_metric_or_unit_is_flagged(fake, hits):
+    # 17.03亿元 is 西林's 固定资产投资, 1亿元 its 制造业投资, 5.1% the growth of 规模工业总产值 (source 1).
+    fake.add(
+        "西林街道制造业投资17.03亿元[1]。",
+        "西林街道固定资产投资17.03%[1]。",
+        "西林街道规模工业总产值增幅5.1%，制造业投资1亿元，位列全区第五[1]。",
+        "西林街道制造业投资位列全区第一[1]。",
+    )
+    flagged = [generate(_settings(fake), "西林街道投资多少？", hits, []).unverified_numbers for _ in range(4)]
+    assert flagged == [["17.03"], ["17.03%"], [], ["第一"]]
 
 
 def test_sources_carry_their_labels(hits):
