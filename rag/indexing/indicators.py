@@ -108,8 +108,11 @@ _GROWTH_RE = re.compile(
     rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
 _NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
+# A change against a base further back than last year ("比“十二五”期末增长29.6%", "比2015年增长") is not
+# year-on-year either; "比上年", "比去年", "比同期" are.
+_OLDER_BASE = r"比(?!上年|去年|同期|上月)[^，,；;。比]{1,12}?(?:期末|年末|年底|(?:19|20)\d{2}年)"
 _NOT_YOY_RE = re.compile(
-    rf"(?:{'|'.join(_NOT_YOY)})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
+    rf"(?:{'|'.join(_NOT_YOY)}|{_OLDER_BASE})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
 )
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
@@ -144,7 +147,7 @@ _LEAD_VERB_RE = re.compile(
     rf"^(?:{alternation(markers('aim'))}|预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)"
 )
 _TRAIL_RE = re.compile(
-    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
+    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|控制在|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
 )
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
@@ -158,6 +161,8 @@ _TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+# "到2025年，…" / "力争到2025年，…": a period so introduced heads the clause, and what follows is for that period.
+_PERIOD_LEAD_RE = re.compile(r"^(?:力争|争取)?(?:到|至)$")
 _MAX_METRIC_CHARS = 40
 
 
@@ -625,7 +630,7 @@ def _extract_sentence(
         while i < len(tokens):
             tok = tokens[i]
             if tok.kind == "period":
-                if not clause[: tok.start].strip(" \t“”\"'（("):
+                if not _PERIOD_LEAD_RE.sub("", clause[: tok.start].strip(" \t“”\"'（(")):
                     carry = tok.period  # "1-6月," / "全年18座…": heads the clause, so it heads what follows
                 local = tok.period
                 anchor = tok.end

@@ -1,0 +1,233 @@
+"""Targets against results: for each place, metric and year Y, the target for Y (from the report that plans Y)
+beside the result for Y (from the report that reviews Y, or a statistical bulletin of Y), each cited, and a verdict.
+
+Only like is paired with like:
+- the same metric (the synonym table, rag/text/data/metrics.toml),
+- the same measure: a growth rate ("增长7%") with a growth rate, a rate or share ("优良率85%") with a rate, an
+  amount ("300亿元") with an amount of the same unit family (money of one currency is compared at its scale),
+- the same period: the whole year Y on both sides (a half-year figure or a five-year goal is never paired).
+The target is read as written (rag.text.goals: about, floor, ceiling, range, stretch). A forecast result ("预计")
+is labelled as such. A missing or non-comparable side is said, never forced: the verdict is then 无法比较.
+Figures are quoted as written; nothing is converted or rounded in what is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rag.answering.corpus import Corpus
+from rag.indexing.indicators import Indicator, format_value
+from rag.ingest.metadata import ReportMeta
+from rag.text.goals import Goal, read_goal
+from rag.text.periods import same_period
+from rag.text.vocab import alternation, markers, metric_synonyms, money_scale
+
+MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
+MEASURES = {"growth": "增速", "rate": "比率", "amount": "总量"}
+_YEAR_PERIOD = re.compile(r"((?:19|20)\d{2})年")
+_SCALE = money_scale()
+_QUALIFIERS = alternation(markers("qualifier"))
+_MULTI_YEAR = re.compile(alternation(markers("multi_year")))
+
+
+@dataclass(frozen=True)
+class Report:
+    """What pairing needs of one report: its metadata, its text and the indicators extracted from it."""
+
+    doc_id: str
+    meta: ReportMeta
+    text: str
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One side of a pair: an indicator of one report, read as one measure."""
+
+    doc_id: str
+    ind: Indicator
+    measure: str  # "growth" | "rate" | "amount"
+    number: float  # for comparing only (money at its scale); never shown
+    unit_key: str  # "%" | a currency | the unit as written
+    figure: str  # the figure as written: "增长7%左右", "5370.3亿元", "控制在4.5%以内"
+    quote: str  # the report's text [ind.start, ind.end)
+
+    @property
+    def forecast(self) -> bool:
+        return self.ind.kind == "forecast"
+
+
+@dataclass(frozen=True)
+class Pair:
+    place: str
+    metric: str
+    year: int
+    measure: str
+    target: Figure | None
+    result: Figure | None
+    goal: Goal | None
+    verdict: str  # 完成 | 未完成 | 无法比较
+    note: str  # why 无法比较, or what qualifies the verdict (a forecast result, a stretch goal)
+
+    @property
+    def complete(self) -> bool:
+        return self.target is not None and self.result is not None
+
+
+# ------------------------------------------------------------------------------------------------ reading sides
+
+
+def _full_year(ind: Indicator, default_year: int | None) -> int | None:
+    """The year the figure is for when it covers a whole year: a stated "2020年", else the report's year; None for
+    a part of a year ("1-6月", "上半年") or a figure without a year."""
+    period = ind.period
+    if period and (m := _YEAR_PERIOD.fullmatch(period)):
+        return int(m.group(1))
+    if period and not same_period(period, "全年"):
+        return None
+    return default_year
+
+
+def _figure_text(ind: Indicator, quote: str, measure: str) -> str:
+    """The figure as written, with the words that bound it ("控制在4.5%以内", "300亿元以上", "增长7%左右")."""
+    if measure == "growth":
+        return ind.growth_text or ""
+    after = quote.split(ind.raw_metric, 1)[1] if ind.raw_metric and ind.raw_metric in quote else quote
+    value = re.search(rf"{re.escape(ind.value_text)}(?:余|多)?{re.escape(ind.unit or '')}(?:{_QUALIFIERS})?", after)
+    return after[: value.end()].strip(" ，,、") if value else format_value(ind)
+
+
+def figures_of(doc_id: str, ind: Indicator, text: str) -> list[Figure]:
+    """The measures one indicator states: a growth rate, a rate/share, an amount (one indicator may state two:
+    "生产总值5370.3亿元、增长7%")."""
+    quote = text[ind.start : ind.end]
+    out: list[Figure] = []
+    if ind.growth is not None:
+        out.append(Figure(doc_id, ind, "growth", ind.growth, "%", _figure_text(ind, quote, "growth"), quote))
+    if ind.value is not None and ind.unit:
+        if ind.unit in ("%", "％"):
+            measure, number, key = "rate", ind.value, "%"
+        elif ind.unit in _SCALE:
+            currency, factor = _SCALE[ind.unit]
+            measure, number, key = "amount", ind.value * factor, currency
+        else:
+            measure, number, key = "amount", ind.value, ind.unit
+        out.append(Figure(doc_id, ind, measure, number, key, _figure_text(ind, quote, measure), quote))
+    return out
+
+
+def _in_multi_year_review(text: str, ind: Indicator) -> bool:
+    """Is the figure in a paragraph reviewing several years ("五年来…")? Its figures are not the one year's."""
+    start = text.rfind("\n", 0, ind.start) + 1
+    end = text.find("\n", ind.end)
+    return bool(_MULTI_YEAR.search(text, start, end if end >= 0 else len(text)))
+
+
+def goal_of(target: Figure) -> Goal | None:
+    """The target read as written; a decrease ("下降20%") keeps its sign, so lower is better."""
+    return read_goal(target.figure, negative=target.number < 0)
+
+
+# ------------------------------------------------------------------------------------------------ the table
+
+Key = tuple[str, str, int, str, str]  # place, metric, year, measure, unit key
+
+
+def _sides(reports: Iterable[Report]) -> tuple[dict[Key, Figure], dict[Key, list[Figure]]]:
+    """The first target stated for each key, and every full-year result (actual or forecast) for each key."""
+    targets: dict[Key, Figure] = {}
+    results: dict[Key, list[Figure]] = {}
+    for report in sorted(reports, key=lambda r: r.doc_id):
+        place = report.meta.name
+        if not place:
+            continue
+        for ind in sorted(report.indicators, key=lambda i: i.start):
+            is_target = ind.kind == "target"
+            year = _full_year(ind, report.meta.plan_year if is_target else report.meta.year)
+            if year is None or (not is_target and _in_multi_year_review(report.text, ind)):
+                continue
+            for fig in figures_of(report.doc_id, ind, report.text):
+                key = (place, ind.metric, year, fig.measure, fig.unit_key)
+                if is_target:
+                    targets.setdefault(key, fig)
+                else:
+                    results.setdefault(key, []).append(fig)
+    return targets, results
+
+
+def _best_result(candidates: list[Figure]) -> Figure:
+    """An actual figure before a forecast; then the first stated (reports in name order, text order within)."""
+    return min(candidates, key=lambda f: f.forecast)
+
+
+def verdict(target: Figure, result: Figure | None, goal: Goal | None) -> tuple[str, str]:
+    """(verdict, note) for one target and the result found for it (or None)."""
+    if result is None:
+        return NOT_COMPARABLE, "未找到该年同口径的实际数"
+    if goal is None:
+        return NOT_COMPARABLE, "目标未写明可比较的数值"
+    met = goal.met(result.number, percent=target.unit_key == "%")
+    notes = []
+    if result.forecast:
+        notes.append("实际数为预计数")
+    if goal.shape == "stretch":
+        notes.append("目标为力争目标")
+    elif goal.stretch is not None and met:
+        notes.append("力争目标" + ("亦已达到" if goal.met_stretch(result.number) else "未达到"))
+    if goal.shape == "about" and met and not Goal("plain", goal.low, negative=goal.negative).met(result.number, True):
+        notes.append("略低于目标值，在“左右”的容差之内")
+    return (MET if met else NOT_MET), "；".join(notes)
+
+
+def target_table(reports: Iterable[Report], places: Iterable[str] = (), years: Iterable[int] = ()) -> list[Pair]:
+    """Every target of the reports (of these places and years, when given) beside its result and verdict; then, for
+    a year no loaded report plans, the year's results of the catalog metrics, each with a plain note."""
+    reports = list(reports)
+    wanted_places, wanted_years = set(places), set(years)
+    targets, results = _sides(reports)
+    pairs: list[Pair] = []
+    for key, target in targets.items():
+        place, metric, year, measure, _unit = key
+        candidates = results.get(key)
+        result = _best_result(candidates) if candidates else None
+        goal = goal_of(target)
+        v, note = verdict(target, result, goal)
+        if result is None and (other := _other_measures(results, key)):
+            note = f"报告只给出{other}，与目标口径不同"
+        pairs.append(Pair(place, metric, year, measure, target, result, goal, v, note))
+    planned = {(r.meta.name, r.meta.plan_year) for r in reports if r.meta.plan_year}
+    catalog = set(metric_synonyms())
+    for key, candidates in results.items():
+        place, metric, year, measure, _unit = key
+        if (place, year) not in planned and metric in catalog:
+            note = "未载入部署该年目标的报告，只有实际数"
+            pairs.append(Pair(place, metric, year, measure, None, _best_result(candidates), None, NOT_COMPARABLE, note))
+    pairs = [
+        p
+        for p in pairs
+        if (not wanted_places or p.place in wanted_places) and (not wanted_years or p.year in wanted_years)
+    ]
+    return sorted(pairs, key=lambda p: (p.place, p.year, p.target is None, _order(p)))
+
+
+def _order(pair: Pair) -> int:
+    side = pair.target or pair.result
+    return side.ind.start if side else 0
+
+
+def _other_measures(results: dict[Key, list[Figure]], key: Key) -> str | None:
+    place, metric, year, measure, unit = key
+    others = sorted(
+        {MEASURES[k[3]] for k in results if k[:3] == (place, metric, year) and (k[3], k[4]) != (measure, unit)}
+    )
+    return "、".join(others) or None
+
+
+def reports_of_corpus(corpus: Corpus) -> list[Report]:
+    """The answer engine's corpus as pairing reads it."""
+    by_doc: dict[str, list[Indicator]] = {}
+    for doc_id, ind in corpus.indicators:
+        by_doc.setdefault(doc_id, []).append(ind)
+    return [Report(d, corpus.meta(d), corpus.texts[d], tuple(by_doc.get(d, ()))) for d in corpus.doc_ids]
