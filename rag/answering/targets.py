@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Corpus
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.metadata import ReportMeta
-from rag.text.goals import Goal, read_goal
+from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
 from rag.text.periods import same_period
-from rag.text.vocab import alternation, markers, metric_synonyms, money_scale
+from rag.text.vocab import alternation, lower_is_better, markers, metric_synonyms, money_scale
 
 MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
 MEASURES = {"growth": "增速", "rate": "比率", "amount": "总量"}
@@ -30,6 +30,16 @@ _YEAR_PERIOD = re.compile(r"((?:19|20)\d{2})年")
 _SCALE = money_scale()
 _QUALIFIERS = alternation(markers("qualifier"))
 _MULTI_YEAR = re.compile(alternation(markers("multi_year")))
+# Where a 政府工作报告 turns to the year it plans: a numbered heading naming the plan (not "…重点工作回顾"), or the
+# target list's sentence.
+_PLAN_PART = re.compile(
+    rf"^[一二三四五六七八九十]+、(?![^\n]*回顾)[^\n]{{0,30}}(?:{alternation(markers('plan_part'))})|(?:预期目标|主要目标)(?:安排|建议)?(?:是|为|：|:)",
+    re.M,
+)
+_APPROX = re.compile(alternation(markers("goal_about")))
+# A metric outside the synonym table is paired only when its name says what it counts: "投资", "资金" alone name
+# different things in different sentences.
+MIN_FREE_METRIC_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Figure:
     unit_key: str  # "%" | a currency | the unit as written
     figure: str  # the figure as written: "增长7%左右", "5370.3亿元", "控制在4.5%以内"
     quote: str  # the report's text [ind.start, ind.end)
+    scale: float = 1.0  # number = the written figure × scale (亿元 -> 1e8): a goal read off the text is unscaled
 
     @property
     def forecast(self) -> bool:
@@ -96,7 +107,11 @@ def _figure_text(ind: Indicator, quote: str, measure: str) -> str:
         return ind.growth_text or ""
     after = quote.split(ind.raw_metric, 1)[1] if ind.raw_metric and ind.raw_metric in quote else quote
     value = re.search(rf"{re.escape(ind.value_text)}(?:余|多)?{re.escape(ind.unit or '')}(?:{_QUALIFIERS})?", after)
-    return after[: value.end()].strip(" ，,、") if value else format_value(ind)
+    if value is None:
+        return format_value(ind)
+    head = after[: value.start()]
+    # "分别达到860家、400家": another figure stands before this one; quote this one only
+    return (after[value.start() : value.end()] if re.search(r"\d", head) else after[: value.end()]).strip(" ，,、")
 
 
 def figures_of(doc_id: str, ind: Indicator, text: str) -> list[Figure]:
@@ -107,32 +122,48 @@ def figures_of(doc_id: str, ind: Indicator, text: str) -> list[Figure]:
     if ind.growth is not None:
         out.append(Figure(doc_id, ind, "growth", ind.growth, "%", _figure_text(ind, quote, "growth"), quote))
     if ind.value is not None and ind.unit:
+        measure, key, scale = "amount", ind.unit, 1.0
         if ind.unit in ("%", "％"):
-            measure, number, key = "rate", ind.value, "%"
+            measure, key = "rate", "%"
         elif ind.unit in _SCALE:
-            currency, factor = _SCALE[ind.unit]
-            measure, number, key = "amount", ind.value * factor, currency
-        else:
-            measure, number, key = "amount", ind.value, ind.unit
-        out.append(Figure(doc_id, ind, measure, number, key, _figure_text(ind, quote, measure), quote))
+            key, scale = _SCALE[ind.unit]
+        out.append(Figure(doc_id, ind, measure, ind.value * scale, key, _figure_text(ind, quote, measure), quote, scale))
     return out
 
 
 def _in_multi_year_review(text: str, ind: Indicator) -> bool:
-    """Is the figure in a paragraph reviewing several years ("五年来…")? Its figures are not the one year's."""
-    start = text.rfind("\n", 0, ind.start) + 1
-    end = text.find("\n", ind.end)
-    return bool(_MULTI_YEAR.search(text, start, end if end >= 0 else len(text)))
+    """Is the figure stated of several years ("五年来，…地区生产总值突破1500亿元"), in its own sentence or in the
+    sentence opening its paragraph ("——这是民生福祉持续改善的五年。…")? Such figures are not the one year's."""
+    para = text.rfind("\n", 0, ind.start) + 1
+    first_end = text.find("。", para)
+    opening = text[para : first_end if 0 <= first_end < ind.start else para]
+    start = max(text.rfind("。", 0, ind.start) + 1, para)
+    end = text.find("。", ind.end)
+    return bool(_MULTI_YEAR.search(opening) or _MULTI_YEAR.search(text, start, end if end >= 0 else len(text)))
 
 
 def goal_of(target: Figure) -> Goal | None:
     """The target read as written; a decrease ("下降20%") keeps its sign, so lower is better."""
-    return read_goal(target.figure, negative=target.number < 0)
+    return read_goal(target.figure, negative=target.number < 0, ceiling=target.ind.metric in lower_is_better())
 
 
 # ------------------------------------------------------------------------------------------------ the table
 
 Key = tuple[str, str, int, str, str]  # place, metric, year, measure, unit key
+
+
+def plan_part_start(report: Report) -> int | None:
+    """Offset where a report that reviews one year and plans the next turns to the plan; None for other reports.
+    A figure stated after it without an aim word ("…污染地块安全利用率93%以上") is a plan, not a result."""
+    meta = report.meta
+    if not (meta.year and meta.plan_year == meta.year + 1):
+        return None
+    m = _PLAN_PART.search(report.text)
+    return m.start() if m else None
+
+
+def _pairable(metric: str) -> bool:
+    return metric in metric_synonyms() or len(metric) >= MIN_FREE_METRIC_CHARS
 
 
 def _sides(reports: Iterable[Report]) -> tuple[dict[Key, Figure], dict[Key, list[Figure]]]:
@@ -143,10 +174,15 @@ def _sides(reports: Iterable[Report]) -> tuple[dict[Key, Figure], dict[Key, list
         place = report.meta.name
         if not place:
             continue
+        plan_start = plan_part_start(report)
         for ind in sorted(report.indicators, key=lambda i: i.start):
             is_target = ind.kind == "target"
             year = _full_year(ind, report.meta.plan_year if is_target else report.meta.year)
-            if year is None or (not is_target and _in_multi_year_review(report.text, ind)):
+            if year is None or not _pairable(ind.metric):
+                continue
+            if not is_target and (
+                _in_multi_year_review(report.text, ind) or (plan_start is not None and ind.start >= plan_start)
+            ):
                 continue
             for fig in figures_of(report.doc_id, ind, report.text):
                 key = (place, ind.metric, year, fig.measure, fig.unit_key)
@@ -168,17 +204,27 @@ def verdict(target: Figure, result: Figure | None, goal: Goal | None) -> tuple[s
         return NOT_COMPARABLE, "未找到该年同口径的实际数"
     if goal is None:
         return NOT_COMPARABLE, "目标未写明可比较的数值"
-    met = goal.met(result.number, percent=target.unit_key == "%")
+    number = result.number / target.scale  # in the target's own unit, as its goal is written
+    percent = target.unit_key == "%"
+    met = goal.met(number, percent=percent)
+    if _APPROX.search(result.figure) and _near(goal, number, percent):
+        return NOT_COMPARABLE, "实际数为约数（左右），与目标值过于接近，无法判断"
     notes = []
     if result.forecast:
         notes.append("实际数为预计数")
     if goal.shape == "stretch":
         notes.append("目标为力争目标")
     elif goal.stretch is not None and met:
-        notes.append("力争目标" + ("亦已达到" if goal.met_stretch(result.number) else "未达到"))
-    if goal.shape == "about" and met and not Goal("plain", goal.low, negative=goal.negative).met(result.number, True):
+        notes.append("力争目标" + ("亦已达到" if goal.met_stretch(number) else "未达到"))
+    if goal.shape == "about" and met and not replace(goal, shape="plain").met(number, True):
         notes.append("略低于目标值，在“左右”的容差之内")
     return (MET if met else NOT_MET), "；".join(notes)
+
+
+def _near(goal: Goal, number: float, percent: bool) -> bool:
+    """Is an approximate result ("增长8%左右") too close to the goal's threshold to say which side it falls on?"""
+    tolerance = ABOUT_TOLERANCE_POINTS if percent else abs(goal.low) * ABOUT_TOLERANCE_SHARE
+    return abs(number - goal.low) < tolerance
 
 
 def target_table(reports: Iterable[Report], places: Iterable[str] = (), years: Iterable[int] = ()) -> list[Pair]:

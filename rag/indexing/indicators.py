@@ -147,7 +147,7 @@ _LEAD_VERB_RE = re.compile(
     rf"^(?:{alternation(markers('aim'))}|预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)"
 )
 _TRAIL_RE = re.compile(
-    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|控制在|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
+    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|控制在|稳定在|保持在|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|平均值|平均|[\s“\"'（(]+)$"
 )
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
@@ -157,7 +157,7 @@ _ACTUAL_VERB_END_RE = re.compile(r"(?:完成|实现)了?$")
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
 _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
 # A clause that announces a list of targets ("主要预期目标是", "主要目标任务为"); "目标完成情况" reports results.
-_TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:是|为|如下)?$")
+_TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:安排)?(?:是|为|如下)?$")
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -172,7 +172,7 @@ _MAX_METRIC_CHARS = 40
 def normalize_metric(raw: str) -> str:
     """Normalised metric name: fillers/verbs stripped, quotes dropped, synonyms mapped ("完成规模工业总产值" -> "规模工业产值")."""
     _, cleaned = _clean_metric(raw)
-    name = re.sub(r"[\s“”\"'《》]", "", cleaned)
+    name = re.sub(r"[\s“”\"'《》]|\[\d+\]", "", cleaned)  # "国内生产总值[2]": a footnote mark is not the name
     name = re.sub(r"累计|共计", "", name) or name  # "重点楼宇累计税收" names the same thing as "重点楼宇税收"
     return _SURFACE_TO_METRIC.get(name, name)
 
@@ -537,6 +537,8 @@ def _looks_like_metric(raw: str, unit: str | None) -> bool:
     if raw.upper() in _SURFACE_TO_METRIC:  # "GDP增长9.1%"
         return True
     if len(_CJK_RE.findall(raw)) < 2 or len(raw) > _MAX_METRIC_CHARS:
+        return False
+    if raw.startswith("比"):  # "比上年增加5600亿元": a change against a base, no metric named
         return False
     if raw.endswith("的"):  # "约占盘活存量土地的55%": a share of something, not a named indicator
         return False

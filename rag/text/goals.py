@@ -68,10 +68,11 @@ def _number(text: str) -> float:
     return float(text.replace("−", "-").replace("－", "-"))
 
 
-def read_goal(text: str, negative: bool = False) -> Goal | None:
+def read_goal(text: str, negative: bool = False, ceiling: bool = False) -> Goal | None:
     """The goal a target figure states ("增长6%以上、力争7%以上" -> floor 6, stretch 7), or None without a number.
 
-    `negative`: the figure is a decrease ("下降20%"): its number counts as -20."""
+    `negative`: the figure is a decrease ("下降20%"): its number counts as -20. `ceiling`: less is better for this
+    indicator (an unemployment rate): the figure is an upper bound however it is written."""
     sign = -1.0 if negative else 1.0
     aim = re.search(alternation(markers("aim")), text)
     base, stretch_text = (text[: aim.start()], text[aim.end() :]) if aim else (text, "")
@@ -87,7 +88,7 @@ def read_goal(text: str, negative: bool = False) -> Goal | None:
     low = sign * abs(_number(_NUM_RE.search(base).group()))
     # qualifiers may stand before ("控制在3%") or after ("3%以内") the number
     about = bool(re.search(alternation(markers("goal_about")), base))
-    if re.search(alternation(markers("goal_ceiling")), base):
+    if ceiling or re.search(alternation(markers("goal_ceiling")), base):
         shape = "ceiling"
     elif about:
         shape = "about"

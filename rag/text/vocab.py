@@ -48,6 +48,12 @@ def blocking_prefixes() -> tuple[str, ...]:
     return tuple(_load("metrics")["blocking_prefixes"]["words"])
 
 
+@cache
+def lower_is_better() -> frozenset[str]:
+    """Metrics where less is better (失业率, 居民消费价格): their targets are ceilings."""
+    return frozenset(_load("metrics")["lower_is_better"]["metrics"])
+
+
 # ------------------------------------------------------------------------------------------------ English
 @cache
 def en_glossary() -> dict[str, tuple[str, ...]]:
