@@ -33,7 +33,13 @@ LABELS = ROOT / "eval" / "targets.jsonl"
 OUT = ROOT / "bench" / "out" / "issue-20"
 # The reports: 嘉兴 2019–2021 and 咸宁 2020–2021 (corpus); places with three consecutive reports and the national
 # reports with their statistical bulletins (corpus-large).
-CORPUS = ["01_jiaxing_2019.txt", "02_jiaxing_2020.txt", "03_jiaxing_2021.txt", "04_xianning_2020.txt", "05_xianning_2021.txt"]
+CORPUS = [
+    "01_jiaxing_2019.txt",
+    "02_jiaxing_2020.txt",
+    "03_jiaxing_2021.txt",
+    "04_xianning_2020.txt",
+    "05_xianning_2021.txt",
+]
 LARGE_PLACES = (
     "丹东市",
     "乌兰察布市",
@@ -143,7 +149,9 @@ def evaluate(pairs: list[Pair], labels: list[dict]) -> dict:
         "precision": round(len(judged_right) / n_judged, 3) if n_judged else None,
         "recall": round(len(found) / len(wanted), 3) if wanted else None,
         "mixed": [_show(p) for p in pairs if mixed(p)],
-        "missed": [{k: lab.get(k) for k in ("id", "place", "year", "metric", "measure", "why_missed")} for lab in missed],
+        "missed": [
+            {k: lab.get(k) for k in ("id", "place", "year", "metric", "measure", "why_missed")} for lab in missed
+        ],
     }
 
 

@@ -127,7 +127,9 @@ def figures_of(doc_id: str, ind: Indicator, text: str) -> list[Figure]:
             measure, key = "rate", "%"
         elif ind.unit in _SCALE:
             key, scale = _SCALE[ind.unit]
-        out.append(Figure(doc_id, ind, measure, ind.value * scale, key, _figure_text(ind, quote, measure), quote, scale))
+        out.append(
+            Figure(doc_id, ind, measure, ind.value * scale, key, _figure_text(ind, quote, measure), quote, scale)
+        )
     return out
 
 
