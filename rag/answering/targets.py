@@ -17,11 +17,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from rag.answering.corpus import Corpus
+from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
+from rag.answering.query import Query, asks_target, street_english
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.metadata import ReportMeta
 from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
 from rag.text.periods import same_period
+from rag.text.places import NATION
 from rag.text.vocab import alternation, lower_is_better, markers, metric_synonyms, money_scale
 
 MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
@@ -279,3 +281,137 @@ def reports_of_corpus(corpus: Corpus) -> list[Report]:
     for doc_id, ind in corpus.indicators:
         by_doc.setdefault(doc_id, []).append(ind)
     return [Report(d, corpus.meta(d), corpus.texts[d], tuple(by_doc.get(d, ()))) for d in corpus.doc_ids]
+
+
+def _side_json(side: Figure | None) -> dict:
+    if side is None:
+        return {"figure": None, "doc": None, "quote": None, "start": None, "end": None, "forecast": None}
+    return {
+        "figure": side.figure,
+        "doc": side.doc_id,
+        "quote": side.quote,
+        "start": side.ind.start,
+        "end": side.ind.end,
+        "forecast": side.forecast,
+    }
+
+
+def pair_json(pair: Pair) -> dict:
+    """One row of the table for scripts and the page: each side's figure as written, its report and offsets."""
+    return {
+        "place": pair.place,
+        "year": pair.year,
+        "metric": pair.metric,
+        "measure": pair.measure,
+        "measure_zh": MEASURES[pair.measure],
+        "goal": pair.goal.label if pair.goal else None,
+        "target": _side_json(pair.target),
+        "result": _side_json(pair.result),
+        "verdict": pair.verdict,
+        "note": pair.note,
+    }
+
+
+def corpus_table(corpus: Corpus, places: Iterable[str] = (), years: Iterable[int] = ()) -> list[Pair]:
+    """The table over the loaded reports."""
+    return target_table(reports_of_corpus(corpus), places, years)
+
+
+# ------------------------------------------------------------------------------------------------ chat
+
+_ATTAINMENT = re.compile(
+    rf"{alternation(markers('attainment_question'))}|\b(?:{alternation(markers('attainment_en'))})\b", re.I
+)
+_NATION_EN = re.compile(rf"\b(?:{alternation(markers('nation_en'))})\b", re.I)
+_VERDICT_EN = {MET: "met", NOT_MET: "not met", NOT_COMPARABLE: "cannot be compared"}
+
+
+def asks_attainment(text: str) -> bool:
+    """Does the question ask whether a target was met ("…目标完成了吗", "did … meet its … target")?"""
+    return bool(_ATTAINMENT.search(text)) and asks_target(text)
+
+
+def _places_asked(query: Query, corpus: Corpus, scope: list[str]) -> list[str]:
+    if query.streets:
+        return list(query.streets)
+    known = set(corpus.index.streets())
+    if NATION in known and (NATION in query.text or (query.english and _NATION_EN.search(query.text))):
+        return [NATION]
+    in_scope = {corpus.street(d) for d in scope} - {None}
+    return sorted(in_scope) if len(in_scope) == 1 else []  # type: ignore[arg-type]
+
+
+def attainment_draft(query: Query, corpus: Corpus, scope: list[str]) -> Draft | None:
+    """Target, result and verdict for the place(s), year(s) and metric asked (every headline metric when none is
+    named), both sides cited; a side that is missing is said plainly. None when no place is asked or nothing
+    was targeted or achieved for it."""
+    places = _places_asked(query, corpus, scope)
+    if not places:
+        return None
+    pairs = corpus_table(corpus, places, query.years)
+    if query.metric:
+        pairs = [p for p in pairs if p.metric == query.metric]
+        if query.facet == "growth" and any(p.measure == "growth" for p in pairs):
+            pairs = [p for p in pairs if p.measure == "growth"]
+    else:  # "各项主要目标": the headline indicators the synonym table knows, else whatever was targeted
+        headline = [p for p in pairs if p.metric in metric_synonyms()]
+        pairs = headline or pairs
+    if not pairs:
+        return None  # nothing to set side by side: the usual answer says what the reports do hold
+    parts: list[Part] = []
+    rows: list[Row] = []
+    for pair in pairs:
+        parts += ["\n" if parts else "", *_pair_line(pair, corpus, query.english)]
+        rows += [_row(corpus, side) for side in (pair.target, pair.result) if side is not None]
+    if any(p.target is None for p in pairs):
+        parts.append(
+            "\n(No loaded report sets these targets: the reports planning that year are not loaded.)"
+            if query.english
+            else "\n（未载入部署该年目标的报告，只能列出实际数。）"
+        )
+    return Draft(parts, rows)
+
+
+def _row(corpus: Corpus, side: Figure) -> Row:
+    return Row(side.doc_id, corpus.street(side.doc_id), side.ind, Cite(side.doc_id, side.ind.start, side.ind.end))
+
+
+def _year_label(pair: Pair, corpus: Corpus, english: bool) -> str:
+    """ "2020年" when a cited passage states the year (numbers are sacred), else nothing."""
+    for side in (pair.target, pair.result):
+        if side and any(
+            str(pair.year) in c.cited_text for c in corpus.chunks_over(side.doc_id, side.ind.start, side.ind.end)
+        ):
+            return f"{pair.year} " if english else f"{pair.year}年"
+    return ""
+
+
+def _pair_line(pair: Pair, corpus: Corpus, english: bool) -> list[Part]:
+    """ "- 嘉兴市2020年 地区生产总值（增速）：目标“生产总值增长7%左右”[1]；实际“生产总值增长3.5%”[2]。判断：未完成。" """
+    who = street_english(pair.place) if english else pair.place
+    head = (
+        f"- {who}, {_year_label(pair, corpus, True)}{pair.metric} ({pair.measure}): "
+        if english
+        else (f"- {who}{_year_label(pair, corpus, False)} {pair.metric}（{MEASURES[pair.measure]}）：")
+    )
+    out: list[Part] = [head]
+    if pair.target is not None:
+        out += [f"target “{pair.target.quote}” " if english else f"目标“{pair.target.quote}”", _cite(pair.target)]
+    else:
+        out.append("target: not in the loaded reports" if english else "目标：已载入的报告中没有")
+    out.append("; " if english else "；")
+    if pair.result is not None:
+        label = (
+            ("forecast result" if english else "预计数") if pair.result.forecast else ("result" if english else "实际")
+        )
+        out += [f"{label} “{pair.result.quote}” " if english else f"{label}“{pair.result.quote}”", _cite(pair.result)]
+    else:
+        out.append("result: not found in the loaded reports" if english else "实际数：已载入的报告中未找到")
+    verdict = f". Verdict: {_VERDICT_EN[pair.verdict]} ({pair.verdict})" if english else f"。判断：{pair.verdict}"
+    note = f"（{pair.note}）" if pair.note and not english else ""
+    return [*out, verdict + note + ("." if english else "。")]
+
+
+def _cite(side: Figure) -> Cite:
+    return Cite(side.doc_id, side.ind.start, side.ind.end)
+
