@@ -363,6 +363,12 @@ def attainment_draft(query: Query, corpus: Corpus, scope: list[str]) -> Draft | 
     for pair in pairs:
         parts += ["\n" if parts else "", *_pair_line(pair, corpus, query.english)]
         rows += [_row(corpus, side) for side in (pair.target, pair.result) if side is not None]
+    if all(p.result is None for p in pairs):
+        parts.append(
+            "\n(No loaded report reviews that year, nor a statistical bulletin of it: only the targets are known.)"
+            if query.english
+            else "\n（未载入回顾该年的报告或该年的统计公报，只有目标，无法判断是否完成。）"
+        )
     if any(p.target is None for p in pairs):
         parts.append(
             "\n(No loaded report sets these targets: the reports planning that year are not loaded.)"
@@ -415,3 +421,58 @@ def _pair_line(pair: Pair, corpus: Corpus, english: bool) -> list[Part]:
 def _cite(side: Figure) -> Cite:
     return Cite(side.doc_id, side.ind.start, side.ind.end)
 
+
+# ------------------------------------------------------------------------------------------------ table rows
+
+COLUMNS = (
+    "地点",
+    "年份",
+    "指标",
+    "口径",
+    "目标",
+    "目标类型",
+    "实际",
+    "预计数",
+    "判断",
+    "说明",
+    "目标出处",
+    "目标原文",
+    "实际出处",
+    "实际原文",
+)
+
+
+def flat_row(pair: Pair) -> dict:
+    """One pair as a flat row (CSV / Excel / the page's table): figures and citations exactly as written."""
+    target, result = pair.target, pair.result
+    return {
+        "地点": pair.place,
+        "年份": pair.year,
+        "指标": pair.metric,
+        "口径": MEASURES[pair.measure],
+        "目标": target.figure if target else "",
+        "目标类型": pair.goal.label if pair.goal else "",
+        "实际": result.figure if result else "",
+        "预计数": "是" if result and result.forecast else "",
+        "判断": pair.verdict,
+        "说明": pair.note,
+        "目标出处": f"{target.doc_id} [{target.ind.start}:{target.ind.end}]" if target else "",
+        "目标原文": target.quote if target else "",
+        "实际出处": f"{result.doc_id} [{result.ind.start}:{result.ind.end}]" if result else "",
+        "实际原文": result.quote if result else "",
+    }
+
+
+def chart_points(pairs: Iterable[Pair]) -> list[dict]:
+    """Target and result per year of one series (one place, metric and measure), each in the target's own unit
+    and labelled with the figure as written; a range is drawn at its lower bound, the label says the range."""
+    points = []
+    for pair in pairs:
+        target, result = pair.target, pair.result
+        scale = target.scale if target else (result.scale if result else 1.0)
+        if target and pair.goal:
+            points.append({"年份": pair.year, "类别": "目标", "数值": pair.goal.low, "原文": target.figure})
+        if result:
+            label = result.figure + ("（预计）" if result.forecast else "")
+            points.append({"年份": pair.year, "类别": "实际", "数值": result.number / scale, "原文": label})
+    return points
