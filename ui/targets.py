@@ -38,7 +38,7 @@ def render() -> None:
         return
     places = sorted({p.place for p in pairs})
     c1, c2, c3 = st.columns([2, 2, 3])
-    place = c1.selectbox("地点 Place", [ALL, *places], key="tgt_place")
+    place = c1.selectbox("目标所属地方 Place", [ALL, *places], key="tgt_place")
     in_place = [p for p in pairs if place == ALL or p.place == place]
     years = c2.multiselect("年份 Years", sorted({p.year for p in in_place}), key="tgt_years", placeholder="全部 all")
     in_years = [p for p in in_place if not years or p.year in years]
@@ -92,10 +92,10 @@ def _downloads(shown: list[Pair]) -> None:
         frame.to_excel(writer, index=False, sheet_name="目标完成")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
-        "⬇️ CSV", frame.to_csv(index=False).encode("utf-8-sig"), "目标完成.csv", "text/csv", key="tgt_csv"
+        "⬇️ 下载 CSV", frame.to_csv(index=False).encode("utf-8-sig"), "目标完成.csv", "text/csv", key="tgt_csv"
     )
     c2.download_button(
-        "⬇️ Excel",
+        "⬇️ 下载 Excel",
         excel.getvalue(),
         "目标完成.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

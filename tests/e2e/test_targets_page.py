@@ -51,12 +51,16 @@ def page(browser):  # noqa: F811
 def test_a_verdict_with_both_passages(targets_server, page) -> None:
     _open(page, targets_server.url + "/targets")
     page.get_by_text("目标与实际 Targets and results").wait_for()
-    page.get_by_role("combobox", name=re.compile("地点 Place")).click()
+    main = page.locator('[data-testid="stMainBlockContainer"]')
+    main.get_by_role("combobox", name=re.compile("目标所属地方")).click()
     page.get_by_role("option", name="嘉兴市").click()
     _idle(page)
-    page.get_by_role("combobox", name=re.compile("查看出处")).click()
-    page.get_by_role("option", name=re.compile("2020年 · 地区生产总值（增速）")).click()
-    _idle(page)
+    _shot(page, "targets_00_place")
+    # the passages shown first are those of the place's first pair with both sides: 2020's GDP growth
+    assert (
+        "嘉兴市 · 2020年 · 地区生产总值（增速）"
+        in main.get_by_role("combobox", name=re.compile("查看出处")).input_value()
+    )
     assert "判断 Verdict：未完成" in page.get_by_text(re.compile("判断 Verdict")).first.inner_text()
     marks = page.locator(".passage mark")
     page.wait_for_function("() => document.querySelectorAll('.passage mark').length >= 2")
@@ -76,7 +80,7 @@ def test_csv_and_excel_downloads_carry_the_citations(targets_server, page) -> No
     _open(page, targets_server.url + "/targets")
     page.get_by_text("目标与实际 Targets and results").wait_for()
     with page.expect_download() as info:
-        page.get_by_role("button", name=re.compile("CSV")).click()
+        page.get_by_role("button", name=re.compile("下载 CSV")).click()
     download = info.value
     assert download.suggested_filename == "目标完成.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
@@ -90,10 +94,10 @@ def test_csv_and_excel_downloads_carry_the_citations(targets_server, page) -> No
     assert xianning and all(r["实际"] == "" and r["判断"] == "无法比较" for r in xianning)
 
     with page.expect_download() as info:
-        page.get_by_role("button", name=re.compile("Excel")).click()
+        page.get_by_role("button", name=re.compile("下载 Excel")).click()
     download = info.value
     assert download.suggested_filename == "目标完成.xlsx"
-    sheet = openpyxl.load_workbook(download.path()).active
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     header = [c.value for c in sheet[1]]
     cells = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert len(cells) == len(rows)
