@@ -149,7 +149,13 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from rag.indexing.store import Index
 
     corpus = Corpus(Index.open(_settings(args)))
-    rows = [pair_json(p) for p in corpus_table(corpus, args.place or (), args.year or ())]
+    known = corpus.index.streets()
+    # "嘉兴" finds 嘉兴市: a name as the reports write it, or its start
+    places = [k for name in args.place or () for k in known if k == name or k.startswith(name)]
+    if args.place and not places:
+        print(f"索引中没有这些地点：{'、'.join(args.place)}（no report of these places）", file=sys.stderr)
+        return 2
+    rows = [pair_json(p) for p in corpus_table(corpus, places, args.year or ())]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -34,7 +34,7 @@ def index_dir(tmp_path_factory, embeddings):
 
 
 def test_targets_json_for_one_place(index_dir) -> None:
-    done = cli("targets", "--index", index_dir, "--place", "嘉兴市", "--year", "2020", "--json")
+    done = cli("targets", "--index", index_dir, "--place", "嘉兴", "--year", "2020", "--json")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert rows and {r["place"] for r in rows} == {"嘉兴市"} and {r["year"] for r in rows} == {2020}
@@ -52,6 +52,11 @@ def test_targets_text_table(index_dir) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].split("\t")[:4] == ["place", "year", "metric", "measure"]
     assert any(line.startswith("全国\t2021\t地区生产总值\t增速\t增长6%以上\t") and "\t完成\t" in line for line in lines)
+
+
+def test_an_unknown_place_is_a_clear_error(index_dir) -> None:
+    done = cli("targets", "--index", index_dir, "--place", "苏州市")
+    assert done.returncode == 2 and "苏州市" in done.stderr and done.stdout == ""
 
 
 def test_targets_without_an_index_is_a_clear_error(tmp_path) -> None:
