@@ -19,8 +19,8 @@ SHOWN = ["地点", "年份", "指标", "口径", "目标", "实际", "预计数"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _table(generation: str, _assistant) -> list[Pair]:
-    # One table per index generation: pairing reads every report's indicators once.
+def _table(where: str, generation: str, _assistant) -> list[Pair]:
+    # One table per index (where) and generation: pairing reads every report's indicators once.
     return corpus_table(_assistant.corpus())
 
 
@@ -32,7 +32,10 @@ def render() -> None:
     if ctx.index is None:
         common.show_index_problem(ctx)
         return
-    pairs = _table(ctx.index.generation, ctx.assistant)
+    s = ctx.settings
+    pairs = _table(
+        f"{s.index_dir}|{s.chroma_host}|{s.chroma_port}|{s.collection_prefix}", ctx.index.generation, ctx.assistant
+    )
     if not pairs:
         st.info("已载入的报告中没有预期目标（no targets in the loaded reports）")
         return
