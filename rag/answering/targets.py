@@ -24,7 +24,7 @@ from rag.ingest.metadata import ReportMeta
 from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
 from rag.text.periods import same_period
 from rag.text.places import NATION
-from rag.text.vocab import alternation, lower_is_better, markers, metric_synonyms, money_scale
+from rag.text.vocab import alternation, en_glossary, lower_is_better, markers, metric_synonyms, money_scale
 
 MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
 MEASURES = {"growth": "增速", "rate": "比率", "amount": "总量"}
@@ -395,11 +395,12 @@ def _year_label(pair: Pair, corpus: Corpus, english: bool) -> str:
 def _pair_line(pair: Pair, corpus: Corpus, english: bool) -> list[Part]:
     """ "- 嘉兴市2020年 地区生产总值（增速）：目标“生产总值增长7%左右”[1]；实际“生产总值增长3.5%”[2]。判断：未完成。" """
     who = street_english(pair.place) if english else pair.place
-    head = (
-        f"- {who}, {_year_label(pair, corpus, True)}{pair.metric} ({pair.measure}): "
-        if english
-        else (f"- {who}{_year_label(pair, corpus, False)} {pair.metric}（{MEASURES[pair.measure]}）：")
-    )
+    if english:
+        name = next((en for en, words in en_glossary().items() if pair.metric in words), None)
+        metric = f"{name} ({pair.metric})" if name else pair.metric
+        head = f"- {who}, {_year_label(pair, corpus, True)}{metric}, {pair.measure}: "
+    else:
+        head = f"- {who}{_year_label(pair, corpus, False)} {pair.metric}（{MEASURES[pair.measure]}）："
     out: list[Part] = [head]
     if pair.target is not None:
         out += [f"target “{pair.target.quote}” " if english else f"目标“{pair.target.quote}”", _cite(pair.target)]
