@@ -98,7 +98,7 @@ _VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去
 _NOT_YOY = ("环比", "年均")
 _GROWTH_RE = re.compile(
     "".join(f"(?<!{w})" for w in _NOT_YOY)
-    + r"(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    + r"(?P<kw>(?:同比|分别|同口径|可比口径){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
     r"(?:分别)?(?:为|达到|达|约|了)?"
     rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
     # A range or qualifier belongs to the figure as written ("增长6%—7%", "增长5%左右", "增长12%以上"): kept in the
@@ -139,7 +139,7 @@ _RANK_RE = re.compile(
 _LEAD_FILLER_RE = re.compile(
     # Separators/closers only: an opening quote belongs to the metric ("“政企通”注册率").
     r"^(?:[\s、，,”’》）)\]】·•]+"
-    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年初|目前|现已|截至目前|截止目前"
+    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年末|年初|目前|现已|截至目前|截止目前"
     r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
     rf"|{alternation(rank_scopes())}|[我本](?:街道|市|区|县|镇|乡|省)|街道(?![及和与、的])|辖区|预计)"
 )
