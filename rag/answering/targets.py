@@ -24,6 +24,8 @@ from rag.ingest.metadata import ReportMeta
 from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
 from rag.text.periods import same_period
 from rag.text.places import NATION
+from rag.text.review import plan_part_start as plan_part_start_of
+from rag.text.review import speaks_of_several_years
 from rag.text.vocab import alternation, en_glossary, lower_is_better, markers, metric_synonyms, money_scale
 
 MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
@@ -31,13 +33,6 @@ MEASURES = {"growth": "增速", "rate": "比率", "amount": "总量"}
 _YEAR_PERIOD = re.compile(r"((?:19|20)\d{2})年")
 _SCALE = money_scale()
 _QUALIFIERS = alternation(markers("qualifier"))
-_MULTI_YEAR = re.compile(alternation(markers("multi_year")))
-# Where a 政府工作报告 turns to the year it plans: a numbered heading naming the plan (not "…重点工作回顾"), or the
-# target list's sentence.
-_PLAN_PART = re.compile(
-    rf"^[一二三四五六七八九十]+、(?![^\n]*回顾)[^\n]{{0,30}}(?:{alternation(markers('plan_part'))})|(?:预期目标|主要目标)(?:安排|建议)?(?:是|为|：|:)",
-    re.M,
-)
 _APPROX = re.compile(alternation(markers("goal_about")))
 # A metric outside the synonym table is paired only when its name says what it counts: "投资", "资金" alone name
 # different things in different sentences.
@@ -135,17 +130,6 @@ def figures_of(doc_id: str, ind: Indicator, text: str) -> list[Figure]:
     return out
 
 
-def _in_multi_year_review(text: str, ind: Indicator) -> bool:
-    """Is the figure stated of several years ("五年来，…地区生产总值突破1500亿元"), in its own sentence or in the
-    sentence opening its paragraph ("——这是民生福祉持续改善的五年。…")? Such figures are not the one year's."""
-    para = text.rfind("\n", 0, ind.start) + 1
-    first_end = text.find("。", para)
-    opening = text[para : first_end if 0 <= first_end < ind.start else para]
-    start = max(text.rfind("。", 0, ind.start) + 1, para)
-    end = text.find("。", ind.end)
-    return bool(_MULTI_YEAR.search(opening) or _MULTI_YEAR.search(text, start, end if end >= 0 else len(text)))
-
-
 def goal_of(target: Figure) -> Goal | None:
     """The target read as written; a decrease ("下降20%") keeps its sign, so lower is better."""
     return read_goal(target.figure, negative=target.number < 0, ceiling=target.ind.metric in lower_is_better())
@@ -162,8 +146,7 @@ def plan_part_start(report: Report) -> int | None:
     meta = report.meta
     if not (meta.year and meta.plan_year == meta.year + 1):
         return None
-    m = _PLAN_PART.search(report.text)
-    return m.start() if m else None
+    return plan_part_start_of(report.text)
 
 
 def _pairable(metric: str) -> bool:
@@ -185,7 +168,8 @@ def _sides(reports: Iterable[Report]) -> tuple[dict[Key, Figure], dict[Key, list
             if year is None or not _pairable(ind.metric):
                 continue
             if not is_target and (
-                _in_multi_year_review(report.text, ind) or (plan_start is not None and ind.start >= plan_start)
+                speaks_of_several_years(report.text, ind.start, ind.end)
+                or (plan_start is not None and ind.start >= plan_start)
             ):
                 continue
             for fig in figures_of(report.doc_id, ind, report.text):
