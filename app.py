@@ -24,6 +24,7 @@ pages = [
     st.Page("ui/pages/chat.py", title="问答 Chat", icon="💬", default=True),
     st.Page("ui/pages/reports.py", title="报告管理 Reports", icon="📂", url_path="reports"),
     st.Page("ui/pages/indicators.py", title="指标 Indicators", icon="📊", url_path="indicators"),
+    st.Page("ui/pages/targets.py", title="目标完成 Targets vs results", icon="🎯", url_path="targets"),
 ]
 # In the sidebar: a top menu collapsed to "2 more" at 820 px, hiding two of the three pages.
 page = st.navigation(pages, position="sidebar")

@@ -1,4 +1,4 @@
-"""`python -m rag index|ask|eval|reports` — a stable contract other tools depend on."""
+"""`python -m rag index|ask|eval|reports|targets` — a stable contract other tools depend on."""
 
 from __future__ import annotations
 
@@ -143,6 +143,37 @@ def cmd_reports(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_targets(args: argparse.Namespace) -> int:
+    from rag.answering.corpus import Corpus
+    from rag.answering.targets import corpus_table, pair_json
+    from rag.indexing.store import Index
+
+    corpus = Corpus(Index.open(_settings(args)))
+    known = corpus.index.streets()
+    # "嘉兴" finds 嘉兴市: a name as the reports write it, or its start
+    places = [k for name in args.place or () for k in known if k == name or k.startswith(name)]
+    if args.place and not places:
+        print(f"索引中没有这些地点：{'、'.join(args.place)}（no report of these places）", file=sys.stderr)
+        return 2
+    rows = [pair_json(p) for p in corpus_table(corpus, places, args.year or ())]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        "\t".join(
+            ("place", "year", "metric", "measure", "target", "result", "verdict", "note", "target_doc", "result_doc")
+        )
+    )
+    for row in rows:
+        result = row["result"]["figure"] or ""
+        result += "（预计）" if row["result"]["forecast"] else ""
+        cells = (row["place"], str(row["year"]), row["metric"], row["measure_zh"], row["target"]["figure"] or "")
+        tail = (row["verdict"], row["note"], row["target"]["doc"] or "", row["result"]["doc"] or "")
+        print("\t".join((*cells, result, *tail)))
+    print(f"共 {len(rows)} 行（{len(rows)} rows）", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="报告问答 Report QA")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_reports)
+    p = sub.add_parser("targets", help="目标完成情况：目标与实际对照 targets against results")
+    p.add_argument("--index")
+    p.add_argument("--place", nargs="+", help="地点 places (default: all)")
+    p.add_argument("--year", nargs="+", type=int, help="年份 years (default: all)")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_targets)
     return parser
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "eval"))  # eval/ is a folder of scripts, not a pa
 import check
 
 EVAL = ROOT / "eval"
-FILES = sorted(EVAL.glob("*.jsonl"))
+FILES = sorted(p for p in EVAL.glob("*.jsonl") if p.name != "targets.jsonl")  # targets.jsonl: pairs, not questions
 CORPUS_TYPES = {"fact", "ranking", "comparison", "trend", "target", "english", "plan", "unanswerable"}
 # Places whose reports are held back for an independent measurement: none of them may enter the corpus.
 RESERVED = (

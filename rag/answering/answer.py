@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
-from rag.answering import compare
+from rag.answering import compare, targets
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.extractive import (
     Meaning,
@@ -609,6 +609,10 @@ def indicator_draft(
 ) -> Draft | None:
     """Questions the indicator table answers best: ranks, rankings, comparisons, trends, a place's figure for a
     metric (what was achieved, or the target when a target is asked)."""
+    if targets.asks_attainment(query.text):  # "…目标完成了吗": target beside result, both cited
+        draft = targets.attainment_draft(query, corpus, scope)
+        if draft is not None:
+            return draft
     one_place = len({corpus.street(d) for d in scope}) == 1
     own_figures = len(query.streets) < 2 and one_place and not query.share  # one place's figures, not a share
     if len(query.years) >= 2 and own_figures:

@@ -97,7 +97,7 @@ _VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去
 _NOT_YOY = ("环比", "年均")
 _GROWTH_RE = re.compile(
     "".join(f"(?<!{w})" for w in _NOT_YOY)
-    + r"(?P<kw>(?:同比|分别){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    + r"(?P<kw>(?:同比|分别|同口径|可比口径){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
     r"(?:分别)?(?:为|达到|达|约|了)?"
     rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
     # A range or qualifier belongs to the figure as written ("增长6%—7%", "增长5%左右", "增长12%以上"): kept in the
@@ -107,8 +107,11 @@ _GROWTH_RE = re.compile(
     rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
 _NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
+# A change against a base further back than last year ("比“十二五”期末增长29.6%", "比2015年增长") is not
+# year-on-year either; "比上年", "比去年", "比同期" are.
+_OLDER_BASE = r"比(?!上年|去年|同期|上月)[^，,；;。比]{1,12}?(?:期末|年末|年底|(?:19|20)\d{2}年)"
 _NOT_YOY_RE = re.compile(
-    rf"(?:{'|'.join(_NOT_YOY)})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
+    rf"(?:{'|'.join(_NOT_YOY)}|{_OLDER_BASE})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
 )
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
@@ -135,7 +138,7 @@ _RANK_RE = re.compile(
 _LEAD_FILLER_RE = re.compile(
     # Separators/closers only: an opening quote belongs to the metric ("“政企通”注册率").
     r"^(?:[\s、，,”’》）)\]】·•]+"
-    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年初|目前|现已|截至目前|截止目前"
+    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年末|年初|目前|现已|截至目前|截止目前"
     r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
     rf"|{alternation(rank_scopes())}|[我本](?:街道|市|区|县|镇|乡|省)|街道(?![及和与、的])|辖区|预计)"
 )
@@ -143,7 +146,7 @@ _LEAD_VERB_RE = re.compile(
     rf"^(?:{alternation(markers('aim'))}|预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)"
 )
 _TRAIL_RE = re.compile(
-    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|[\s“\"'（(]+)$"
+    r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|控制在|稳定在|保持在|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|平均值|平均|[\s“\"'（(]+)$"
 )
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
@@ -153,10 +156,12 @@ _ACTUAL_VERB_END_RE = re.compile(r"(?:完成|实现)了?$")
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
 _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
 # A clause that announces a list of targets ("主要预期目标是", "主要目标任务为"); "目标完成情况" reports results.
-_TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:是|为|如下)?$")
+_TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:安排)?(?:是|为|如下)?$")
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+# "到2025年，…" / "力争到2025年，…": a period so introduced heads the clause, and what follows is for that period.
+_PERIOD_LEAD_RE = re.compile(r"^(?:力争|争取)?(?:到|至)$")
 _MAX_METRIC_CHARS = 40
 
 
@@ -166,7 +171,7 @@ _MAX_METRIC_CHARS = 40
 def normalize_metric(raw: str) -> str:
     """Normalised metric name: fillers/verbs stripped, quotes dropped, synonyms mapped ("完成规模工业总产值" -> "规模工业产值")."""
     _, cleaned = _clean_metric(raw)
-    name = re.sub(r"[\s“”\"'《》]", "", cleaned)
+    name = re.sub(r"[\s“”\"'《》]|\[\d+\]", "", cleaned)  # "国内生产总值[2]": a footnote mark is not the name
     name = re.sub(r"累计|共计", "", name) or name  # "重点楼宇累计税收" names the same thing as "重点楼宇税收"
     return _SURFACE_TO_METRIC.get(name, name)
 
@@ -532,6 +537,8 @@ def _looks_like_metric(raw: str, unit: str | None) -> bool:
         return True
     if len(_CJK_RE.findall(raw)) < 2 or len(raw) > _MAX_METRIC_CHARS:
         return False
+    if raw.startswith("比"):  # "比上年增加5600亿元": a change against a base, no metric named
+        return False
     if raw.endswith("的"):  # "约占盘活存量土地的55%": a share of something, not a named indicator
         return False
     return not (unit in ("%", "％") and _CHANGE_WORD_RE.search(raw))
@@ -624,7 +631,7 @@ def _extract_sentence(
         while i < len(tokens):
             tok = tokens[i]
             if tok.kind == "period":
-                if not clause[: tok.start].strip(" \t“”\"'（("):
+                if not _PERIOD_LEAD_RE.sub("", clause[: tok.start].strip(" \t“”\"'（(")):
                     carry = tok.period  # "1-6月," / "全年18座…": heads the clause, so it heads what follows
                 local = tok.period
                 anchor = tok.end

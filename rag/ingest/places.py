@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from rag.text.numerals import parse_int
 from rag.text.places import HAN as _HAN
 from rag.text.places import NATION, is_unit_name, level_of, vocabulary
 
@@ -66,8 +67,10 @@ class Hints:
 _CN_NUM = "一二三四五六七八九十"
 _CN_DIGIT = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"0": "0", "零": "0", "○": "0", "Ｏ": "0"}
 _DATE = re.compile(
-    rf"((?:19|20)\d{{2}}|二[〇○0零Ｏ][〇○0零Ｏ一二三四五六七八九]{{2}})\s*年\s*[\d{_CN_NUM}]{{1,3}}\s*月\s*[\d{_CN_NUM}]{{1,3}}\s*日"
+    rf"((?:19|20)\d{{2}}|二[〇○0零Ｏ][〇○0零Ｏ一二三四五六七八九]{{2}})\s*年\s*([\d{_CN_NUM}]{{1,3}})\s*月\s*[\d{_CN_NUM}]{{1,3}}\s*日"
 )
+# The opening of 国家统计局's yearly bulletin ("中华人民共和国2021年国民经济和社会发展统计公报 … 国家统计局").
+_NATIONAL_BULLETIN = re.compile(r"^中华人民共和国\s*(?:(?:19|20)\d{2}年)?国民经济和社会发展统计公报", re.M)
 # "在嘉兴市第八届人民代表大会第四次会议上", "在第十三届全国人民代表大会…", "在市八届人大四次会议上".
 _CONGRESS = re.compile(
     rf"在\s*(?P<name>[{_HAN}]{{0,16}}?)\s*第?[{_CN_NUM}\d]+\s*届\s*(?P<nation>全国)?\s*人民代表大会"
@@ -94,10 +97,13 @@ def _cn_year(raw: str) -> int:
     return int(raw) if raw.isdigit() else int("".join(_CN_DIGIT.get(ch, ch) for ch in raw))
 
 
-def delivered_year(head: str) -> int | None:
-    """The year of the date a report was delivered ("——2021年1月12日在…", "二0二0年一月五日")."""
+def planned_year(head: str) -> int | None:
+    """The year a 政府工作报告 delivered on the date in its opening lines plans for: that year, or the next one for a
+    session held in December ("——2018年12月25日在常德市…" plans 2019 and reviews 2018)."""
     m = _DATE.search(head)
-    return _cn_year(m.group(1)) if m else None
+    if m is None:
+        return None
+    return _cn_year(m.group(1)) + (1 if parse_int(m.group(2)) == 12 else 0)
 
 
 def delivered_span(text: str, head_chars: int = 400) -> tuple[int, int] | None:
@@ -311,9 +317,9 @@ def _years(
 ) -> tuple[_Guess, _Guess]:
     year, plan = _Guess(), _Guess()
     if kind == "政府工作报告":
-        if (delivered := delivered_year(head)) is not None:
-            year.offer(delivered - 1, RULE + 0.1)
-            plan.offer(delivered, STATED)
+        if (planned := planned_year(head)) is not None:
+            year.offer(planned - 1, RULE + 0.1)
+            plan.offer(planned, STATED)
         if m := _REVIEW.search(text[:5000]):
             year.offer(int(m.group(1)), RULE)
             plan.offer(int(m.group(1)) + 1, RULE - 0.05)
@@ -350,6 +356,9 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     head = text[:3000]
     titles = _title_lines(text, filename, hints)
     place, level, stated, government = _government_signals(head)
+    if _NATIONAL_BULLETIN.search(head[:300]):  # the national statistical bulletin names no place: it is the country's
+        place.offer(NATION, STATED)
+        level.offer("国家", STATED)
     chain = next((units for line in titles if (units := _chain_units(line))), [])
     if place.value and stated:
         chain = [*stated, str(place.value)]

@@ -54,6 +54,12 @@ def metric_surfaces() -> dict[str, str]:
     return {surface: norm for norm, forms in metric_synonyms().items() for surface in (norm, *forms)}
 
 
+@cache
+def lower_is_better() -> frozenset[str]:
+    """Metrics where less is better (失业率, 居民消费价格): their targets are ceilings."""
+    return frozenset(_load("metrics")["lower_is_better"]["metrics"])
+
+
 # ------------------------------------------------------------------------------------------------ English
 @cache
 def en_glossary() -> dict[str, tuple[str, ...]]:

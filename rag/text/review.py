@@ -1,0 +1,34 @@
+"""Where a 政府工作报告 reviews one year and where it plans the next, and which of its sentences speak of several
+years at once: the report language that tells a result of the year from a plan or a five-year figure."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text.vocab import alternation, markers
+
+# Where the report turns to the year it plans: a numbered heading naming the plan (never "…重点工作回顾"), or the
+# target list's sentence ("主要预期目标是：", "主要预期目标建议为：").
+_PLAN_PART = re.compile(
+    rf"^[一二三四五六七八九十]+、(?![^\n]*回顾)[^\n]{{0,30}}(?:{alternation(markers('plan_part'))})"
+    r"|(?:预期目标|主要目标)(?:安排|建议)?(?:是|为|：|:)",
+    re.M,
+)
+_MULTI_YEAR = re.compile(alternation(markers("multi_year")))
+
+
+def plan_part_start(text: str) -> int | None:
+    """Offset where the report turns to its plan, or None when it never does."""
+    m = _PLAN_PART.search(text)
+    return m.start() if m else None
+
+
+def speaks_of_several_years(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] stated of several years ("五年来，…地区生产总值突破1500亿元"), in its own sentence or in
+    the sentence opening its paragraph ("——这是民生福祉持续改善的五年。…")?"""
+    para = text.rfind("\n", 0, start) + 1
+    first_end = text.find("。", para)
+    opening = text[para : first_end if 0 <= first_end < start else para]
+    s_start = max(text.rfind("。", 0, start) + 1, para)
+    s_end = text.find("。", end)
+    return bool(_MULTI_YEAR.search(opening) or _MULTI_YEAR.search(text, s_start, s_end if s_end >= 0 else len(text)))
