@@ -18,7 +18,7 @@ from rag.ingest.documents import ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES
 from rag.ingest.metadata import with_place
 from rag.ingest.places import LOW as LOW_CONFIDENCE
-from rag.library import add_reports, delete_report, update_metadata
+from rag.library import add_reports, delete_report, os_reason, update_metadata
 from ui import auth, common
 
 UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
@@ -52,8 +52,8 @@ def upload_reports(
         return [("warning", "请先选择文件（choose at least one file）")], []
     try:
         outcomes, result = add_reports(settings, files, progress=progress, embeddings=embeddings)
-    except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added
-        return [("error", f"添加失败，索引未改变：{exc}（upload failed, index unchanged）")], []
+    except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added (and no server path is shown)
+        return [("error", f"添加失败，索引未改变：{os_reason(exc)}（upload failed, index unchanged）")], []
     messages = []
     for outcome in outcomes:
         kind = present.outcome_kind(outcome.status)
