@@ -33,7 +33,8 @@ PLACE_FIELDS = {
 }
 PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
 REVIEW_KEY = "_review_uploads"
-DELETED_KEY = "_deleted_note"
+DELETED_KEY = "_deleted_note"  # (doc_id, message) of the last delete
+DELETES_KEY = "_deletes"  # deletes done in this session: names a fresh, closed confirmation popover
 
 
 # ---------------------------------------------------------------------------------------------- handlers (no UI)
@@ -69,6 +70,16 @@ def upload_reports(
     if result is not None:
         messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
     return messages, [o.doc_id for o in outcomes if o.status == "added" and o.doc_id]
+
+
+def reviewed_meta(meta: ReportMeta, place: str, district: str, city: str, year: str, period: str) -> ReportMeta:
+    """The review form's values over the detected ones. The place goes through `with_place`, as in the table
+    editor: a place typed there is the report's place (what is shown and filtered on), whatever its level, not only
+    its `street`. ValueError on a bad year."""
+    corrected = with_place(meta, present.clean_text(place))
+    changes = {"district": present.clean_text(district), "city": present.clean_text(city)}
+    changes = {name: value for name, value in changes.items() if value != getattr(meta, name)}  # typed, not derived
+    return replace(corrected, **changes, year=present.parse_year(year), period=present.clean_text(period))
 
 
 def missing_metadata(meta: ReportMeta) -> list[str]:
@@ -182,6 +193,8 @@ def render() -> None:
     )
     with st.container():  # always present, so the tabs below keep their place (and the chosen tab) on reruns
         common.show_flash()
+        if deleted := st.session_state.get(DELETED_KEY):  # the delete's one message, kept until the next pick
+            st.success(deleted[1])
         if access.locked:
             auth.locked_notice(access)
     if ctx.index is None:
@@ -303,8 +316,8 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
         st.success(f"**{doc_id}** → {present.report_label(meta)}")
     with st.form(f"review_{doc_id}", border=False):
         c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 1, 1.2])
-        street = c1.text_input(
-            "街道/镇 Street", meta.street or "", key=f"rv_street_{doc_id}", placeholder="例如 东湖街道"
+        place = c1.text_input(
+            "地点 Place", meta.name or "", key=f"rv_place_{doc_id}", placeholder="例如 东湖街道 / XX镇 / 嘉兴市"
         )
         district = c2.text_input("区县 District", meta.district or "", key=f"rv_district_{doc_id}")
         city = c3.text_input("城市 City", meta.city or "", key=f"rv_city_{doc_id}")
@@ -314,14 +327,7 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
         )
         if st.form_submit_button("💾 保存 Save", type="primary" if missing else "secondary"):
             try:
-                corrected = replace(
-                    meta,
-                    street=present.clean_text(street),
-                    district=present.clean_text(district),
-                    city=present.clean_text(city),
-                    year=present.parse_year(year),
-                    period=present.clean_text(period),
-                )
+                corrected = reviewed_meta(meta, place, district, city, year, period)
             except ValueError as exc:
                 st.error(str(exc))
                 return
@@ -342,9 +348,6 @@ def _delete(ctx: common.Context) -> None:
     if st.session_state.get("delete_pick") not in labels:
         st.session_state["delete_pick"] = None  # the deleted report must never fall through to another one
     # No default choice: a delete targets only a report the user picked, never "whatever is first now".
-    deleted = st.session_state.get(DELETED_KEY)
-    if deleted:  # stays until the next pick: a click that reruns the page must not hide what was done
-        st.success(deleted)
     doc_id = st.selectbox(
         "选择报告 Report",
         list(labels),
@@ -352,10 +355,11 @@ def _delete(ctx: common.Context) -> None:
         placeholder="请选择要删除的报告（choose a report）",
         format_func=labels.get,
         key="delete_pick",
-        on_change=st.session_state.pop,
-        args=(DELETED_KEY, None),
+        on_change=_picked,
     )
-    with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover", disabled=doc_id is None):
+    # A new popover after each delete: the old one would stay open on "choose a report first".
+    deletes = st.session_state.get(DELETES_KEY, 0)
+    with st.popover("🗑️ 删除所选报告 Delete…", key=f"delete_popover_{deletes}", disabled=doc_id is None):
         if doc_id is None:
             st.caption("请先选择报告（choose a report first）")
             return
@@ -366,9 +370,19 @@ def _delete(ctx: common.Context) -> None:
         if st.button("确认删除 Confirm delete", type="primary", key=f"confirm_delete_{doc_id}"):
             report, _ = common.progress_reporter("更新索引 updating index")
             messages = remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings)
-            if messages[0][0] == "success":
-                st.session_state[DELETED_KEY] = messages[0][1]
+            if messages[0][0] == "success":  # shown at the top until the next pick (not flashed: it would show twice)
+                st.session_state[DELETED_KEY] = (doc_id, messages[0][1])
+                st.session_state[DELETES_KEY] = deletes + 1
+                messages = messages[1:]
             _finish(messages)
+
+
+def _picked() -> None:
+    """A report was picked for deletion: the last delete's message goes. A rerun that still carries the deleted
+    report as the pick (a click sent before the page updated) is not a pick, and the message stays."""
+    deleted = st.session_state.get(DELETED_KEY)
+    if deleted and st.session_state.get("delete_pick") not in (None, deleted[0]):
+        st.session_state.pop(DELETED_KEY, None)
 
 
 def _rebuild(ctx: common.Context) -> None:

@@ -9,6 +9,7 @@ tests/e2e/artifacts/ (git-ignored): look at them when changing the UI.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shlex
@@ -23,7 +24,7 @@ import pytest
 from helpers import SEEDS, free_port, running_server
 from playwright.sync_api import Error as PlaywrightError
 
-from rag.config import ROOT
+from rag.config import ROOT, Settings
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,8 @@ def make_run_command(port: int) -> list[str]:
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = text[text.index("\nrun:") :].split("\n\n", 1)[0]
     line = next(line.strip() for line in recipe.splitlines() if "streamlit run" in line)
-    words = shlex.split(line.replace("$(PORT)", str(port)))
+    upload_mb = math.ceil(Settings.from_env().max_upload_bytes / 1024 / 1024)
+    words = shlex.split(line.replace("$(PORT)", str(port)).replace("$(UPLOAD_MB)", str(upload_mb)))
     assert words[0] == "$(BIN)/streamlit", line
     return [sys.executable, "-m", "streamlit", *words[1:]]
 
