@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from helpers import SEEDS, free_port, running_server
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from rag.config import ROOT, Settings
 
@@ -265,6 +266,8 @@ def _unlock(page, password: str = ADMIN_PASSWORD) -> None:
     """Enter the admin password on the Reports page (the unlock lasts for this browser session)."""
     page.locator('input[type="password"]').fill(password)
     page.get_by_role("button", name=re.compile("解锁 Unlock")).click()
+    if password == ADMIN_PASSWORD:  # a state, not a pause: on a busy machine the rerun may start late
+        page.locator('[data-testid="stSidebar"]').get_by_role("button", name=re.compile("锁定")).wait_for()
     _idle(page)
 
 
@@ -395,7 +398,7 @@ def test_upload_with_undetected_place_prompts_for_metadata(server, page):
     _idle(page)
     _shot(page, "14_upload_review")
     review = page.locator(".st-key-review_new")
-    review.get_by_label("街道/镇 Street").fill("南湖街道")
+    review.get_by_label("地点 Place").fill("南湖街道")
     review.get_by_label("年份 Year").fill("2024")
     review.get_by_role("button", name=re.compile("保存 Save")).click()
     page.get_by_text(re.compile(f"已保存 {name}")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
@@ -445,11 +448,16 @@ def test_delete_exactly_the_chosen_report(server, page):
     for _ in range(3):
         with contextlib.suppress(PlaywrightError):  # gone with the rerun: that is the point
             confirm.first.click(timeout=1_500, no_wait_after=True)
-    page.get_by_text(re.compile("已删除 001_edf690f87470ca0e.txt")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    deleted = page.get_by_text(re.compile("已删除 001_edf690f87470ca0e.txt"))
+    deleted.first.wait_for(timeout=LOAD_TIMEOUT_MS)
     _idle(page)
-    # Nothing is chosen after a delete: the popover opens on "choose a report first", with no confirm button.
+    expect(deleted).to_have_count(1)  # reported once
+    # The confirmation closed with the delete; nothing is chosen, so opened again it says "choose a report first"
+    # and has no confirm button.
+    first = page.get_by_text(re.compile("请先选择报告"))
+    expect(first).to_be_hidden()
     page.get_by_role("button", name=re.compile("删除所选报告")).click(force=True)
-    page.wait_for_timeout(500)
+    first.wait_for()
     assert page.get_by_role("button", name=re.compile("确认删除")).count() == 0
     _idle(page)
 
