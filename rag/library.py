@@ -21,7 +21,8 @@ from rag.fsutil import atomic_write, write_new
 from rag.indexing.chunking import check_passages
 from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.store import BuildResult, Progress, build_index, scan_folder
-from rag.ingest.documents import Document, DocumentError, ReportMeta, extract_checked
+from rag.ingest.documents import Document, DocumentError, ReportMeta, extract_checked, forget_checked
+from rag.ingest.extract import extract_text
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
 from rag.ingest.metadata import detect_meta
@@ -114,8 +115,11 @@ def _known_hashes(settings: Settings) -> dict[str, str]:
     return hashes
 
 
-def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, str]) -> UploadOutcome:
-    """Validate one upload without writing anything."""
+def check_upload(
+    settings: Settings, name: str, data: bytes, known: dict[str, str], *, remember: bool = False
+) -> UploadOutcome:
+    """Validate one upload without writing anything. `remember`: keep the extracted text of an upload that passes
+    for the index update that follows (rag.ingest.documents.extract_checked), so the file is parsed once."""
     try:
         safe = safe_filename(name)
         if len(data) > settings.max_upload_bytes:
@@ -123,17 +127,21 @@ def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, st
             raise DocumentError(f"文件过大：{len(data) / 1024 / 1024:.1f} MB，上限 {limit:.0f} MB（file too large）")
         suffix = Path(safe).suffix.lower()
         digest = hashlib.sha256(data).hexdigest()
-        limits = Limits.of(settings)
-        # DocumentError with a clear message for anything unreadable or too large. The text is remembered, so the
-        # index update after the upload does not parse the file a second time.
-        text, encoding = extract_checked(data, suffix, limits, digest)
-        if digest in known:
+        if digest in known:  # the same bytes as an indexed report: not parsed again
             return UploadOutcome(
                 name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest]
             )
+        limits = Limits.of(settings)
+        # DocumentError with a clear message for anything unreadable or too large.
+        if remember:
+            text, encoding = extract_checked(data, suffix, limits, digest)
+        else:
+            text, encoding = extract_text(data, suffix, limits)
         doc = Document(safe, Path(safe), text, digest, encoding, detect_meta(text, safe))
         check_passages(doc, limits.passages)
     except DocumentError as exc:
+        if remember:
+            forget_checked({hashlib.sha256(data).hexdigest()})
         return UploadOutcome(name, "rejected", str(exc))
     return UploadOutcome(name, "added", "", safe, assess(doc))
 
@@ -153,7 +161,7 @@ def add_reports(
     written: list[Path] = []
     try:
         for name, data in files:
-            outcome = check_upload(settings, name, data, known)
+            outcome = check_upload(settings, name, data, known, remember=True)
             if outcome.status == "added":
                 try:
                     target = _store_new(folder, outcome.doc_id, data)
@@ -176,6 +184,8 @@ def add_reports(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    finally:  # what the update did not take (it failed, or never ran)
+        forget_checked({hashlib.sha256(data).hexdigest() for _, data in files})
     return outcomes, result
 
 

@@ -60,7 +60,8 @@ _checked_lock = threading.Lock()
 
 
 def extract_checked(data: bytes, suffix: str, limits: Limits, sha256: str | None = None) -> tuple[str, str]:
-    """`extract_text` for an upload being checked, remembered for `load_document` of the same bytes."""
+    """`extract_text` for an upload about to be stored, remembered for `load_document` of the same bytes (until
+    then, or `forget_checked`)."""
     text, encoding = extract_text(data, suffix, limits)
     key = (sha256 or hashlib.sha256(data).hexdigest(), suffix.lower(), limits)
     with _checked_lock:
@@ -68,6 +69,13 @@ def extract_checked(data: bytes, suffix: str, limits: Limits, sha256: str | None
         while sum(len(t) for t, _ in _checked.values()) > _CHECKED_CHARS and len(_checked) > 1:
             _checked.popitem(last=False)
     return text, encoding
+
+
+def forget_checked(sha256s: set[str]) -> None:
+    """Drop what `extract_checked` remembered of these files (an upload refused, or its batch done)."""
+    with _checked_lock:
+        for key in [key for key in _checked if key[0] in sha256s]:
+            del _checked[key]
 
 
 def _extract(data: bytes, sha256: str, suffix: str, limits: Limits) -> tuple[str, str]:
