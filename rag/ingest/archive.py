@@ -28,12 +28,15 @@ def check_unpacked(infos: list[zipfile.ZipInfo], packed_bytes: int) -> None:
     unpacked = sum(max(info.file_size, 0) for info in infos)
     xml = sum(max(info.file_size, 0) for info in infos if info.filename.lower().endswith((".xml", ".rels")))
     ratio = unpacked / max(packed_bytes, 1)
-    if unpacked > MAX_UNPACKED:
-        raise _too_big(f"解压后共 {unpacked / MB:.0f} MB，上限 {MAX_UNPACKED // MB} MB", "unpacks too large")
+    if ratio > MAX_RATIO and unpacked > MB:
+        raise _too_big(
+            f"解压后 {unpacked / MB:.0f} MB，是文件大小的 {ratio:.0f} 倍（上限 {MAX_RATIO} 倍）",
+            f"compression ratio {ratio:.0f}",
+        )
     if xml > MAX_XML:
         raise _too_big(f"解压后文字部分（XML）共 {xml / MB:.0f} MB，上限 {MAX_XML // MB} MB", "XML too large")
-    if ratio > MAX_RATIO and unpacked > MB:
-        raise _too_big(f"解压后是文件大小的 {ratio:.0f} 倍（上限 {MAX_RATIO} 倍）", f"compression ratio {ratio:.0f}")
+    if unpacked > MAX_UNPACKED:
+        raise _too_big(f"解压后共 {unpacked / MB:.0f} MB，上限 {MAX_UNPACKED // MB} MB", "unpacks too large")
 
 
 def _too_big(what: str, hint: str) -> DocumentError:

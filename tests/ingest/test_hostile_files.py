@@ -65,18 +65,18 @@ def test_a_forged_size_in_the_zip_directory_does_not_unpack_more(docx_parses):
 
 
 @pytest.mark.parametrize(
-    ("sizes", "packed", "expected"),
+    ("parts", "packed", "expected"),
     [
-        ([300 * 1024 * 1024], 200 * 1024 * 1024, "解压后共"),  # too large, whatever the ratio
-        ([30 * 1024 * 1024], 10 * 1024 * 1024, "XML"),
-        ([5 * 1024 * 1024], 20 * 1024, "倍"),  # 256x
-        ([1] * (MAX_MEMBERS + 1), 10 * 1024 * 1024, "部件"),
+        ({"word/media/image1.png": 300 * 1024 * 1024}, 200 * 1024 * 1024, "解压后共 300 MB"),  # images, ratio 1.5
+        ({"word/document.xml": 30 * 1024 * 1024}, 10 * 1024 * 1024, "XML"),
+        ({"word/document.xml": 5 * 1024 * 1024}, 20 * 1024, "256 倍"),
+        ({f"word/part{i}.xml": 1 for i in range(MAX_MEMBERS + 1)}, 10 * 1024 * 1024, "部件"),
     ],
 )
-def test_archive_limits(sizes, packed, expected):
+def test_archive_limits(parts, packed, expected):
     infos = []
-    for i, size in enumerate(sizes):
-        info = zipfile.ZipInfo(f"word/part{i}.xml")
+    for name, size in parts.items():
+        info = zipfile.ZipInfo(name)
         info.file_size = size
         infos.append(info)
     with pytest.raises(DocumentError, match=expected):
