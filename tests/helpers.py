@@ -143,3 +143,12 @@ def assistant_over(root: Path, reports: dict[str, str], embeddings):
     settings = replace(Settings.from_env(seeds_dir=root / "seeds", index_dir=root / "index"), chroma_host=None)
     build_index(settings, embeddings=embeddings)
     return Assistant(settings, searcher=Searcher(settings, embeddings))
+
+
+def private_copy(settings, target: Path):
+    """A writable copy of a settings' seeds + index under `target` (copying is much cheaper than embedding)."""
+    from dataclasses import replace
+
+    shutil.copytree(settings.seeds_dir, target / "seeds")
+    shutil.copytree(settings.index_dir, target / "index", ignore=shutil.ignore_patterns(".lock"))
+    return replace(settings, seeds_dir=target / "seeds", index_dir=target / "index")

@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import replace
 
 import pytest
-from helpers import trimmed_seeds
+from helpers import private_copy, trimmed_seeds
 from hostile import expanding_docx, good_docx
 
 from rag import library
@@ -49,9 +49,7 @@ def base(tmp_path_factory, embeddings) -> Settings:
 
 @pytest.fixture
 def work(base, tmp_path) -> Settings:
-    shutil.copytree(base.seeds_dir, tmp_path / "seeds")
-    shutil.copytree(base.index_dir, tmp_path / "index", ignore=shutil.ignore_patterns(".lock"))
-    return replace(base, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    return private_copy(base, tmp_path)
 
 
 def files_of(settings: Settings) -> dict[str, bytes]:
