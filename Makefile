@@ -5,12 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_DIR := models/multilingual-e5-small
 PORT   ?= 8501
+# Streamlit's own upload limit follows the app's (RAG_MAX_UPLOAD_MB, default 20), in whole MB rounded up: a larger
+# request is refused by the server before the app sees it (a locked session can send uploads too).
+UPLOAD_MB = $(shell awk 'BEGIN { v = ENVIRON["RAG_MAX_UPLOAD_MB"] + 0; if (v <= 0) v = 20; m = int(v); if (m < v) m++; print m }')
 
 .PHONY: run test install model index lint bench llm clean-index browser
 
 run: index
 	@echo "打开 http://localhost:$(PORT)  (Ctrl+C 退出)"
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false --server.maxUploadSize $(UPLOAD_MB)
 
 test: install model browser lint
 	$(BIN)/python -m pytest

@@ -42,6 +42,10 @@ class Settings:
     rrf_k: int = 60
     candidates: int = 40
     max_upload_bytes: int = 20 * 1024 * 1024
+    # One report's size (rag.ingest.limits): a PDF's pages; the passages it is split into (~10 passages/s to embed
+    # on 2 cores, so 2,000 is ~3-4 minutes; the longest of 347 real reports has 171).
+    max_pdf_pages: int = 500
+    max_passages: int = 2000
     max_question_chars: int = 2000
     # Optional OpenAI-compatible LLM.
     llm_base_url: str | None = None
@@ -66,6 +70,8 @@ class Settings:
             collection_prefix=_env("RAG_COLLECTION", default=cls.collection_prefix),
             k=int(_env("RAG_K", default=str(cls.k))),
             max_upload_bytes=int(float(_env("RAG_MAX_UPLOAD_MB", default="20")) * 1024 * 1024),
+            max_pdf_pages=int(_env("RAG_MAX_PDF_PAGES", default=str(cls.max_pdf_pages))),
+            max_passages=int(_env("RAG_MAX_PASSAGES", default=str(cls.max_passages))),
             llm_base_url=_env("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"),
             llm_api_key=_env("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
             llm_model=_env("RAG_LLM_MODEL"),

@@ -17,17 +17,22 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rag.config import Settings
-from rag.fsutil import atomic_write
+from rag.fsutil import atomic_write, write_new
+from rag.indexing.chunking import check_passages
 from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.store import BuildResult, Progress, build_index, scan_folder
-from rag.ingest.documents import Document, DocumentError, ReportMeta
+from rag.ingest.documents import Document, DocumentError, ReportMeta, extract_checked, forget_checked
 from rag.ingest.extract import extract_text
+from rag.ingest.limits import Limits
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
 from rag.ingest.metadata import detect_meta
 from rag.ingest.quality import QualityReport, assess
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
-_MAX_NAME = 120
+# File names are limited in bytes, as file systems count them (NAME_MAX = 255 bytes: 85 Chinese characters), with
+# room for what is added to a stored name: "-2" against a clash, the trash's "20261207T120000-ab12-" prefix and
+# atomic_write's temp name (".name.xxxxxxxx.tmp").
+MAX_NAME_BYTES = 180
 
 
 @dataclass(frozen=True)
@@ -56,19 +61,47 @@ def safe_filename(name: str) -> str:
     base = PurePosixPath(normalized).name
     if base in ("", ".", "..") or base.startswith("."):
         raise DocumentError(f"无效的文件名：{normalized}（invalid file name）")
-    if len(base) > _MAX_NAME:
-        stem, suffix = os.path.splitext(base)
-        base = stem[: _MAX_NAME - len(suffix)] + suffix
-    return base
+    return _fit_bytes(base, MAX_NAME_BYTES)
+
+
+def _fit_bytes(name: str, limit: int) -> str:
+    """`name` shortened to `limit` UTF-8 bytes at a character boundary, its extension kept."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    budget = limit - len(suffix.encode("utf-8"))
+    if budget < 8:
+        raise DocumentError(f"文件名过长：{len(name.encode('utf-8'))} 字节，上限 {limit} 字节", "file name too long")
+    return stem.encode("utf-8")[:budget].decode("utf-8", "ignore") + suffix
 
 
 def _unique_name(folder: Path, name: str) -> str:
-    """Never overwrite another report that happens to share a name."""
+    """A name no file in `folder` has now (another report may happen to share the upload's name)."""
     stem, suffix = os.path.splitext(name)
     candidate, n = name, 2
     while (folder / candidate).exists():
         candidate, n = f"{stem}-{n}{suffix}", n + 1
     return candidate
+
+
+def _store_new(folder: Path, name: str, data: bytes) -> Path:
+    """Write an upload under `name` or the next free variant, never over a file: if another upload of the same
+    name takes it between choosing and writing, the next variant is tried (rag.fsutil.write_new)."""
+    for _ in range(100):
+        target = folder / _unique_name(folder, name)
+        try:
+            write_new(target, data)
+        except FileExistsError:
+            continue
+        return target
+    raise FileExistsError(f"no free name for {name}")
+
+
+def os_reason(exc: BaseException) -> str:
+    """An error as a user may see it: an OSError's reason without the server path it names."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)
 
 
 def _known_hashes(settings: Settings) -> dict[str, str]:
@@ -82,53 +115,77 @@ def _known_hashes(settings: Settings) -> dict[str, str]:
     return hashes
 
 
-def check_upload(settings: Settings, name: str, data: bytes, known: dict[str, str]) -> UploadOutcome:
-    """Validate one upload without writing anything."""
+def check_upload(
+    settings: Settings, name: str, data: bytes, known: dict[str, str], *, remember: bool = False
+) -> UploadOutcome:
+    """Validate one upload without writing anything. `remember`: keep the extracted text of an upload that passes
+    for the index update that follows (rag.ingest.documents.extract_checked), so the file is parsed once."""
     try:
         safe = safe_filename(name)
         if len(data) > settings.max_upload_bytes:
             limit = settings.max_upload_bytes / 1024 / 1024
             raise DocumentError(f"文件过大：{len(data) / 1024 / 1024:.1f} MB，上限 {limit:.0f} MB（file too large）")
         suffix = Path(safe).suffix.lower()
-        text, encoding = extract_text(data, suffix)  # DocumentError with a clear message for anything unreadable
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in known:  # the same bytes as an indexed report: not parsed again
+            return UploadOutcome(
+                name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest]
+            )
+        limits = Limits.of(settings)
+        # DocumentError with a clear message for anything unreadable or too large.
+        if remember:
+            text, encoding = extract_checked(data, suffix, limits, digest)
+        else:
+            text, encoding = extract_text(data, suffix, limits)
+        doc = Document(safe, Path(safe), text, digest, encoding, detect_meta(text, safe))
+        check_passages(doc, limits.passages)
     except DocumentError as exc:
+        if remember:
+            forget_checked({hashlib.sha256(data).hexdigest()})
         return UploadOutcome(name, "rejected", str(exc))
-    digest = hashlib.sha256(data).hexdigest()
-    if digest in known:
-        return UploadOutcome(
-            name, "duplicate", f"已存在：与已收录的 {known[digest]} 内容相同（already indexed）", known[digest]
-        )
-    doc = Document(safe, Path(safe), text, digest, encoding, detect_meta(text, safe))
     return UploadOutcome(name, "added", "", safe, assess(doc))
 
 
 def add_reports(
     settings: Settings, files: list[tuple[str, bytes]], progress: Progress | None = None, embeddings=None
 ) -> tuple[list[UploadOutcome], BuildResult | None]:
-    """Validate, store and index uploaded reports. Rejected and duplicate files change nothing."""
+    """Validate, store and index uploaded reports. Rejected and duplicate files change nothing.
+
+    The files that pass are written and indexed as one batch: if one cannot be written (file system full, a name
+    it refuses) or indexing fails, every file written is taken out again and the error is raised — a DocumentError
+    naming the file and the reason, never the server's path."""
     folder = settings.seeds_dir
     folder.mkdir(parents=True, exist_ok=True)
     known = _known_hashes(settings)
     outcomes: list[UploadOutcome] = []
     written: list[Path] = []
-    for name, data in files:
-        outcome = check_upload(settings, name, data, known)
-        if outcome.status == "added":
-            target = folder / _unique_name(folder, outcome.doc_id)
-            atomic_write(target, data)
-            written.append(target)
-            known[hashlib.sha256(data).hexdigest()] = target.name
-            message = f"已添加：{target.name}（added）· {outcome.quality.summary()}" if outcome.quality else ""
-            outcome = UploadOutcome(name, "added", message, target.name, outcome.quality)
-        outcomes.append(outcome)
-    if not written:
-        return outcomes, None
     try:
+        for name, data in files:
+            outcome = check_upload(settings, name, data, known, remember=True)
+            if outcome.status == "added":
+                try:
+                    target = _store_new(folder, outcome.doc_id, data)
+                except OSError as exc:
+                    raise DocumentError(
+                        f"无法保存文件（{os_reason(exc)}），本批文件均未添加", "nothing was added", name
+                    ) from exc
+                written.append(target)
+                known[hashlib.sha256(data).hexdigest()] = target.name
+                shortened = len(unicodedata.normalize("NFC", name).strip().encode("utf-8")) > MAX_NAME_BYTES
+                note = "（文件名过长，已缩短 name shortened）" if shortened else ""
+                message = f"已添加：{target.name}{note}（added）"
+                message += f" · {outcome.quality.summary()}" if outcome.quality else ""
+                outcome = UploadOutcome(name, "added", message, target.name, outcome.quality)
+            outcomes.append(outcome)
+        if not written:
+            return outcomes, None
         result = build_index(settings, progress=progress, embeddings=embeddings, only=[p.name for p in written])
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    finally:  # what the update did not take (it failed, or never ran)
+        forget_checked({hashlib.sha256(data).hexdigest() for _, data in files})
     return outcomes, result
 
 

@@ -175,3 +175,12 @@ def assert_inert_markdown(markdown: str) -> None:
     assert not re.search(r"(?i)https?://|\bwww\.|[\w.+-]@[\w-]+\.", text), text
     outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)
     assert not re.search(r"(?<!\\):red\[|(?<!\\):material/", outside_code), markdown
+
+
+def private_copy(settings, target: Path):
+    """A writable copy of a settings' seeds + index under `target` (copying is much cheaper than embedding)."""
+    from dataclasses import replace
+
+    shutil.copytree(settings.seeds_dir, target / "seeds")
+    shutil.copytree(settings.index_dir, target / "index", ignore=shutil.ignore_patterns(".lock"))
+    return replace(settings, seeds_dir=target / "seeds", index_dir=target / "index")

@@ -288,7 +288,9 @@ def test_upload_ask_and_delete(work_app, work_index):
     at.selectbox(key="delete_pick").set_value(name).run()
     at.button(key=f"confirm_delete_{name}").click().run()
     _no_exception(at)
-    assert any("已删除" in s.value for s in at.success)
+    assert [s.value for s in at.success if "已删除" in s.value] == [
+        next(s.value for s in at.success if "已删除" in s.value)
+    ], "the delete is reported once"
     _, n_final, files = _index_state(work_index)
     assert n_final == n_before and name not in files
     assert (work_index.seeds_dir / ".trash").is_dir()
@@ -652,7 +654,7 @@ def test_upload_without_a_place_asks_for_it_and_saves_it(work_app, work_index):
     assert any(name in w.value and "未识别出地点 place、年份 year" in w.value for w in at.warning), [
         w.value for w in at.warning
     ]
-    at.text_input(key=f"rv_street_{name}").input("东湖街道")
+    at.text_input(key=f"rv_place_{name}").input("东湖街道")
     at.text_input(key=f"rv_year_{name}").input("2024")
     next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
     _no_exception(at)
@@ -660,6 +662,26 @@ def test_upload_without_a_place_asks_for_it_and_saves_it(work_app, work_index):
     assert f"{name},东湖街道,,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
     assert Index.open(work_index).reports[name].meta.street == "东湖街道"
     assert not any("未识别出" in w.value for w in at.warning)
+
+
+def test_the_review_form_corrects_a_detected_place_everywhere(work_app, work_index):
+    """A place corrected right after the upload is the report's place: shown, and offered by the street filter."""
+    at = work_app.switch_page("ui/pages/reports.py").run()
+    name = "东湖街道上半年工作总结.txt"
+    text = UNPLACED.replace("上半年工作总结\n今年以来，我们", "东湖街道2024年上半年工作总结\n今年以来，东湖街道")
+    at.file_uploader[0].set_value([(name, text.encode("utf-8"), "text/plain")])
+    at.run()
+    at.button(key="add_reports").click().run()
+    _no_exception(at)
+    assert Index.open(work_index).reports[name].meta.name == "东湖街道"
+    assert at.text_input(key=f"rv_place_{name}").value == "东湖街道"
+    at.text_input(key=f"rv_place_{name}").input("西湖街道")
+    next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
+    _no_exception(at)
+    meta = Index.open(work_index).reports[name].meta
+    assert (meta.name, meta.street, meta.year) == ("西湖街道", "西湖街道", 2024)
+    assert "西湖街道" in Index.open(work_index).streets() and "东湖街道" not in Index.open(work_index).streets()
+    assert any("西湖街道" in s.value and "已保存" in s.value for s in at.success)
 
 
 def test_deleting_a_report_removes_its_manifest_row(work_index, embeddings):

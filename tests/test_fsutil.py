@@ -27,3 +27,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         atomic_write(path, 42)  # type: ignore[arg-type]
     assert path.read_text() == "gen-1" and os.listdir(tmp_path) == ["CURRENT"]
+
+
+def test_write_new_never_replaces_a_file(tmp_path: Path) -> None:
+    from rag.fsutil import write_new
+
+    path = tmp_path / "report.txt"
+    write_new(path, "第一份".encode())
+    assert path.read_bytes() == "第一份".encode() and path.stat().st_mode & 0o777 == 0o644
+    with pytest.raises(FileExistsError):
+        write_new(path, "第二份".encode())
+    assert path.read_bytes() == "第一份".encode() and os.listdir(tmp_path) == ["report.txt"]

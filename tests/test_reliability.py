@@ -11,7 +11,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from helpers import trimmed_seeds
+from helpers import private_copy, trimmed_seeds
 
 from rag.answering.answer import Assistant
 from rag.answering.retrieval import Searcher
@@ -105,9 +104,7 @@ def base(tmp_path_factory, embeddings) -> Settings:
 @pytest.fixture
 def work(base, tmp_path) -> Settings:
     """A private, writable copy of the base seeds + index."""
-    shutil.copytree(base.seeds_dir, tmp_path / "seeds")
-    shutil.copytree(base.index_dir, tmp_path / "index", ignore=shutil.ignore_patterns(".lock"))
-    return replace(base, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    return private_copy(base, tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------ bad uploads

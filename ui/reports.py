@@ -18,7 +18,7 @@ from rag.ingest.documents import ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES
 from rag.ingest.metadata import with_place
 from rag.ingest.places import LOW as LOW_CONFIDENCE
-from rag.library import add_reports, delete_report, update_metadata
+from rag.library import add_reports, delete_report, os_reason, update_metadata
 from ui import auth, common
 
 md = present.escape_markdown  # report text (file names, titles, places) in Markdown messages: shown, never live
@@ -35,7 +35,8 @@ PLACE_FIELDS = {
 }
 PERIOD_HINTS = ("上半年", "全年", "工作计划", "一季度", "前三季度", "1-5月", "1-10月")
 REVIEW_KEY = "_review_uploads"
-DELETED_KEY = "_deleted_note"
+DELETED_KEY = "_deleted_note"  # (doc_id, message) of the last delete
+DELETES_KEY = "_deletes"  # deletes done in this session: names a fresh, closed confirmation popover
 
 
 # ---------------------------------------------------------------------------------------------- handlers (no UI)
@@ -54,8 +55,8 @@ def upload_reports(
         return [("warning", "请先选择文件（choose at least one file）")], []
     try:
         outcomes, result = add_reports(settings, files, progress=progress, embeddings=embeddings)
-    except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added
-        return [("error", f"添加失败，索引未改变：{md(str(exc))}（upload failed, index unchanged）")], []
+    except Exception as exc:  # IndexBusyError, disk full, ...: nothing was added (and no server path is shown)
+        return [("error", f"添加失败，索引未改变：{md(os_reason(exc))}（upload failed, index unchanged）")], []
     messages = []
     for outcome in outcomes:
         kind = present.outcome_kind(outcome.status)
@@ -71,6 +72,16 @@ def upload_reports(
     if result is not None:
         messages.append(("info", f"索引已更新（index updated）：{result.summary()}"))
     return messages, [o.doc_id for o in outcomes if o.status == "added" and o.doc_id]
+
+
+def reviewed_meta(meta: ReportMeta, place: str, district: str, city: str, year: str, period: str) -> ReportMeta:
+    """The review form's values over the detected ones. The place goes through `with_place`, as in the table
+    editor: a place typed there is the report's place (what is shown and filtered on), whatever its level, not only
+    its `street`. ValueError on a bad year."""
+    corrected = with_place(meta, present.clean_text(place))
+    changes = {"district": present.clean_text(district), "city": present.clean_text(city)}
+    changes = {name: value for name, value in changes.items() if value != getattr(meta, name)}  # typed, not derived
+    return replace(corrected, **changes, year=present.parse_year(year), period=present.clean_text(period))
 
 
 def missing_metadata(meta: ReportMeta) -> list[str]:
@@ -184,6 +195,8 @@ def render() -> None:
     )
     with st.container():  # always present, so the tabs below keep their place (and the chosen tab) on reruns
         common.show_flash()
+        if deleted := st.session_state.get(DELETED_KEY):  # the delete's one message, kept until the next pick
+            st.success(deleted[1])
         if access.locked:
             auth.locked_notice(access)
     if ctx.index is None:
@@ -305,8 +318,8 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
         st.success(f"**{md(doc_id)}** → {md(present.report_label(meta))}")
     with st.form(f"review_{doc_id}", border=False):
         c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 1, 1.2])
-        street = c1.text_input(
-            "街道/镇 Street", meta.street or "", key=f"rv_street_{doc_id}", placeholder="例如 东湖街道"
+        place = c1.text_input(
+            "地点 Place", meta.name or "", key=f"rv_place_{doc_id}", placeholder="例如 东湖街道 / XX镇 / 嘉兴市"
         )
         district = c2.text_input("区县 District", meta.district or "", key=f"rv_district_{doc_id}")
         city = c3.text_input("城市 City", meta.city or "", key=f"rv_city_{doc_id}")
@@ -316,14 +329,7 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
         )
         if st.form_submit_button("💾 保存 Save", type="primary" if missing else "secondary"):
             try:
-                corrected = replace(
-                    meta,
-                    street=present.clean_text(street),
-                    district=present.clean_text(district),
-                    city=present.clean_text(city),
-                    year=present.parse_year(year),
-                    period=present.clean_text(period),
-                )
+                corrected = reviewed_meta(meta, place, district, city, year, period)
             except ValueError as exc:
                 st.error(md(str(exc)))
                 return
@@ -344,9 +350,6 @@ def _delete(ctx: common.Context) -> None:
     if st.session_state.get("delete_pick") not in labels:
         st.session_state["delete_pick"] = None  # the deleted report must never fall through to another one
     # No default choice: a delete targets only a report the user picked, never "whatever is first now".
-    deleted = st.session_state.get(DELETED_KEY)
-    if deleted:  # stays until the next pick: a click that reruns the page must not hide what was done
-        st.success(deleted)
     doc_id = st.selectbox(
         "选择报告 Report",
         list(labels),
@@ -354,10 +357,11 @@ def _delete(ctx: common.Context) -> None:
         placeholder="请选择要删除的报告（choose a report）",
         format_func=labels.get,
         key="delete_pick",
-        on_change=st.session_state.pop,
-        args=(DELETED_KEY, None),
+        on_change=_picked,
     )
-    with st.popover("🗑️ 删除所选报告 Delete…", key="delete_popover", disabled=doc_id is None):
+    # A new popover after each delete: the old one would stay open on "choose a report first".
+    deletes = st.session_state.get(DELETES_KEY, 0)
+    with st.popover("🗑️ 删除所选报告 Delete…", key=f"delete_popover_{deletes}", disabled=doc_id is None):
         if doc_id is None:
             st.caption("请先选择报告（choose a report first）")
             return
@@ -368,9 +372,19 @@ def _delete(ctx: common.Context) -> None:
         if st.button("确认删除 Confirm delete", type="primary", key=f"confirm_delete_{doc_id}"):
             report, _ = common.progress_reporter("更新索引 updating index")
             messages = remove_report(ctx.settings, doc_id, progress=report, embeddings=ctx.embeddings)
-            if messages[0][0] == "success":
-                st.session_state[DELETED_KEY] = messages[0][1]
+            if messages[0][0] == "success":  # shown at the top until the next pick (not flashed: it would show twice)
+                st.session_state[DELETED_KEY] = (doc_id, messages[0][1])
+                st.session_state[DELETES_KEY] = deletes + 1
+                messages = messages[1:]
             _finish(messages)
+
+
+def _picked() -> None:
+    """A report was picked for deletion: the last delete's message goes. A rerun that still carries the deleted
+    report as the pick (a click sent before the page updated) is not a pick, and the message stays."""
+    deleted = st.session_state.get(DELETED_KEY)
+    if deleted and st.session_state.get("delete_pick") not in (None, deleted[0]):
+        st.session_state.pop(DELETED_KEY, None)
 
 
 def _rebuild(ctx: common.Context) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rag.ingest.decode import normalize_ws
-from rag.ingest.documents import Document, ReportMeta
+from rag.ingest.documents import Document, DocumentError, ReportMeta
 from rag.ingest.tables import is_table_row
 from rag.text.numerals import CN_DIGITS
 from rag.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
@@ -214,3 +214,15 @@ def chunk_document(doc: Document, min_chars: int = MIN_CHARS, max_chars: int = M
             )
         )
     return chunks
+
+
+def check_passages(doc: Document, limit: int) -> None:
+    """DocumentError when the report would make more than `limit` passages (rag.ingest.limits): refused before
+    anything is embedded, rather than holding the index's writer lock for hours."""
+    n = len(_group(_sentence_spans(doc.text, MAX_CHARS), MIN_CHARS, MAX_CHARS))
+    if n > limit:
+        raise DocumentError(
+            f"报告过长：切分后有 {n} 个段落，超过上限 {limit} 个（RAG_MAX_PASSAGES），请拆分成几份后再上传",
+            f"{n} passages, limit {limit}",
+            doc.doc_id,
+        )

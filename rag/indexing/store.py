@@ -44,7 +44,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from rag.config import Settings
-from rag.indexing.chunking import CHUNKER_VERSION, Chunk, chunk_document
+from rag.indexing.chunking import CHUNKER_VERSION, Chunk, check_passages, chunk_document
 from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.indicators import Indicator, extract_indicators
 from rag.indexing.keywords import KeywordIndex, TermCounts, term_counts
@@ -55,9 +55,11 @@ from rag.ingest.documents import (
     DocumentError,
     ReportMeta,
     folder_manifest,
+    link_error,
     load_document,
     report_entries,
 )
+from rag.ingest.limits import Limits
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
 SCHEMA_VERSION = 8  # 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
@@ -1086,7 +1088,7 @@ def build_index(
         # A file whose bytes and manifest row are those its live revision was built from is unchanged: not even
         # decoded (at 1,000 reports, decoding and detecting every file took longer than embedding a new one).
         known = {s.doc_id: live[s.doc_id][0] for s in sources if s.doc_id in live and live[s.doc_id][1] == s.key}
-        docs = _load(settings.seeds_dir, sources, known, result)
+        docs = _load(settings, sources, known, result)
         _classify({d: fp for d, (fp, _) in live.items()}, {**known, **{d.doc_id: fingerprint(d) for d in docs}}, result)
         if look is not None:  # the reports not looked at are unchanged, by the caller's word
             result.unchanged = sorted([*result.unchanged, *(d for d in state.live if d not in look)])
@@ -1097,7 +1099,7 @@ def build_index(
         else:
             redo = set(result.added) | set(result.updated) | (set(result.unchanged) if rebuild else set())
             if rebuild:
-                docs += _load(settings.seeds_dir, [s for s in sources if s.doc_id in known], {}, result)
+                docs += _load(settings, [s for s in sources if s.doc_id in known], {}, result)
             wanted = {d.doc_id: d for d in docs if d.doc_id in redo}
             rids, work = _write_revisions(store, wanted, keys, unfinished)
             result.chunks_embedded, result.embed_seconds = _embed_missing(store, work, embedder, settings, progress)
@@ -1234,6 +1236,9 @@ def scan_entries(
     errors = [(path.name, message) for path, message in problems]
     sources = []
     for doc_id, path in entries:
+        if (refused := link_error(path)) is not None:  # never read through, not even to hash it
+            errors.append((os.path.basename(path), str(refused)))
+            continue
         if os.path.splitext(path)[1].lower() not in SUPPORTED_SUFFIXES:
             try:
                 load_document(Path(path), folder)  # raises the one clear "unsupported type" message
@@ -1263,14 +1268,18 @@ def _source_key(sha: str, row: ReportMeta | None, origin: tuple) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def _load(folder: Path, sources: list[Source], skip: dict[str, str], result: BuildResult) -> list[Document]:
-    """Decode and describe the sources not in `skip`; one that cannot be read is reported, never fatal."""
+def _load(settings: Settings, sources: list[Source], skip: dict[str, str], result: BuildResult) -> list[Document]:
+    """Decode and describe the sources not in `skip`; one that cannot be read, or is larger than a report may be
+    (rag.ingest.limits), is reported, never fatal."""
     todo = [s for s in sources if s.doc_id not in skip]
+    folder, limits = settings.seeds_dir, Limits.of(settings)
     manifest = folder_manifest(folder)[0] if todo else {}  # an unreadable manifest was reported by scan_folder
     docs = []
     for source in todo:
         try:
-            docs.append(load_document(source.path, folder, manifest))
+            doc = load_document(source.path, folder, manifest, limits)
+            check_passages(doc, limits.passages)
+            docs.append(doc)
         except DocumentError as exc:
             result.errors.append((source.path.name, str(exc)))
     return docs

@@ -9,10 +9,12 @@ import io
 import re
 import zipfile
 
+from rag.ingest.archive import check_unpacked
 from rag.ingest.decode import decode_bytes, empty_error
 from rag.ingest.errors import DocumentError
+from rag.ingest.limits import Limits
 from rag.ingest.normalize import normalize_pages, normalize_text
-from rag.ingest.pdf import PdfReadError, ScannedPdfError, pdf_pages
+from rag.ingest.pdf import PdfReadError, PdfTooLongError, ScannedPdfError, pdf_pages
 from rag.ingest.tables import table_from_grid
 from rag.text.vocab import words
 
@@ -61,11 +63,14 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _zip_members(data: bytes) -> set[str]:
+    """The archive's member names, once its stated sizes passed rag.ingest.archive (nothing is unpacked here)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return set(archive.namelist())
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise DocumentError("Word 文档已损坏（压缩包不完整），无法读取", "corrupted .docx / zip file") from exc
+    check_unpacked(infos, len(data))
+    return {info.filename for info in infos}
 
 
 def _check_docx_zip(data: bytes) -> None:
@@ -127,10 +132,15 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(lines).replace("\r\n", "\n")
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes, max_pages: int) -> str:
     """The pages' text (rag.ingest.pdf: PDFium text, pdfplumber tables), normalised with page breaks kept."""
     try:
-        pages = pdf_pages(data)
+        pages = pdf_pages(data, max_pages)
+    except PdfTooLongError as exc:
+        raise DocumentError(
+            f"PDF 共 {exc.pages} 页，超过上限 {max_pages} 页（RAG_MAX_PDF_PAGES），请拆分后再上传",
+            f"PDF has {exc.pages} pages, limit {max_pages}",
+        ) from exc
     except PdfReadError as exc:
         if "password" in str(exc).lower():
             raise DocumentError("PDF 文件已加密，无法读取", "encrypted PDF") from exc
@@ -218,10 +228,13 @@ def _not_really(suffix: str) -> DocumentError:
     return DocumentError(f"文件扩展名是 {suffix}，但内容不是有效的{kind}", f"not a valid {suffix} file")
 
 
-def extract_text(data: bytes, suffix: str) -> tuple[str, str]:
+def extract_text(data: bytes, suffix: str, limits: Limits | None = None) -> tuple[str, str]:
     """(text, encoding) for a file's bytes; the content's magic bytes win over a wrong extension.
 
-    The text is normalised (rag.ingest.normalize) before anything else sees it: every offset points into it."""
+    The text is normalised (rag.ingest.normalize) before anything else sees it: every offset points into it.
+    `limits` (default: the environment's, rag.config): a PDF with more pages is refused before its pages are read.
+    """
+    limits = limits or Limits.from_env()
     suffix = _normalize_suffix(suffix)
     if suffix not in SUPPORTED_SUFFIXES:
         raise unsupported_error(suffix)
@@ -234,7 +247,7 @@ def extract_text(data: bytes, suffix: str) -> tuple[str, str]:
         _check_docx_zip(data)
         return _checked(normalize_text(_docx_text(data))), "docx"
     if kind == "pdf":
-        return _checked(_pdf_text(data)), "pdf"
+        return _checked(_pdf_text(data, limits.pdf_pages)), "pdf"
     if suffix in (".docx", ".pdf"):
         try:  # e.g. a text file saved with the wrong extension: load it by its content
             text, encoding = decode_bytes(data)

@@ -28,6 +28,18 @@ MANIFEST_COLUMNS = (
     "kind",
 )
 PARENTS_SEP = "/"  # "常州市/钟楼区" in a manifest cell
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection: a detected title
+# "=HYPERLINK(…)"). Such a cell is written with a leading apostrophe, which spreadsheets show as text; a value that
+# itself starts with an apostrophe gets one too, so reading takes exactly one off and every value comes back as it was.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def escape_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def unescape_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") else value
 
 
 def _cell(value: str | None) -> str | None:
@@ -82,7 +94,7 @@ def _parse_rows(raw: str, name: str) -> tuple[tuple[str, ...], tuple[dict[str, s
     if raw.strip() and "file" not in header:
         raise DocumentError("清单文件缺少 file 列", "manifest.csv has no 'file' column", name)
     reader.fieldnames = header
-    rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    rows = [{k: unescape_cell(v or "") for k, v in row.items() if k is not None} for row in reader]
     return tuple(header or MANIFEST_COLUMNS), tuple(row for row in rows if row.get("file", "").strip())
 
 
@@ -145,5 +157,5 @@ def _write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> No
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({name: row.get(name, "") for name in columns} for row in rows)
+    writer.writerows({name: escape_cell(row.get(name, "")) for name in columns} for row in rows)
     atomic_write(path, buffer.getvalue())

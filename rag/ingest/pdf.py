@@ -29,6 +29,14 @@ class ScannedPdfError(Exception):
     """The PDF has no text layer: its pages are images."""
 
 
+class PdfTooLongError(Exception):
+    """The PDF has more pages than a report may have (rag.ingest.limits)."""
+
+    def __init__(self, pages: int) -> None:
+        super().__init__(f"{pages} pages")
+        self.pages = pages
+
+
 def _open(data: bytes):
     import pypdfium2
 
@@ -110,12 +118,15 @@ def _is_scanned(images: int, pages: list[str]) -> bool:
     return sum(visible) == 0 or (images > 0 and all(n < MIN_PAGE_CHARS for n in visible))
 
 
-def pdf_pages(data: bytes) -> list[str]:
-    """Each page's text, tables rendered as header+row lines; raises ScannedPdfError when no page has text."""
+def pdf_pages(data: bytes, max_pages: int | None = None) -> list[str]:
+    """Each page's text, tables rendered as header+row lines; raises ScannedPdfError when no page has text and
+    PdfTooLongError, before reading any page, when there are more than `max_pages`."""
     import pypdfium2
 
     pdf = _open(data)
     try:
+        if max_pages is not None and len(pdf) > max_pages:
+            raise PdfTooLongError(len(pdf))
         ruled = {i for i in range(len(pdf)) if _has_rulings(pdf[i])}
         tables = _tables(data, ruled)
         pages = [_page_text(pdf[i], tables.get(i, [])) for i in range(len(pdf))]
