@@ -189,7 +189,7 @@ class Searcher:
         limit = self.settings.candidates
         mask = None if len(allowed) == len(index.reports) else index.passage_mask(allowed)
         bm25 = index.keywords.search(question, limit, None if mask is None else mask.astype(np.float32))
-        dense = index.dense_search(self.embeddings.encode_query(question), limit, mask)
+        dense = index.dense_search(self.embeddings.encode_query(question), limit, None if mask is None else allowed)
         return _fuse(index, bm25, dense, analysis, self.settings, k)
 
 

@@ -1,5 +1,6 @@
-"""The embedded catalog: `index/catalog.sqlite` holds the versioned live map, each revision's row, text,
-passage offsets and indicators (WAL: readers never wait for the writer)."""
+"""The embedded catalog: `index/catalog.sqlite` holds the versioned live map, each revision's row and text, its
+passage offsets and its indicators (WAL: readers never wait for the writer). The passages and their vectors are in
+Chroma (rag/indexing/vectors.py): the folder's loopback server on `index/chroma/` (rag/indexing/chroma_local.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from rag.indexing.records import (
     _record,
     _revision,
 )
+from rag.indexing.vectors import ChromaVectors, local_client
 
 # ---------------------------------------------------------------------------------------------- embedded: SQLite
 
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS revisions (
 );
 CREATE TABLE IF NOT EXISTS chunks (
     rid TEXT NOT NULL, ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    section TEXT NOT NULL, header TEXT NOT NULL, text TEXT NOT NULL, vector BLOB,
+    section TEXT NOT NULL, header TEXT NOT NULL,
     PRIMARY KEY (rid, ordinal)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS indicators (rid TEXT NOT NULL, {", ".join(f'"{f}"' for f in _INDICATOR_FIELDS)});
@@ -68,9 +70,11 @@ _REVISION_MARKS = ",".join("?" * (10 + len(_META_FIELDS)))  # rid … encoding, 
 class SqliteStore:
     grace_s = 0.0  # one writer per folder (writer_lock): an unfinished revision is never someone else's
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, prefix: str = "reports") -> None:
         self.path = Path(index_dir) / CATALOG
-        self.key = f"sqlite:{self.path.resolve()}"
+        self.key = f"sqlite:{self.path.resolve()}/{prefix}"
+        # The passages and vectors: the folder's loopback Chroma server (index/chroma/), started when first used.
+        self.vectors = ChromaVectors(lambda again: local_client(index_dir, again), f"{prefix}_vectors")
         # `version` is asked before every question: one connection kept for it (opening one cost ~3 ms), reopened
         # when the catalog file is replaced (a reset deletes and recreates it).
         self._version_lock = threading.Lock()
@@ -161,7 +165,7 @@ class SqliteStore:
                         f"{doc_id}#{c['ordinal']:04d}",
                         doc_id,
                         c["ordinal"],
-                        c["text"],
+                        row["text"][c["start"] : c["end"]],
                         c["start"],
                         c["end"],
                         c["section"],
@@ -169,9 +173,8 @@ class SqliteStore:
                     )
                     for c in rows_c
                 ]
-                vectors = np.frombuffer(b"".join(c["vector"] for c in rows_c), dtype=np.float32)
                 found = sorted(indicators[rid], key=lambda ind: ind.start)
-                out[rid] = _revision(rid, record, passages, vectors, found)
+                out[rid] = _revision(rid, record, passages, found)
         return out
 
     def report_text(self, rid: str) -> str:
@@ -230,6 +233,7 @@ class SqliteStore:
 
     def reset(self, info: dict) -> State:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.vectors.reset()
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
@@ -265,8 +269,8 @@ class SqliteStore:
                 ),
             )
             conn.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,NULL)",
-                [(rev.rid, c.ordinal, c.start, c.end, c.section, c.header, c.text) for c in rev.chunks],
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+                [(rev.rid, c.ordinal, c.start, c.end, c.section, c.header) for c in rev.chunks],
             )
             conn.execute("INSERT INTO pending VALUES (?)", (rev.rid,))
             columns = ", ".join(f'"{f}"' for f in ("rid", *_INDICATOR_FIELDS))
@@ -276,19 +280,10 @@ class SqliteStore:
             )
 
     def missing_vectors(self, rid: str, n_chunks: int) -> list[int]:
-        conn = self._connect()
-        try:
-            rows = conn.execute("SELECT ordinal FROM chunks WHERE rid = ? AND vector IS NULL", (rid,))
-            return [r["ordinal"] for r in rows]
-        finally:
-            conn.close()
+        return self.vectors.missing(rid, n_chunks)
 
     def put_vectors(self, rid: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        with self._tx("IMMEDIATE") as conn:
-            conn.executemany(
-                "UPDATE chunks SET vector = ? WHERE rid = ? AND ordinal = ?",
-                [(np.asarray(v, np.float32).tobytes(), rid, c.ordinal) for c, v in zip(chunks, vectors, strict=True)],
-            )
+        self.vectors.put(rid, chunks, vectors)
 
     def unfinished(self, state: State) -> list[Unfinished]:
         conn = self._connect()
@@ -328,6 +323,9 @@ class SqliteStore:
             return State(version, live, frozenset(retired), info)
 
     def drop(self, rids: list[str]) -> None:
+        if not rids:
+            return
+        self.vectors.delete(rids)  # first: a crash in between leaves rows without vectors, which a next run redoes
         with self._tx("IMMEDIATE") as conn:
             for i in range(0, len(rids), _IN_BATCH):
                 part = rids[i : i + _IN_BATCH]

@@ -1,4 +1,7 @@
-"""Chroma: the client (server mode's host, TLS and token) and the store that keeps the whole index on a server."""
+"""Server mode: the Chroma client (host, TLS, token) and the store that keeps the whole index on a Chroma server:
+`<prefix>_state` (live map and version), `<prefix>_reports` (one record per revision: row, text, offsets,
+indicators) and `<prefix>_vectors` (the passages, rag/indexing/vectors.py), so any host serves the corpus without
+embedding anything and sees another host's update within SYNC_SECONDS."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from rag.indexing.records import (
     _record,
     _revision,
 )
+from rag.indexing.vectors import ChromaVectors
 
 # ---------------------------------------------------------------------------------------------- server: Chroma
 
@@ -62,6 +66,9 @@ class ChromaStore:
         self.client = chroma_client(settings)
         self._collections: dict[str, object] = {}
         self._batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        self.vectors = ChromaVectors(
+            lambda again: chroma_client(settings) if again else self.client, f"{self.prefix}_vectors"
+        )
 
     def _col(self, kind: str, create: bool = False):
         if kind not in self._collections:
@@ -120,8 +127,6 @@ class ChromaStore:
     def _read(self, rids: list[str]) -> dict[str, Revision]:
         docs = self._get("reports", rids, ["documents"])
         out: dict[str, Revision] = {}
-        vector_ids = [f"{rid}:{c[0]:04d}" for rid in docs for c in json.loads(docs[rid]["documents"])["chunks"]]
-        vectors = self._get("vectors", vector_ids, ["embeddings"])
         for rid, got in docs.items():
             data = json.loads(got["documents"])
             doc_id, text = data["doc_id"], data["text"]
@@ -129,12 +134,9 @@ class ChromaStore:
                 Chunk(f"{doc_id}#{o:04d}", doc_id, o, text[s:e], s, e, section, header)
                 for o, s, e, section, header in data["chunks"]
             ]
-            ids = [f"{rid}:{c.ordinal:04d}" for c in chunks]
-            if not all(i in vectors for i in ids):
-                continue  # collected meanwhile: the caller reads the state again
             indicators = [Indicator(**ind) for ind in data["indicators"]]
             record = _record(doc_id, data, len(text))
-            out[rid] = _revision(rid, record, chunks, [vectors[i]["embeddings"] for i in ids], indicators)
+            out[rid] = _revision(rid, record, chunks, indicators)
         return out
 
     def report_text(self, rid: str) -> str:
@@ -161,11 +163,12 @@ class ChromaStore:
     def reset(self, info: dict) -> State:
         from chromadb.errors import NotFoundError
 
-        for kind in ("state", "reports", "vectors"):
+        for kind in ("state", "reports"):
             with contextlib.suppress(NotFoundError):
                 self.client.delete_collection(f"{self.prefix}_{kind}")
         self._collections.clear()
-        for kind in ("reports", "vectors", "state"):
+        self.vectors.reset()
+        for kind in ("reports", "state"):
             self._col(kind, create=True)
         return self._put_state(State(0, {}, frozenset(), info))
 
@@ -203,16 +206,10 @@ class ChromaStore:
         )
 
     def missing_vectors(self, rid: str, n_chunks: int) -> list[int]:
-        ids = [f"{rid}:{o:04d}" for o in range(n_chunks)]
-        have = self._get("vectors", ids, [])
-        return [o for o, i in enumerate(ids) if i not in have]
+        return self.vectors.missing(rid, n_chunks)
 
     def put_vectors(self, rid: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        self._col("vectors").upsert(
-            ids=[f"{rid}:{c.ordinal:04d}" for c in chunks],
-            embeddings=np.asarray(vectors, np.float32),
-            metadatas=[{"rid": rid, "doc_id": c.doc_id, "ordinal": c.ordinal} for c in chunks],
-        )
+        self.vectors.put(rid, chunks, vectors)
 
     def unfinished(self, state: State) -> list[Unfinished]:
         got = self._col("reports").get(include=["metadatas"])
@@ -246,10 +243,7 @@ class ChromaStore:
     def drop(self, rids: list[str]) -> None:
         if not rids:
             return
-        got = self._get("reports", rids, ["metadatas"])
-        ids = [f"{rid}:{o:04d}" for rid, m in got.items() for o in range(m["metadatas"]["n_chunks"])]
-        for i in range(0, len(ids), self._batch):
-            self._col("vectors").delete(ids=ids[i : i + self._batch])
+        self.vectors.delete(rids)
         self._col("reports").delete(ids=rids)
 
     def collect(self, state: State) -> None:

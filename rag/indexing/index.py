@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +29,19 @@ from rag.indexing.records import (
     check_compatible,
 )
 
-_SERVER_STORES: dict[tuple, ChromaStore] = {}
-_SERVER_LOCK = threading.Lock()
+_STORES: dict[tuple, Store] = {}
+_STORES_LOCK = threading.Lock()
 
 
 def open_store(settings: Settings) -> Store:
-    """The store of these settings; one client per Chroma server and prefix in a process."""
+    """The store of these settings; one per index folder or Chroma server and prefix in a process (each holds its
+    Chroma client)."""
     if not settings.server_mode:
-        return SqliteStore(settings.index_dir)
+        key = (str(Path(settings.index_dir).resolve()), settings.collection_prefix)
+        with _STORES_LOCK:
+            if key not in _STORES:
+                _STORES[key] = SqliteStore(settings.index_dir, settings.collection_prefix)
+            return _STORES[key]
     key = (
         settings.chroma_host,
         settings.chroma_port,
@@ -43,10 +49,10 @@ def open_store(settings: Settings) -> Store:
         settings.chroma_auth_token,
         settings.collection_prefix,
     )
-    with _SERVER_LOCK:
-        if key not in _SERVER_STORES:
-            _SERVER_STORES[key] = ChromaStore(settings)
-        return _SERVER_STORES[key]
+    with _STORES_LOCK:
+        if key not in _STORES:
+            _STORES[key] = ChromaStore(settings)
+        return _STORES[key]
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -111,7 +117,8 @@ def indexed_reports(settings: Settings) -> list[ReportRecord]:
 
 
 class Index:
-    """A read-only view of one version of the corpus, held in memory (passages, vectors, BM25, indicators)."""
+    """A read-only view of one version of the corpus: passages, BM25 and indicators held in memory, the dense search
+    asked of Chroma, restricted to this version's revisions."""
 
     def __init__(self, settings: Settings, store: Store, state: State, revisions: list[Revision]) -> None:
         self.settings = settings
@@ -126,8 +133,7 @@ class Index:
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         ends = np.cumsum([len(r.chunks) for r in revisions], dtype=np.int64)
         self._spans = {r.record.doc_id: (int(e) - len(r.chunks), int(e)) for r, e in zip(revisions, ends, strict=True)}
-        dim = int(state.info.get("dim") or 0)
-        self.vectors = np.vstack([r.vectors for r in revisions]) if self.chunks else np.zeros((0, dim), np.float32)
+        self._position = {(r.rid, c.ordinal): self.position[c.chunk_id] for r in revisions for c in r.chunks}
         self.keywords = KeywordIndex([r.terms for r in revisions])
         self.info = {**state.info, "version": state.version, "reports": len(self.reports), "chunks": len(self.chunks)}
         self._checked = time.monotonic()
@@ -185,20 +191,14 @@ class Index:
             mask[start:end] = True
         return mask
 
-    def dense_search(self, vector: np.ndarray, limit: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(position, cosine) of the `limit` nearest passages, exact; `mask` (bool per passage) restricts."""
+    def dense_search(
+        self, vector: np.ndarray, limit: int, doc_ids: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """(position, cosine) of the `limit` nearest passages of this version, by Chroma's HNSW query; `doc_ids`
+        restricts to those reports (rag/indexing/vectors.py: how a query is held to one version)."""
         if not self.chunks:
             return []
-        vector = np.asarray(vector, np.float32)
-        if mask is None:
-            scores = self.vectors @ vector
-        else:  # only the allowed rows are read: a street's reports are a few hundred passages of thousands
-            allowed = np.flatnonzero(mask)
-            scores = np.full(len(self.chunks), -np.inf, dtype=np.float32)
-            scores[allowed] = self.vectors[allowed] @ vector
-        limit = min(limit, int(np.isfinite(scores).sum()))
-        if limit <= 0:
-            return []
-        top = np.argpartition(-scores, limit - 1)[:limit]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top]
+        whole = doc_ids is None or len(doc_ids) == len(self.reports)
+        rids = list(self._rids.values()) if doc_ids is None else [self._rids[d] for d in doc_ids if d in self._rids]
+        found = self.store.vectors.query(vector, limit, rids, len(self.chunks), whole)
+        return [(self._position[(rid, ordinal)], score) for rid, ordinal, score in found]

@@ -18,13 +18,14 @@ import numpy as np
 from rag.indexing.chunking import CHUNKER_VERSION, Chunk
 from rag.indexing.indicators import Indicator
 from rag.indexing.keywords import TermCounts, term_counts
+from rag.indexing.vectors import ChromaVectors
 from rag.ingest.documents import (
     Document,
     ReportMeta,
 )
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
-SCHEMA_VERSION = 8  # 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
+SCHEMA_VERSION = 9  # 9: passages and vectors in Chroma (index/chroma/ or the server); 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
 CATALOG = "catalog.sqlite"
 OLD_POINTER = "CURRENT"  # the generation layout of schema <= 4
 SYNC_SECONDS = 2.0  # server mode: how often a reader asks the server whether the corpus changed
@@ -181,7 +182,6 @@ class Revision:
     rid: str
     record: ReportRecord
     chunks: list[Chunk]
-    vectors: np.ndarray  # (n_chunks, dim) float32, L2-normalised
     indicators: list[Indicator]
     terms: TermCounts
 
@@ -207,9 +207,8 @@ def _record(doc_id: str, values: dict, n_chars: int) -> ReportRecord:
     )
 
 
-def _revision(rid: str, record: ReportRecord, chunks: list[Chunk], vectors, indicators: list[Indicator]) -> Revision:
-    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
-    return Revision(rid, record, chunks, vectors, indicators, term_counts([c.indexed_text for c in chunks]))
+def _revision(rid: str, record: ReportRecord, chunks: list[Chunk], indicators: list[Indicator]) -> Revision:
+    return Revision(rid, record, chunks, indicators, term_counts([c.indexed_text for c in chunks]))
 
 
 class Store(Protocol):
@@ -217,6 +216,7 @@ class Store(Protocol):
 
     key: str
     grace_s: float
+    vectors: ChromaVectors  # the passages and their vectors (rag/indexing/vectors.py)
 
     def state(self) -> State | None: ...
     def version(self) -> int | None: ...
