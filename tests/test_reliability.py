@@ -29,7 +29,15 @@ from rag.answering.retrieval import Searcher
 from rag.answering.validation import validate_question
 from rag.config import ROOT, Settings
 from rag.indexing.chunking import chunk_document
-from rag.indexing.store import CATALOG, Index, IndexMismatchError, SqliteStore, build_index, current_generation
+from rag.indexing.store import (
+    CATALOG,
+    Index,
+    IndexMismatchError,
+    SqliteStore,
+    build_index,
+    current_generation,
+    open_store,
+)
 from rag.ingest.documents import load_document
 from rag.library import add_reports, check_upload
 
@@ -352,11 +360,14 @@ def test_killed_rebuild_leaves_the_old_index_answering(work, embeddings):
 
 
 def _missing_vectors(settings: Settings) -> int:
+    """Passages of the catalog's revisions that have no record in Chroma."""
     conn = sqlite3.connect(settings.index_dir / CATALOG)
     try:
-        return conn.execute("SELECT count(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+        revisions = conn.execute("SELECT rid, n_chunks FROM revisions").fetchall()
     finally:
         conn.close()
+    store = open_store(settings)
+    return sum(len(store.missing_vectors(rid, n)) for rid, n in revisions)
 
 
 @pytest.mark.parametrize("at", ["embed", "switch"], ids=["mid-embedding", "before-switch"])
