@@ -55,6 +55,7 @@ CITY_EVERY = 14
 PROBE = 1000  # index of the synthetic report added / changed / deleted at every size (not in any corpus here)
 
 
+EF_SEARCH = (10, 32, 64)  # besides the configured one, for the recall table
 LARGE_DONE = ROOT / "bench" / "out" / "large_done.txt"  # the reports of corpus-large whose vectors are cached
 
 
@@ -102,12 +103,22 @@ def _recall(index, embeddings, questions: list[str], rng: random.Random) -> dict
     unfiltered query), and restricted to 3 random reports (the `where rid $in` query)."""
     import numpy as np
 
-    from rag.indexing.vectors import record_id
+    from rag.indexing.vectors import HNSW, record_id
 
     stored = index.store.vectors.embeddings(sorted(index._rids.values()))
     matrix = np.stack([stored[record_id(index._rids[c.doc_id], c.ordinal)] for c in index.chunks])
     docs = np.array([c.doc_id for c in index.chunks])
     out = {}
+    collection = index.store.vectors._open()._collection
+    for ef in EF_SEARCH:  # ef_search is a query-time setting: measured on the same graph
+        collection.modify(configuration={"hnsw": {"ef_search": ef}})
+        found = []
+        for q in questions:
+            vector = embeddings.encode_query(q)
+            exact = set(np.argsort(-(matrix @ vector), kind="stable")[:10].tolist())
+            found.append(len({p for p, _ in index.dense_search(vector, 10)} & exact) / len(exact))
+        out[f"ef_search={ef}"] = round(float(np.mean(found)), 4)
+    collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
     for label in ("whole", "3 reports"):
         found = []
         for q in questions:

@@ -489,3 +489,29 @@ def test_readers_see_one_generation_while_a_report_is_added(work, embeddings):
     assert not mixed, f"{len(mixed)} of {len(results)} result sets mix two generations"
     assert any(r <= old and not r <= new for r in results), "no reader saw the old index"
     assert any(r <= new and not r <= old for r in results), "no reader saw the new index"
+
+
+def test_app_answers_while_rag_index_updates_in_another_process(work, embeddings):
+    """The embedded default with two processes: this one answers as the app does while `python -m rag index` adds a
+    report in another; both use the index folder's one loopback Chroma server."""
+    assistant = Assistant(work, Searcher(work, embeddings))
+    assert "1.52亿元" in assistant.ask(QUESTION, mode="extractive").text
+    (work.seeds_dir / "900_new.txt").write_text(short_report("东湖街道", "98.76亿元"), encoding="utf-8")
+    cmd = [sys.executable, "-m", "rag", "index", "--seeds", str(work.seeds_dir), "--index", str(work.index_dir)]
+    proc = subprocess.Popen([*cmd, "--json"], cwd=ROOT, env=_child_env(), stdout=subprocess.PIPE, text=True)
+    answered, errors = 0, []
+    try:
+        while proc.poll() is None:
+            try:
+                answer = assistant.ask(QUESTION, mode="extractive")
+                assert "1.52亿元" in answer.text, answer.text
+                answered += 1
+            except Exception as exc:  # reported below
+                errors.append(exc)
+    finally:
+        out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0 and json.loads(out)["added"] == 1
+    assert not errors, errors[:3]
+    assert answered > 0
+    new = assistant.ask("东湖街道上半年完成固定资产投资多少？", mode="extractive")
+    assert "98.76亿元" in new.text and new.sources[0].hit.chunk.doc_id == "900_new.txt"

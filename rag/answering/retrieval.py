@@ -289,6 +289,7 @@ class ReportRetriever(BaseRetriever):
     searcher: SkipValidation[Searcher]
     k: int = 5
     filters: Filters | None = None
+    callbacks: SkipValidation[list] | None = None  # LangChain callback handlers for the answer path's calls (tracing)
 
     def _get_relevant_documents(
         self,
@@ -303,4 +304,5 @@ class ReportRetriever(BaseRetriever):
 
     def hits(self, query: str, *, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """`invoke` (callbacks and tracing as for any retriever), its documents back as Hits for the answer engine."""
-        return hits_from_documents(self.searcher.index, self.invoke(query, k=k, filters=filters))
+        config = {"callbacks": self.callbacks} if self.callbacks else None
+        return hits_from_documents(self.searcher.index, self.invoke(query, config, k=k, filters=filters))
