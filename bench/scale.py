@@ -193,7 +193,7 @@ def _child_update(args: argparse.Namespace) -> dict:
     pairs = [spec.split(":", 2) for spec in args.pairs]
     settings = {size: bench_settings(Path(seeds), Path(index)) for size, seeds, index in pairs}
     for s in settings.values():
-        Index.open(s)  # as a serving process would have it: the current version is in memory
+        Index.open(s).store.vectors.count()  # as a serving process has it: the version in memory, Chroma up
         build_index(s, embeddings=embeddings)  # nothing changed: records the files' stamps, as any earlier run
     runs = {size: {way: {op: [] for op in OPS} for way in PATHS} for size in settings}
     reload_s: dict[str, list[float]] = {size: [] for size in settings}

@@ -170,7 +170,10 @@ class Searcher:
     def index(self) -> Index:
         with self._lock:
             if self._index is None or not self._index.is_current():
+                first = self._index is None
                 self._index = Index.open(self.settings, expected_model=self.embeddings.name)
+                if first:  # the dense search's Chroma server (started on demand): up before the first question
+                    self._index.store.vectors.count()
             return self._index
 
     def known_streets(self) -> list[str]:
