@@ -197,7 +197,8 @@ def supervise(index_dir: Path) -> int:
     chroma = Path(sys.executable).parent / "chroma"
     port = _free_port()
     cmd = [str(chroma), "run", "--path", str(index_dir / DATA), "--host", "127.0.0.1", "--port", str(port)]
-    child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}  # INFO logs every request: ~1.5 KB each
+    child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
