@@ -177,11 +177,7 @@ def _embed_missing(store: Store, work, embedder, settings: Settings, progress: P
         t = time.monotonic()
         vectors = embedder.encode_passages([c.indexed_text for _, c in batch], batch_size=settings.embed_batch_size)
         model_s += time.monotonic() - t
-        by_rid: dict[str, list[int]] = {}
-        for j, (rid, _) in enumerate(batch):
-            by_rid.setdefault(rid, []).append(j)
-        for rid, rows in by_rid.items():
-            store.put_vectors(rid, [batch[j][1] for j in rows], vectors[rows])
+        store.put_vectors(batch, vectors)  # one write for the batch, whichever reports its passages are of
         done += len(batch)
         progress("embed", done, total)
     return total, model_s

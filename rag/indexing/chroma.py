@@ -208,8 +208,8 @@ class ChromaStore:
     def missing_vectors(self, rid: str, n_chunks: int) -> list[int]:
         return self.vectors.missing(rid, n_chunks)
 
-    def put_vectors(self, rid: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        self.vectors.put(rid, chunks, vectors)
+    def put_vectors(self, passages: list[tuple[str, Chunk]], vectors: np.ndarray) -> None:
+        self.vectors.put(passages, vectors)
 
     def unfinished(self, state: State) -> list[Unfinished]:
         got = self._col("reports").get(include=["metadatas"])

@@ -87,16 +87,17 @@ class ChromaVectors:
             have.update(self._call(lambda s, part=ids[i : i + _BATCH]: s.get(ids=part, include=[])["ids"]))
         return [o for o, i in enumerate(ids) if i not in have]
 
-    def put(self, rid: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def put(self, passages: list[tuple[str, Chunk]], vectors: np.ndarray) -> None:
+        """Store these (rid, passage) records with their vectors, in as few requests as Chroma allows."""
         vectors = np.asarray(vectors, np.float32)
-        for i in range(0, len(chunks), _BATCH):
-            part = chunks[i : i + _BATCH]
+        for i in range(0, len(passages), _BATCH):
+            part = passages[i : i + _BATCH]
             self._call(
                 lambda s, part=part, i=i: s._collection.upsert(
-                    ids=[record_id(rid, c.ordinal) for c in part],
+                    ids=[record_id(rid, c.ordinal) for rid, c in part],
                     embeddings=vectors[i : i + len(part)],
-                    documents=[c.text for c in part],
-                    metadatas=[{"rid": rid, "doc_id": c.doc_id, "ordinal": c.ordinal} for c in part],
+                    documents=[c.text for _, c in part],
+                    metadatas=[{"rid": rid, "doc_id": c.doc_id, "ordinal": c.ordinal} for rid, c in part],
                 )
             )
 

@@ -311,7 +311,8 @@ def test_dense_search_never_returns_passages_outside_the_version(small_settings,
     stored = index.store.vectors.embeddings(sorted(index._rids.values()))
     for doc_id, rid in index._rids.items():
         chunks = [c for c in index.chunks if c.doc_id == doc_id]
-        index.store.vectors.put("rpending" + rid, chunks, np.stack([stored[record_id(rid, c.ordinal)] for c in chunks]))
+        copies = np.stack([stored[record_id(rid, c.ordinal)] for c in chunks])
+        index.store.vectors.put([("rpending" + rid, c) for c in chunks], copies)
     assert index.store.vectors.count() == 2 * len(index.chunks)
     after = index.dense_search(query, 10)
     assert [p for p, _ in after] == [p for p, _ in before]
