@@ -13,9 +13,15 @@ added, changed and deleted is the same real-model-embedded synthetic report at e
 report (the baseline of the "≤ 1.5×" target), once by name as the app's upload and delete do (`only=`) and once by
 scanning the folder as `python -m rag index` does.
 
-Every phase runs in a child process, so its peak resident memory (ru_maxrss from wait4) is its own, torch included.
+With `--real DIR` (../shared/corpus-large: 347 real 政府工作报告 and statistical bulletins) a corpus of n reports is
+the first n real reports (those whose vectors the shared cache already holds first), under `real/`, no manifest
+rows; past the real ones, the synthetic corpus makes up the rest (1,000 = 347 real + 653 synthetic).
+
+Every phase runs in a child process, so its peak resident memory (ru_maxrss from wait4) is its own, torch included;
+the index folder's loopback Chroma server is a process of its own, and its peak RSS (VmHWM) is reported beside.
 
     .venv/bin/python -m bench.scale --reports 5 100 1000 --rounds 2 --repeats 3 --out bench/out/scale.json
+    .venv/bin/python -m bench.scale --real ../shared/corpus-large --reports 5 100 347 1000 --rounds 1 --repeats 1
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -46,6 +53,86 @@ from bench.corpus import add_synthetic, make_corpus, perturb_report
 RESULT = "RESULT "
 CITY_EVERY = 14
 PROBE = 1000  # index of the synthetic report added / changed / deleted at every size (not in any corpus here)
+
+
+EF_SEARCH = (10, 32, 64)  # besides the configured one, for the recall table
+LARGE_DONE = ROOT / "bench" / "out" / "large_done.txt"  # the reports of corpus-large whose vectors are cached
+
+
+def real_files(real: Path) -> list[Path]:
+    """The real reports, those already in the shared embedding cache first (in the order they were cached)."""
+    files = sorted(p for p in Path(real).iterdir() if p.suffix == ".txt")
+    done = LARGE_DONE.read_text(encoding="utf-8").split() if LARGE_DONE.exists() else []
+    order = {name: i for i, name in enumerate(done)}
+    return sorted(files, key=lambda p: (order.get(p.name, len(order)), p.name))
+
+
+def sized_corpus(folder: Path, n: int, real: Path | None) -> None:
+    """n reports: the synthetic scale corpus, or with `real` the first n real reports (under real/) and the synthetic
+    corpus for the rest."""
+    if real is None:
+        make_corpus(folder, n, city_every=CITY_EVERY)
+        return
+    files = real_files(real)
+    (folder / "real").mkdir(parents=True, exist_ok=True)
+    for path in files[:n]:
+        shutil.copy(path, folder / "real" / path.name)
+    if n > len(files):
+        make_corpus(folder, n - len(files), city_every=CITY_EVERY)
+
+
+def _questions() -> list[str]:
+    """The dev questions (seed 街道 reports) and the development corpus's (real reports of many places)."""
+    lines = (ROOT / "eval" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    corpus = [json.loads(line) for line in lines if line.strip()]
+    return [q["question"] for q in dev_questions()] + [q["question"] for q in corpus]
+
+
+def chroma_peak_mib(index: Path) -> float | None:
+    """Peak RSS (VmHWM) of the index folder's loopback Chroma server, while it runs."""
+    try:
+        pid = json.loads((Path(index) / "chroma.json").read_text())["chroma_pid"]
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM"))
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+    return round(int(line.split()[1]) / 1024, 1)
+
+
+def _recall(index, embeddings, questions: list[str], rng: random.Random) -> dict:
+    """HNSW recall@10 against an exact scan of the same vectors (taken from Chroma): over the whole version (the
+    unfiltered query), and restricted to 3 random reports (the `where rid $in` query)."""
+    import numpy as np
+
+    from rag.indexing.vectors import HNSW, record_id
+
+    stored = index.store.vectors.embeddings(sorted(index._rids.values()))
+    matrix = np.stack([stored[record_id(index._rids[c.doc_id], c.ordinal)] for c in index.chunks])
+    docs = np.array([c.doc_id for c in index.chunks])
+    out = {}
+    collection = index.store.vectors._open()._collection
+    for ef in EF_SEARCH:  # ef_search is a query-time setting: measured on the same graph
+        collection.modify(configuration={"hnsw": {"ef_search": ef}})
+        found = []
+        for q in questions:
+            vector = embeddings.encode_query(q)
+            exact = set(np.argsort(-(matrix @ vector), kind="stable")[:10].tolist())
+            found.append(len({p for p, _ in index.dense_search(vector, 10)} & exact) / len(exact))
+        out[f"ef_search={ef}"] = round(float(np.mean(found)), 4)
+    collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+    for label in ("whole", "3 reports"):
+        found = []
+        for q in questions:
+            vector = embeddings.encode_query(q)
+            cosine = matrix @ vector
+            allowed = None
+            if label != "whole":
+                allowed = set(rng.sample(sorted(index.reports), min(3, len(index.reports))))
+                cosine = np.where(np.isin(docs, list(allowed)), cosine, -np.inf)
+            exact = set(np.argsort(-cosine, kind="stable")[: min(10, int(np.isfinite(cosine).sum()))].tolist())
+            got = {p for p, _ in index.dense_search(vector, 10, allowed)}
+            found.append(len(got & exact) / max(len(exact), 1))
+        out[label] = round(float(np.mean(found)), 4)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ child phases
@@ -106,7 +193,7 @@ def _child_update(args: argparse.Namespace) -> dict:
     pairs = [spec.split(":", 2) for spec in args.pairs]
     settings = {size: bench_settings(Path(seeds), Path(index)) for size, seeds, index in pairs}
     for s in settings.values():
-        Index.open(s)  # as a serving process would have it: the current version is in memory
+        Index.open(s).store.vectors.count()  # as a serving process has it: the version in memory, Chroma up
         build_index(s, embeddings=embeddings)  # nothing changed: records the files' stamps, as any earlier run
     runs = {size: {way: {op: [] for op in OPS} for way in PATHS} for size in settings}
     reload_s: dict[str, list[float]] = {size: [] for size in settings}
@@ -144,19 +231,23 @@ def _median_run(rows: list[dict]) -> dict:
 
 
 def _child_query(args: argparse.Namespace) -> dict:
+    from rag.answering.answer import Assistant
     from rag.answering.retrieval import Searcher
 
     embeddings = _embeddings(False, False)
-    searchers = {}
+    searchers, assistants, opened = {}, {}, {}
     for spec in args.pairs:
         size, seeds, index = spec.split(":", 2)
         t = time.perf_counter()
         searchers[size] = Searcher(bench_settings(Path(seeds), Path(index)), embeddings)
         searchers[size].search("预热 warm-up")
-        searchers[size + "_open_s"] = round(time.perf_counter() - t, 2)
-    questions = [q["question"] for q in dev_questions()]
-    sizes = [s for s in searchers if not s.endswith("_open_s")]
+        opened[size] = round(time.perf_counter() - t, 2)
+        assistants[size] = Assistant(searchers[size].settings, searchers[size])
+        assistants[size].ask("预热 warm-up", mode="extractive")
+    questions = _questions()
+    sizes = list(searchers)
     timings: dict[str, list[float]] = {s: [] for s in sizes}
+    asks: dict[str, list[float]] = {s: [] for s in sizes}
     rng = random.Random(0)
     for _ in range(args.rounds):
         rng.shuffle(questions)
@@ -165,8 +256,19 @@ def _child_query(args: argparse.Namespace) -> dict:
                 t = time.perf_counter()
                 searchers[size].search(q)
                 timings[size].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                assistants[size].ask(q, mode="extractive")
+                asks[size].append(time.perf_counter() - t)
+    recall = {s: _recall(searchers[s].index, embeddings, questions[:60], random.Random(1)) for s in sizes}
     return {
-        size: {"chunks": len(searchers[size].index.chunks), "open_s": searchers[size + "_open_s"], **stats_ms(t)}
+        size: {
+            "chunks": len(searchers[size].index.chunks),
+            "open_s": opened[size],
+            **stats_ms(t),
+            "ask": stats_ms(asks[size]),
+            "recall_at_10": recall[size],
+            "chroma_peak_rss_mib": chroma_peak_mib(searchers[size].settings.index_dir),
+        }
         for size, t in timings.items()
     }
 
@@ -186,7 +288,7 @@ def _child_serve(args: argparse.Namespace) -> dict:
         t = time.perf_counter()
         assistant.ask(q["question"], mode="extractive")
         times.append(time.perf_counter() - t)
-    return {"ready_s": round(ready_s, 2), "ask": stats_ms(times)}
+    return {"ready_s": round(ready_s, 2), "ask": stats_ms(times), "chroma_peak_rss_mib": chroma_peak_mib(args.index)}
 
 
 def _child(argv: list[str]) -> int:
@@ -238,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the dev questions when timing queries")
     parser.add_argument("--synthetic-misses", action="store_true", help="random vectors for passages not cached")
     parser.add_argument("--repeats", type=int, default=3, help="add / change / delete cycles per size (median)")
+    parser.add_argument("--real", type=Path, help="real reports first (../shared/corpus-large), synthetic for the rest")
     add_common_args(parser, "scale")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.reports))
@@ -247,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = {n: (work / f"seeds{n}", work / f"index{n}") for n in [1, *sizes]}
         build, size_mib = {}, {}
         for n, (seeds, index) in paths.items():
-            make_corpus(seeds, n, city_every=CITY_EVERY)
+            sized_corpus(seeds, n, args.real)
             _say(f"building {n} reports …")
             build[n] = run_phase("build", "--seeds", str(seeds), "--index", str(index), *extra)
             size_mib[n] = round(dir_size(index) / 2**20, 2)
@@ -286,6 +389,11 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
                 q["open_s"],
                 q["p50_ms"],
                 q["p95_ms"],
+                q["ask"]["p50_ms"],
+                q["ask"]["p95_ms"],
+                q["recall_at_10"]["whole"],
+                q["recall_at_10"]["3 reports"],
+                q["chroma_peak_rss_mib"],
             ]
         )
     print(
@@ -302,6 +410,11 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
                 "open s",
                 "query p50 ms",
                 "query p95 ms",
+                "ask p50 ms",
+                "ask p95 ms",
+                "HNSW recall@10",
+                "recall@10, 3 reports",
+                "Chroma server peak RSS MiB",
             ],
             rows,
         )
@@ -347,7 +460,8 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
     checks[f"app peak RSS at {sizes[-1]} < 2 GiB ({serve['peak_rss_mib']} MiB)"] = serve["peak_rss_mib"] < 2048
     print(
         f"\napp path at {sizes[-1]} reports: ready in {serve['ready_s']} s, ask p50/p95 "
-        f"{serve['ask']['p50_ms']}/{serve['ask']['p95_ms']} ms, peak RSS {serve['peak_rss_mib']} MiB"
+        f"{serve['ask']['p50_ms']}/{serve['ask']['p95_ms']} ms, peak RSS {serve['peak_rss_mib']} MiB "
+        f"(+ Chroma server {serve['chroma_peak_rss_mib']} MiB)"
     )
     print("\n" + "\n".join(f"- {k}: {'OK' if v else 'FAIL'}" for k, v in checks.items()))
     write_json(

@@ -78,3 +78,18 @@ def chroma_server(tmp_path_factory):
     cmd = [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)]
     with running_server(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", data / "server.log", timeout=60):
         yield ("127.0.0.1", port)
+
+
+@pytest.fixture(autouse=True)
+def _release_local_chroma(request):
+    """After a test, this process stops using the loopback Chroma servers of its own tmp_path index folders, so
+    their supervisors stop them (session-wide indexes keep theirs until the session ends)."""
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp is None:
+        return
+    from rag.indexing import chroma_local
+
+    for folder in chroma_local.held_dirs():
+        if folder.is_relative_to(tmp.resolve()) or folder.is_relative_to(tmp):
+            chroma_local.release(folder)

@@ -28,7 +28,15 @@ from rag.answering.retrieval import Searcher
 from rag.answering.validation import validate_question
 from rag.config import ROOT, Settings
 from rag.indexing.chunking import chunk_document
-from rag.indexing.store import CATALOG, Index, IndexMismatchError, SqliteStore, build_index, current_generation
+from rag.indexing.store import (
+    CATALOG,
+    Index,
+    IndexMismatchError,
+    SqliteStore,
+    build_index,
+    current_generation,
+    open_store,
+)
 from rag.ingest.documents import load_document
 from rag.library import add_reports, check_upload
 
@@ -349,11 +357,14 @@ def test_killed_rebuild_leaves_the_old_index_answering(work, embeddings):
 
 
 def _missing_vectors(settings: Settings) -> int:
+    """Passages of the catalog's revisions that have no record in Chroma."""
     conn = sqlite3.connect(settings.index_dir / CATALOG)
     try:
-        return conn.execute("SELECT count(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+        revisions = conn.execute("SELECT rid, n_chunks FROM revisions").fetchall()
     finally:
         conn.close()
+    store = open_store(settings)
+    return sum(len(store.missing_vectors(rid, n)) for rid, n in revisions)
 
 
 @pytest.mark.parametrize("at", ["embed", "switch"], ids=["mid-embedding", "before-switch"])
@@ -475,3 +486,29 @@ def test_readers_see_one_generation_while_a_report_is_added(work, embeddings):
     assert not mixed, f"{len(mixed)} of {len(results)} result sets mix two generations"
     assert any(r <= old and not r <= new for r in results), "no reader saw the old index"
     assert any(r <= new and not r <= old for r in results), "no reader saw the new index"
+
+
+def test_app_answers_while_rag_index_updates_in_another_process(work, embeddings):
+    """The embedded default with two processes: this one answers as the app does while `python -m rag index` adds a
+    report in another; both use the index folder's one loopback Chroma server."""
+    assistant = Assistant(work, Searcher(work, embeddings))
+    assert "1.52亿元" in assistant.ask(QUESTION, mode="extractive").text
+    (work.seeds_dir / "900_new.txt").write_text(short_report("东湖街道", "98.76亿元"), encoding="utf-8")
+    cmd = [sys.executable, "-m", "rag", "index", "--seeds", str(work.seeds_dir), "--index", str(work.index_dir)]
+    proc = subprocess.Popen([*cmd, "--json"], cwd=ROOT, env=_child_env(), stdout=subprocess.PIPE, text=True)
+    answered, errors = 0, []
+    try:
+        while proc.poll() is None:
+            try:
+                answer = assistant.ask(QUESTION, mode="extractive")
+                assert "1.52亿元" in answer.text, answer.text
+                answered += 1
+            except Exception as exc:  # reported below
+                errors.append(exc)
+    finally:
+        out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0 and json.loads(out)["added"] == 1
+    assert not errors, errors[:3]
+    assert answered > 0
+    new = assistant.ask("东湖街道上半年完成固定资产投资多少？", mode="extractive")
+    assert "98.76亿元" in new.text and new.sources[0].hit.chunk.doc_id == "900_new.txt"

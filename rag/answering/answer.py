@@ -44,7 +44,7 @@ from rag.answering.query import (
     quoted_terms,
     understand,
 )
-from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
+from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, street_aliases
 from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
 from rag.config import Settings
@@ -203,6 +203,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, searcher: Searcher | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.searcher = searcher or Searcher(self.settings)
+        self.retriever = ReportRetriever(searcher=self.searcher, k=self.settings.k)  # every retrieval goes through it
         self._corpus: Corpus | None = None
         self._lock = threading.Lock()
 
@@ -303,8 +304,8 @@ class Assistant:
         n = max(k, RETRIEVE_FOR_EVAL)
         if narrowed and scope:  # the question picked its report by content: search that report
             base = filters or Filters()
-            return self.searcher.search(query.search_text, k=n, filters=replace(base, doc_ids=tuple(scope)))
-        return self.searcher.search(query.search_text, k=n, filters=filters)
+            return self.retriever.hits(query.search_text, k=n, filters=replace(base, doc_ids=tuple(scope)))
+        return self.retriever.hits(query.search_text, k=n, filters=filters)
 
     def _extractive_answer(self, query: Query, corpus: Corpus, scope: list[str], hits: list[Hit], k: int) -> Answer:
         book = SourceBook(corpus, hits[:k])
@@ -406,7 +407,7 @@ class Assistant:
         return lookup
 
     def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
-        hits = self.searcher.search(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
+        hits = self.retriever.hits(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
         return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
 
 

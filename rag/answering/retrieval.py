@@ -170,7 +170,10 @@ class Searcher:
     def index(self) -> Index:
         with self._lock:
             if self._index is None or not self._index.is_current():
+                first = self._index is None
                 self._index = Index.open(self.settings, expected_model=self.embeddings.name)
+                if first:  # the dense search's Chroma server (started on demand): up before the first question
+                    self._index.store.vectors.count()
             return self._index
 
     def known_streets(self) -> list[str]:
@@ -189,7 +192,7 @@ class Searcher:
         limit = self.settings.candidates
         mask = None if len(allowed) == len(index.reports) else index.passage_mask(allowed)
         bm25 = index.keywords.search(question, limit, None if mask is None else mask.astype(np.float32))
-        dense = index.dense_search(self.embeddings.encode_query(question), limit, mask)
+        dense = index.dense_search(self.embeddings.encode_query(question), limit, None if mask is None else allowed)
         return _fuse(index, bm25, dense, analysis, self.settings, k)
 
 
@@ -234,6 +237,7 @@ def _fuse(
 def hit_to_document(hit: Hit) -> LCDocument:
     meta = hit.report.meta
     return LCDocument(
+        id=hit.chunk.chunk_id,
         page_content=hit.chunk.text,
         metadata={
             "chunk_id": hit.chunk.chunk_id,
@@ -247,17 +251,61 @@ def hit_to_document(hit: Hit) -> LCDocument:
             "end": hit.chunk.end,
             "score": hit.score,
             "rank": hit.rank,
+            "bm25_rank": hit.bm25_rank,
+            "dense_rank": hit.dense_rank,
+            "bm25_score": hit.bm25_score,
+            "dense_score": hit.dense_score,
         },
     )
 
 
+def hits_from_documents(index: Index, docs: list[LCDocument]) -> list[Hit]:
+    """The retriever's documents back as Hits of this index (a passage of a report removed meanwhile is skipped)."""
+    hits = []
+    for doc in docs:
+        m = doc.metadata
+        pos = index.position.get(m["chunk_id"])
+        if pos is None:
+            continue
+        chunk = index.chunks[pos]
+        hits.append(
+            Hit(
+                chunk,
+                index.reports[chunk.doc_id],
+                m["score"],
+                m["rank"],
+                m["bm25_rank"],
+                m["dense_rank"],
+                m["bm25_score"],
+                m["dense_score"],
+            )
+        )
+    return hits
+
+
 class ReportRetriever(BaseRetriever):
-    """LangChain face of the hybrid search, so it composes with chains and other LangChain tools."""
+    """LangChain face of the hybrid search (BM25 + Chroma's dense query, fused), so it composes with chains and
+    other LangChain tools; the answer path (`Assistant`, hence the CLI and the app) retrieves through it.
+    `k` and `filters` may be given per call: `retriever.invoke(question, k=20, filters=Filters(...))`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     searcher: SkipValidation[Searcher]
     k: int = 5
     filters: Filters | None = None
+    callbacks: SkipValidation[list] | None = None  # LangChain callback handlers for the answer path's calls (tracing)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        return [hit_to_document(h) for h in self.searcher.search(query, k=self.k, filters=self.filters)]
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> list[LCDocument]:
+        hits = self.searcher.search(query, k=k or self.k, filters=self.filters if filters is None else filters)
+        return [hit_to_document(h) for h in hits]
+
+    def hits(self, query: str, *, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        """`invoke` (callbacks and tracing as for any retriever), its documents back as Hits for the answer engine."""
+        config = {"callbacks": self.callbacks} if self.callbacks else None
+        return hits_from_documents(self.searcher.index, self.invoke(query, config, k=k, filters=filters))

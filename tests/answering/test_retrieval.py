@@ -109,3 +109,28 @@ def test_search_with_server_mode_settings_is_refused_for_embedded_index(seed_set
 
     with pytest.raises(IndexMismatchError):
         Searcher(replace(seed_settings, chroma_host="127.0.0.1", chroma_port=1), embeddings).search("西林")
+
+
+def test_assistant_retrieves_through_the_langchain_retriever(searcher):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    from rag.answering.answer import Assistant
+
+    class Seen(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.queries: list[str] = []
+            self.documents: list[list[str]] = []
+
+        def on_retriever_start(self, serialized, query, **kwargs) -> None:
+            self.queries.append(query)
+
+        def on_retriever_end(self, documents, **kwargs) -> None:
+            self.documents.append([d.id for d in documents])
+
+    assistant = Assistant(searcher.settings, searcher)
+    seen = Seen()
+    assistant.retriever.callbacks = [seen]
+    answer = assistant.ask("西林街道上半年一般公共预算收入多少？")
+    assert seen.queries, "the answer path called the retriever"
+    assert [h.chunk.chunk_id for h in answer.retrieved] == seen.documents[0]
+    assert any(s.hit.chunk.chunk_id in seen.documents[0] for s in answer.sources)

@@ -17,6 +17,7 @@ import pytest
 from rag import fsutil
 from rag.answering.retrieval import Searcher
 from rag.config import ROOT
+from rag.indexing import vectors as vectors_mod
 from rag.indexing.chunking import chunk_document
 from rag.indexing.filehash import FILE_HASHES
 from rag.indexing.keywords import KeywordIndex, keyword_tokens, term_counts, top_positive
@@ -36,6 +37,7 @@ from rag.indexing.store import (
     require_index,
     source_key,
 )
+from rag.indexing.vectors import record_id
 from rag.ingest.documents import load_document
 
 XILIN = "002_fe0a95f5f2085df9.txt"
@@ -97,7 +99,10 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     assert removed.removed == ["900_new.txt"] and removed.chunks_embedded == 0
     index = Index.open(small_settings)
     assert "900_new.txt" not in index.reports
-    assert index.vectors.shape == (len(index.chunks), embeddings.dim) and len(index.chunks) == first.chunks_total
+    assert len(index.chunks) == first.chunks_total
+    # Its passages stay in Chroma for readers of the previous version, but this version's dense search never sees them.
+    nearest = index.dense_search(embeddings.encode_query("东湖街道全年完成绿化提升工程"), 20)
+    assert len(nearest) == 20 and all(index.chunks[p].doc_id != "900_new.txt" for p, _ in nearest)
     hits = Searcher(small_settings, embeddings).search("东湖街道", k=10)
     assert all(h.chunk.doc_id != "900_new.txt" for h in hits)
     # Retired revisions are removed one update later (kept meanwhile for readers of the previous version).
@@ -274,16 +279,43 @@ def test_keyword_search_ranks_as_a_full_sort(seed_settings):
         assert index.keywords.search(question, 20) == expected and len(expected) == 20
 
 
-def test_dense_search_is_exact_and_masked(seed_settings, embeddings):
+def _exact(index: Index, query: np.ndarray) -> np.ndarray:
+    """Cosines of every passage of the version to the query, from the vectors Chroma holds."""
+    stored = index.store.vectors.embeddings(sorted(index._rids.values()))
+    ids = [record_id(index._rids[c.doc_id], c.ordinal) for c in index.chunks]
+    return np.stack([stored[i] for i in ids]) @ query
+
+
+def test_dense_search_is_chromas_query_of_the_version(seed_settings, embeddings):
     index = Index.open(seed_settings)
     query = embeddings.encode_query("西林街道固定资产投资")
-    cosine = index.vectors @ query
+    cosine = _exact(index, query)
     got = index.dense_search(query, 10)
-    assert [p for p, _ in got] == list(np.argsort(-cosine, kind="stable")[:10])
-    assert np.allclose([s for _, s in got], np.sort(cosine)[::-1][:10], atol=1e-6)
-    mask = index.passage_mask({XILIN})
-    assert mask.sum() == index.reports[XILIN].n_chunks
-    assert all(index.chunks[p].doc_id == XILIN for p, _ in index.dense_search(query, 50, mask))
+    assert [p for p, _ in got] == list(np.argsort(-cosine, kind="stable")[:10])  # HNSW finds the exact top 10 here
+    assert np.allclose([s for _, s in got], np.sort(cosine)[::-1][:10], atol=1e-5)
+    restricted = index.dense_search(query, 50, {XILIN})  # `where rid` on the server
+    assert len(restricted) == index.reports[XILIN].n_chunks
+    assert all(index.chunks[p].doc_id == XILIN for p, _ in restricted)
+
+
+@pytest.mark.parametrize("overfetch", ["unfiltered", "where"])
+def test_dense_search_never_returns_passages_outside_the_version(small_settings, embeddings, monkeypatch, overfetch):
+    """An update writing a revision (or one kept for older readers) puts passages in the collection that this
+    version does not have: here copies of every live vector, each the nearest to itself. They never come back."""
+    if overfetch == "where":
+        monkeypatch.setattr(vectors_mod, "OVERFETCH_MAX", 0)
+    build_index(small_settings, embeddings=embeddings)
+    index = Index.open(small_settings)
+    query = embeddings.encode_query("荷花池街道一般公共预算收入")
+    before = index.dense_search(query, 10)
+    stored = index.store.vectors.embeddings(sorted(index._rids.values()))
+    for doc_id, rid in index._rids.items():
+        chunks = [c for c in index.chunks if c.doc_id == doc_id]
+        copies = np.stack([stored[record_id(rid, c.ordinal)] for c in chunks])
+        index.store.vectors.put([("rpending" + rid, c) for c in chunks], copies)
+    assert index.store.vectors.count() == 2 * len(index.chunks)
+    after = index.dense_search(query, 10)
+    assert [p for p, _ in after] == [p for p, _ in before]
 
 
 # ------------------------------------------------------------------------------------------------ server mode
