@@ -46,6 +46,7 @@ from rag.answering.query import (
 )
 from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.answering.validation import validate_question
+from rag.answering.years import figure_year
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
 from rag.config import Settings
 from rag.text import places
@@ -330,7 +331,7 @@ class Assistant:
         if strangers:  # the passages mention the place, but what they answer is about another one
             draft, reason = None, f"关于{'、'.join(strangers)}的内容"
         if draft is None:
-            return not_found(query, reason, book, k)
+            return not_found(query, reason or _other_years(query, corpus, scope), book, k)
         text = render(draft, book, query.english)
         missing = unknown_places(query, corpus) if query.streets else []
         if missing:  # "新闸街道和青龙街道…": answer what is there, say what is not
@@ -587,6 +588,18 @@ def _place(name: str) -> str:
     return re.sub(r"^[和与及跟同、的在]", "", name)
 
 
+def _other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """Why a target asked for a year is not answered when the reports in scope set that metric's target only for
+    other years: say so, rather than "nothing found"."""
+    if not (query.metric and query.years and asks_target(query.text)):
+        return None
+    rows = compare.rows_of(corpus, scope, query.metric, target=True)
+    if not rows or compare.of_years(corpus, rows, query.years, True):
+        return None
+    years = "、".join(f"{y}年" for y in query.years)
+    return f"{_whose(query, corpus, scope, '')}{years}{query.metric}的目标数字（报告中的目标属于其他年份，未作答）"
+
+
 def _whose(query: Query, corpus: Corpus, scope: list[str], joiner: str) -> str:
     streets = query.streets or tuple(dict.fromkeys(s for d in scope if (s := corpus.street(d))))
     return f"{'、'.join(streets)}{joiner}" if len(scope) < len(corpus.doc_ids) and streets else ""
@@ -659,7 +672,7 @@ def _states_rank(draft: Draft, query: Query, corpus: Corpus) -> bool:
 
 def _quote_coverage(draft: Draft, query: Query, corpus: Corpus) -> float:
     text = "".join(corpus.quote(p.doc_id, p.start, p.end) for p in draft.parts if isinstance(p, Cite))
-    return coverage(text, query.terms, corpus)[0] if query.terms else 1.0
+    return coverage(text, query.terms, corpus, query)[0] if query.terms else 1.0
 
 
 def extractive_draft(
@@ -685,8 +698,11 @@ def extractive_draft(
     if query.item:  # "重点抓好哪几个方面？第一项是什么？": the list's lead and the item asked
         items = [item for s in spans if (item := list_item(s, query.item, corpus))]
         spans += items[:1]
-    if (target or asks_target(query.text)) and not any(states_aim(s, corpus) for s in spans):
-        return None  # a target asked: an achieved figure does not answer it
+    aim = target or (asks_target(query.text) and asks_number(query))  # "计划举办什么" asks no figure
+    if aim and not any(states_aim(s, corpus) for s in spans):
+        return None  # a target figure asked: an achieved figure does not answer it
+    if aim and query.years and not any(figure_year(corpus, s.doc_id, s.start, s.end) in query.years for s in spans):
+        return None  # a target for another year ("年底力争…" in a review of the year before) is not the one asked
     if require_metric and query.metric:
         surfaces = metric_surfaces(query.metric)
         if not any(s in span.text for span in spans for s in surfaces):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
+from rag.answering.years import figure_year, stated_year
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.metadata import ReportMeta
 from rag.ingest.places import delivered_span
@@ -231,7 +232,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
     has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？"); with
     `target`, the target the report sets for it and nothing else."""
-    picks = rows_of(corpus, doc_ids, query.metric or "", target)
+    picks = of_years(corpus, rows_of(corpus, doc_ids, query.metric or "", target), query.years, target)
     best = _choose(picks, corpus, query.period, query.facet, False)
     if best is None:
         return None
@@ -269,6 +270,17 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
         return Draft([head, *body, tail + "."], rows)
     head = f"{who}（{when}）：" if when else f"{who}："
     return Draft([head, *body, "。" + ("（报告所列为预计数）" if forecast else "")], rows)
+
+
+def of_years(corpus: Corpus, picks: list[Pick], years: tuple[int, ...], target: bool) -> list[Pick]:
+    """The rows about the years asked (all rows when none is asked). A target's year is read from its sentence,
+    section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside only when its
+    text states another year."""
+    if not years:
+        return picks
+    if target:
+        return [p for p in picks if figure_year(corpus, p.doc_id, p.ind.start, p.ind.end) in years]
+    return [p for p in picks if stated_year(corpus, p.doc_id, p.ind.start, p.ind.end) in (None, *years)]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

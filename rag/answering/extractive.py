@@ -18,7 +18,7 @@ from rag.answering.retrieval import Hit
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
-from rag.text.vocab import alternation, markers, rank_scopes, standing_words, unit_families
+from rag.text.vocab import alternation, markers, rank_scopes, standing_words, term_forms, unit_families
 
 _CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
 _DIGIT = re.compile(r"\d")
@@ -154,13 +154,24 @@ def asks_number(query: Query) -> bool:
     return bool(query.expected_units or query.wants_percent or _ASKS_NUMBER.search(query.text))
 
 
-def coverage(text: str, terms: tuple[str, ...], corpus: Corpus) -> tuple[float, frozenset[str]]:
-    """Share of the terms' total weight found in the text, and the terms found."""
+def coverage(
+    text: str, terms: tuple[str, ...], corpus: Corpus, query: Query | None = None
+) -> tuple[float, frozenset[str]]:
+    """Share of the terms' total weight found in the text, and the terms found. A term is found as written or in a
+    long form it abbreviates ("规上" in "规模以上企业"); with the query, a text naming the question's metric in any
+    of its written forms ("规模工业总产值" for "规上工业产值") holds all the terms of the question's metric."""
     total = sum(corpus.weight(t) for t in terms)
     if not total:
         return 0.0, frozenset()
-    matched = frozenset(t for t in terms if t in text)
-    return sum(corpus.weight(t) for t in matched) / total, matched
+    matched = {t for t in terms if any(f in text for f in term_forms(t))}
+    if query is not None and query.metric_terms and names_metric(text, query):
+        matched.update(t for t in query.metric_terms if t in terms)
+    return sum(corpus.weight(t) for t in matched) / total, frozenset(matched)
+
+
+def names_metric(text: str, query: Query) -> bool:
+    """Does the text name the question's catalog metric, in any of its written forms?"""
+    return bool(query.metric) and any(s in text for s in metric_surfaces(query.metric))
 
 
 def _has_unit(text: str, units: tuple[str, ...]) -> bool:
@@ -186,10 +197,10 @@ def has_unit_asked(spans: list[Span], query: Query) -> bool:
 
 
 def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Scored:
-    cov, matched = coverage(span.text, query.terms, corpus)
+    cov, matched = coverage(span.text, query.terms, corpus, query)
     score = cov - 0.01 * position
     text = span.text
-    if query.metric and any(s in text for s in metric_surfaces(query.metric)):
+    if names_metric(text, query):
         score += 0.2
     if asks_number(query) and not gives_figure(text, query):
         score -= 0.3
@@ -229,7 +240,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     if len(span.text) <= MAX_QUOTE_CHARS:
         return span
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
-    full, _ = coverage(span.text, query.terms, corpus)
+    full, _ = coverage(span.text, query.terms, corpus, query)
     wants_number = asks_number(query) and bool(_DIGIT.search(span.text))
     wants_unit = bool(query.expected_units) and _has_unit(span.text, query.expected_units)
     wants_percent = query.wants_percent and "%" in span.text
@@ -241,7 +252,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
             if any(s < start or e > end for s, e in must):
                 continue
             text = corpus.quote(span.doc_id, start, end)
-            cov = coverage(text, query.terms, corpus)[0]
+            cov = coverage(text, query.terms, corpus, query)[0]
             if cov < KEEP_COVERAGE * full:
                 continue
             if (wants_number and not _DIGIT.search(text)) or (wants_unit and not _has_unit(text, query.expected_units)):
@@ -272,7 +283,7 @@ def _with_modifiers(clauses: list[tuple[int, int]], j: int, doc_id: str, corpus:
 
 def _aim_clause(text: str, query: Query, corpus: Corpus) -> bool:
     """A clause stating a target about what was asked ("确保在年内完成…剩余200户集体民房")."""
-    return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus)[0] > 0
+    return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus, query)[0] > 0
 
 
 def with_meaning(scored: list[Scored], meaning: Meaning) -> list[Scored]:

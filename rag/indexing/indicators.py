@@ -192,6 +192,11 @@ def find_metrics(question: str) -> list[str]:
     return list(dict.fromkeys(norm for _s, _e, norm in kept))
 
 
+def metric_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question names a catalog metric: (start, end) of each mention."""
+    return [(s, e) for s, e, _n in _metric_mentions(question)]
+
+
 def _metric_mentions(question: str, known_metrics: Iterable[str] = ()) -> list[tuple[int, int, str]]:
     surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
     for name in known_metrics:

@@ -1,6 +1,7 @@
 """The report vocabulary, read from the data files in rag/text/data/ (TOML): every consumer reads it from here.
 
 - metrics.toml: metric names and their variants (one statistical indicator each), and the words that block them;
+- abbreviations.toml: short forms (规上, 社零, 固投, GDP) and the long forms they stand for;
 - glossary.toml: English report vocabulary -> the Chinese words the reports use;
 - markers.toml: forecast / aim / target / plan words;
 - scopes.toml: rank scopes (全区, 全县 …) and their English names;
@@ -46,6 +47,27 @@ def metric_synonyms() -> dict[str, list[str]]:
 def blocking_prefixes() -> tuple[str, ...]:
     """Words before a metric that make it another population ("农村" 居民人均可支配收入)."""
     return tuple(_load("metrics")["blocking_prefixes"]["words"])
+
+
+# ------------------------------------------------------------------------------------------------ abbreviations
+@cache
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Short form ("规上") -> the long forms it stands for ("规模以上", …)."""
+    return {short: tuple(forms) for short, forms in _load("abbreviations")["abbreviations"].items()}
+
+
+def term_forms(term: str) -> tuple[str, ...]:
+    """The ways a report may write a question's word: itself, and for a short form its long forms ("规上" ->
+    "规模以上")."""
+    return (term, *abbreviations().get(term, ()))
+
+
+def expand_abbreviations(text: str) -> str:
+    """The text with each short form written out ("规上工业产值" -> "规模以上工业产值"), longest short form first."""
+    table = abbreviations()
+    if not any(short in text for short in table):
+        return text
+    return re.sub(alternation(tuple(table)), lambda m: table[m.group(0)][0], text)
 
 
 # ------------------------------------------------------------------------------------------------ English
