@@ -46,8 +46,8 @@ from rag.answering.query import (
 )
 from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.answering.validation import validate_question
-from rag.answering.years import figure_year
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
+from rag.answering.years import figure_year
 from rag.config import Settings
 from rag.text import places
 

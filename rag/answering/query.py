@@ -21,10 +21,10 @@ from rag.text.language import is_english
 from rag.text.numerals import CN_DIGITS, EN_ORDINAL_ABBREVIATIONS, EN_ORDINALS, ordinal, parse_en_ordinal
 from rag.text.periods import PERIOD_RE, PLAN_PERIOD, YEAR_MENTION, asked_period
 from rag.text.vocab import (
+    abbreviations,
     alternation,
     asked_units,
     en_glossary,
-    abbreviations,
     expand_abbreviations,
     markers,
     metric_synonyms,

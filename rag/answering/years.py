@@ -29,7 +29,7 @@ def stated_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     """The year the text states for a figure: the last year written before it in its sentence (or inside it),
     else the innermost section title naming a year; None when neither does."""
     text = corpus.texts[doc_id]
-    s, e = sentence_around(text, start, end)
+    s, _e = sentence_around(text, start, end)
     before = _YEAR.findall(text, s, end)
     if before:
         return int(before[-1])
