@@ -49,6 +49,7 @@ from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
 from rag.answering.years import figure_year
 from rag.config import Settings
+from rag.ingest.tables import is_table_row
 from rag.text import places
 
 RETRIEVE_FOR_EVAL = 10
@@ -715,7 +716,8 @@ def extractive_draft(
     for i, span in enumerate(spans):
         if i:
             parts.append("; " if query.english else "；")
-        parts += [span.text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
+        text = compare.said(corpus, span.doc_id, span.start, span.end) if is_table_row(span.text) else span.text
+        parts += [text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
     parts.append("." if query.english else "。")
     return Draft(parts)
 
@@ -730,7 +732,8 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
         when = meta.period
     if query.english:
         who_en = compare.place_label(corpus, doc_id, english=True)
-        return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
+        head = f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
+        return head + compare.name_en(query.metric)
     return f"{who}（{when}）：" if when else f"{who}："
 
 

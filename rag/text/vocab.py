@@ -77,6 +77,23 @@ def en_glossary() -> dict[str, tuple[str, ...]]:
     return {phrase: tuple(zh) for phrase, zh in _load("glossary")["glossary"].items()}
 
 
+@cache
+def english_names() -> dict[str, str]:
+    """Chinese word -> its English name, read backwards from the glossary: the first phrase standing for it
+    ("一般公共预算收入" -> "general public budget revenue"); a bare acronym ("gdp") is not a name to show."""
+    names: dict[str, str] = {}
+    for phrase, zh in en_glossary().items():
+        for word in zh:
+            if " " in phrase or "-" in phrase:
+                names.setdefault(word, phrase)
+    return names
+
+
+def english_name(word: str, surfaces: tuple[str, ...] = ()) -> str | None:
+    """The English name of a metric (or of any of its written forms)."""
+    return next((names[w] for w in (word, *surfaces) if w in (names := english_names())), None)
+
+
 # ------------------------------------------------------------------------------------------------ markers
 @cache
 def markers(kind: str) -> tuple[str, ...]:
