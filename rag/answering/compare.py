@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
 from rag.answering.query import Query, asks_target, metric_surfaces, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
-from rag.answering.years import figure_year, stated_year
+from rag.answering.years import figure_year, other_year_only
 from rag.indexing.indicators import Indicator, cell_phrase, format_value, row_sentence
 from rag.ingest.metadata import ReportMeta
 from rag.ingest.places import delivered_span
@@ -255,7 +255,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     `target`, the target the report sets for it and nothing else."""
     picks = of_years(corpus, rows_of(corpus, doc_ids, query.metric or "", target), query.years, target)
     best = _choose(picks, corpus, query.period, query.facet, False)
-    if best is None:
+    if best is None or not answers_facet(best.ind, query):
         return None
     chosen = [best]
     if query.estimate:
@@ -293,15 +293,23 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     return Draft([head, *body, "。" + ("（报告所列为预计数）" if forecast else "")], rows)
 
 
+def answers_facet(ind: Indicator, query: Query) -> bool:
+    """Amount and growth are two facts of one metric: "地区生产总值是多少" is not answered by a row stating only
+    "增长6.1%", nor "增长多少" by one stating only the amount. A rank asked is answered by the rank."""
+    if query.asks_rank or query.rank:
+        return ind.rank is not None or facet_of(ind, query.facet) is not None
+    return facet_of(ind, query.facet) is not None
+
+
 def of_years(corpus: Corpus, picks: list[Pick], years: tuple[int, ...], target: bool) -> list[Pick]:
     """The rows about the years asked (all rows when none is asked). A target's year is read from its sentence,
     section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside only when its
-    text states another year."""
+    text states other years and not the one asked."""
     if not years:
         return picks
     if target:
         return [p for p in picks if figure_year(corpus, p.doc_id, p.ind.start, p.ind.end) in years]
-    return [p for p in picks if stated_year(corpus, p.doc_id, p.ind.start, p.ind.end) in (None, *years)]
+    return [p for p in picks if not other_year_only(corpus, p.doc_id, p.ind.start, p.ind.end, years)]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -159,7 +159,9 @@ def coverage(
 ) -> tuple[float, frozenset[str]]:
     """Share of the terms' total weight found in the text, and the terms found. A term is found as written or in a
     long form it abbreviates ("规上" in "规模以上企业"); with the query, a text naming the question's metric in any
-    of its written forms ("规模工业总产值" for "规上工业产值") holds all the terms of the question's metric."""
+    of its written forms ("规模工业总产值" for "规上工业产值") holds all the terms of the question's metric (used to
+    judge a table row of that metric; sentences are ranked by the words they write: "国内生产总值" asked is closer
+    to a sentence writing it than to one writing 地区生产总值)."""
     total = sum(corpus.weight(t) for t in terms)
     if not total:
         return 0.0, frozenset()
@@ -197,7 +199,7 @@ def has_unit_asked(spans: list[Span], query: Query) -> bool:
 
 
 def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Scored:
-    cov, matched = coverage(span.text, query.terms, corpus, query)
+    cov, matched = coverage(span.text, query.terms, corpus)
     score = cov - 0.01 * position
     text = span.text
     if names_metric(text, query):
@@ -240,7 +242,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     if len(span.text) <= MAX_QUOTE_CHARS:
         return span
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
-    full, _ = coverage(span.text, query.terms, corpus, query)
+    full, _ = coverage(span.text, query.terms, corpus)
     wants_number = asks_number(query) and bool(_DIGIT.search(span.text))
     wants_unit = bool(query.expected_units) and _has_unit(span.text, query.expected_units)
     wants_percent = query.wants_percent and "%" in span.text
@@ -252,7 +254,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
             if any(s < start or e > end for s, e in must):
                 continue
             text = corpus.quote(span.doc_id, start, end)
-            cov = coverage(text, query.terms, corpus, query)[0]
+            cov = coverage(text, query.terms, corpus)[0]
             if cov < KEEP_COVERAGE * full:
                 continue
             if (wants_number and not _DIGIT.search(text)) or (wants_unit and not _has_unit(text, query.expected_units)):
@@ -283,7 +285,7 @@ def _with_modifiers(clauses: list[tuple[int, int]], j: int, doc_id: str, corpus:
 
 def _aim_clause(text: str, query: Query, corpus: Corpus) -> bool:
     """A clause stating a target about what was asked ("确保在年内完成…剩余200户集体民房")."""
-    return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus, query)[0] > 0
+    return bool(_TARGET_WORDS.search(text)) and coverage(text, query.terms, corpus)[0] > 0
 
 
 def with_meaning(scored: list[Scored], meaning: Meaning) -> list[Scored]:

@@ -356,8 +356,10 @@ def referent_clause(question: str) -> str | None:
 
 
 def metric_surfaces(metric: str) -> tuple[str, ...]:
-    """Every way the reports write a catalog metric."""
-    return (metric, *metric_synonyms().get(metric, ()))
+    """Every way the reports write a catalog metric, its short forms included ("社零" for 社会消费品零售总额)."""
+    surfaces = (metric, *metric_synonyms().get(metric, ()))
+    shorts = tuple(short for short, longs in abbreviations().items() if any(lf in surfaces for lf in longs))
+    return surfaces + shorts
 
 
 _LEVEL_ENGLISH = {

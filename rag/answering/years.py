@@ -40,6 +40,17 @@ def stated_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     return None
 
 
+def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
+    """Does the text about a figure state other years and none of those asked? Its full sentence is read ("从2015年的
+    958.5亿元增加到2020年的1425.7亿元" is about 2020 too), else its section titles."""
+    text = corpus.texts[doc_id]
+    s, e = sentence_around(text, start, end)
+    stated = {int(y) for y in _YEAR.findall(text, s, e)}
+    if not stated:
+        stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
+    return bool(stated) and not stated & set(years)
+
+
 def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None:
     """The year a figure is about: as stated (sentence, section), else by its section's kind — under a plan
     section the year the report plans, elsewhere the year it reviews (the report's metadata)."""
