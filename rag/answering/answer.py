@@ -44,6 +44,7 @@ from rag.answering.query import (
     quoted_terms,
     understand,
 )
+from rag.answering.quoting import best_quote
 from rag.answering.retrieval import Filters, Hit, Searcher, street_aliases
 from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
@@ -320,6 +321,7 @@ class Assistant:
             meaning = self._meaning(query.text) if query.english else None
             more = rescue(query, corpus, hits, scope)
             draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
+            draft = draft or self._closest(query, corpus, hits, scope)
             if draft is not None and query.rank and query.which_street and not _states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
@@ -409,7 +411,22 @@ class Assistant:
 
     def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
         hits = self.searcher.search(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
-        return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
+        draft = extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
+        return draft or self._closest(query, corpus, hits, docs, require_metric=True, target=target)
+
+    def _closest(
+        self,
+        query: Query,
+        corpus: Corpus,
+        hits: list[Hit],
+        scope: list[str],
+        require_metric: bool = False,
+        target: bool = False,
+    ) -> Draft | None:
+        """Never worse than quoting: the sentence closest to the question in meaning and words, when the fitted
+        model finds it likely to answer (rag.answering.quoting)."""
+        span = best_quote(query, corpus, hits, set(scope), self._meaning(query.text))
+        return quote_draft(query, corpus, [span], require_metric, target) if span is not None else None
 
 
 # ------------------------------------------------------------------------------------------------ scope & refusal
@@ -690,7 +707,15 @@ def extractive_draft(
     chosen = select(query, hits, corpus, scope, meaning)
     if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
         return None
-    spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
+    return quote_draft(query, corpus, [c.span for c in chosen], require_metric, target)
+
+
+def quote_draft(
+    query: Query, corpus: Corpus, chosen: list[Span], require_metric: bool = False, target: bool = False
+) -> Draft | None:
+    """The answer quoting the chosen sentences (cut to what answers), or None when they do not hold what is asked:
+    the figure and unit asked, an aim for a target asked (of the year asked), the metric where it is required."""
+    spans = sorted((shorten(c, query, corpus) for c in chosen), key=lambda s: s.start)
     if (asks_number(query) and not any(gives_figure(s.text, query) for s in spans)) or not has_unit_asked(spans, query):
         return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
     if len(spans) == 1 and is_heading(spans[0]) and not gives_figure(spans[0].text, query):

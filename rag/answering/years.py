@@ -14,6 +14,12 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]")
 # A section title naming what is to be done ("2021年工作安排", "下半年工作思路", "主要预期目标"): figures under it are
 # about the year the report plans.
 _PLAN_SECTION = re.compile(alternation(markers("plan_section")))
+# A line opening a part of the report: its year, then (within a few characters) what the part is.
+_PART = re.compile(
+    rf"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.．]\s*)?((?:19|20)\d{{2}})\s*年[^，,。：:\n]{{0,10}}?"
+    rf"(?:{alternation(markers('plan_section') + markers('review_section'))})",
+    re.M,
+)
 SENTENCE_REACH = 300  # how far back the start of a figure's sentence is looked for
 
 
@@ -57,9 +63,22 @@ def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     year = stated_year(corpus, doc_id, start, end)
     if year is not None:
         return year
+    part = part_year(corpus.texts[doc_id], start)
+    if part is not None:
+        return part
     meta = corpus.meta(doc_id)
     planning = any(_PLAN_SECTION.search(t) for t in _section_path(corpus, doc_id, start))
     return (meta.plan_year or meta.year) if planning else (meta.year or meta.plan_year)
+
+
+def part_year(text: str, pos: int) -> int | None:
+    """The year of the part of the report a position is in, when a line before it opens a part by naming its year
+    and kind ("2018年工作总体思路：…", "二、2021年工作安排", "一、2020年工作回顾") — a heading or the lead of a
+    paragraph alike; None when no such line precedes it."""
+    found = None
+    for m in _PART.finditer(text, 0, pos):
+        found = int(m.group(1))
+    return found
 
 
 def _section_path(corpus: Corpus, doc_id: str, pos: int) -> list[str]:
