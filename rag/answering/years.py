@@ -14,9 +14,11 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]")
 # A section title naming what is to be done ("2021年工作安排", "下半年工作思路", "主要预期目标"): figures under it are
 # about the year the report plans.
 _PLAN_SECTION = re.compile(alternation(markers("plan_section")))
-# A line opening a part of the report: its year, then (within a few characters) what the part is.
+# A line opening a part of the report: its year ("“十三五”时期和2020年…" too), then within a few characters what the
+# part is.
 _PART = re.compile(
-    rf"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.．]\s*)?((?:19|20)\d{{2}})\s*年[^，,。：:\n]{{0,10}}?"
+    rf"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.．]\s*)?(?:[“\"][^”\"\n]{{1,8}}[”\"](?:时期)?和)?"
+    rf"((?:19|20)\d{{2}})\s*年[^，,。：:\n]{{0,10}}?"
     rf"(?:{alternation(markers('plan_section') + markers('review_section'))})",
     re.M,
 )
