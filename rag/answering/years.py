@@ -14,6 +14,7 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]")
 # A section title naming what is to be done ("2021年工作安排", "下半年工作思路", "主要预期目标"): figures under it are
 # about the year the report plans.
 _PLAN_SECTION = re.compile(alternation(markers("plan_section")))
+_REVIEW_SECTION = re.compile(alternation(markers("review_section")))
 # A line opening a part of the report: its year ("“十三五”时期和2020年…" too), then within a few characters what the
 # part is.
 _PART = re.compile(
@@ -60,17 +61,20 @@ def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tu
 
 
 def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None:
-    """The year a figure is about: as stated (sentence, section), else by its section's kind — under a plan
-    section the year the report plans, elsewhere the year it reviews (the report's metadata)."""
+    """The year a figure is about: as stated (sentence, section), else by its section's kind (under a plan section
+    the year the report plans, under a review the year it reviews), else by the part of the report it is in (a line
+    "2018年工作总体思路：" before it), else the year the report reviews (its metadata)."""
     year = stated_year(corpus, doc_id, start, end)
     if year is not None:
         return year
-    part = part_year(corpus.texts[doc_id], start)
-    if part is not None:
-        return part
     meta = corpus.meta(doc_id)
-    planning = any(_PLAN_SECTION.search(t) for t in _section_path(corpus, doc_id, start))
-    return (meta.plan_year or meta.year) if planning else (meta.year or meta.plan_year)
+    titles = _section_path(corpus, doc_id, start)
+    if any(_PLAN_SECTION.search(t) for t in titles):
+        return meta.plan_year or meta.year
+    if any(_REVIEW_SECTION.search(t) for t in titles):
+        return meta.year or meta.plan_year
+    part = part_year(corpus.texts[doc_id], start)
+    return part if part is not None else meta.year or meta.plan_year
 
 
 def part_year(text: str, pos: int) -> int | None:
