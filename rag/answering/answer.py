@@ -52,6 +52,7 @@ from rag.answering.years import figure_year
 from rag.config import Settings
 from rag.ingest.tables import is_table_row
 from rag.text import places
+from rag.text.periods import multi_year
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -666,7 +667,7 @@ def indicator_draft(
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
-    if one_place and (not query.several or query.asks_rank):
+    if one_place and (not query.several or query.asks_rank) and not multi_year(query.text):  # rows are one year's
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft

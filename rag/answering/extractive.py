@@ -17,6 +17,7 @@ from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
+from rag.text.periods import multi_year
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
 from rag.text.vocab import alternation, markers, rank_scopes, standing_words, term_forms, unit_families
 
@@ -41,6 +42,7 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
+MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
 LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
@@ -218,6 +220,8 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score -= 0.05
     if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
         score += 0.1
+    if multi_year(query.text) or multi_year(text):  # a stretch of years asked gets exactly it, one year never
+        score += MULTI_YEAR_WEIGHT if multi_year(query.text) == multi_year(text) else -MULTI_YEAR_WEIGHT
     if query.years:  # the year asked, stated in the sentence; another year stated instead
         stated = {int(y) for y in _YEAR.findall(text)}
         score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0
