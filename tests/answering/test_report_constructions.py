@@ -15,6 +15,7 @@ from rag.answering.query import _metric_terms, content_terms
 from rag.answering.quoting import FEATURES, MODEL
 from rag.answering.years import part_year
 from rag.indexing.indicators import row_sentence
+from rag.text.periods import multi_year
 from rag.text.vocab import english_name, expand_abbreviations, metric_synonyms, term_forms
 
 JINCHENG = """晋城市政府工作报告
@@ -89,6 +90,11 @@ def test_a_line_naming_a_year_and_a_kind_opens_a_part_of_the_report():
     assert part_year(SHANGCHENG, len(SHANGCHENG)) is None
 
 
+def test_a_stretch_of_years_is_told_from_one_year():
+    assert multi_year("“十三五”时期地区生产总值年均增长多少") and multi_year("过去五年累计完成投资")
+    assert not multi_year("咸宁市“十二五”末地区生产总值") and not multi_year("1-10月累计降幅收窄3.8%")
+
+
 def test_the_quote_model_is_a_fitted_data_file():
     model = json.loads(MODEL.read_text(encoding="utf-8"))
     assert tuple(model["features"]) == FEATURES and set(model["coefficients"]) == set(FEATURES)
@@ -103,6 +109,11 @@ def test_an_amount_asked_is_not_answered_with_growth_alone(assistant):
     assert answer.status == "answered" and "1425.7亿元" in answer.text, answer.text
     growth = assistant.ask("晋城市GDP增长多少？", mode="extractive")
     assert growth.status == "answered" and "6.1%" in growth.text, growth.text
+
+
+def test_a_question_over_a_stretch_of_years_gets_that_stretch(assistant):
+    answer = assistant.ask("晋城市“十三五”时期地区生产总值年均增长多少？", mode="extractive")
+    assert answer.status == "answered" and "5.9%" in answer.text and "6.1%" not in answer.text, answer.text
 
 
 def test_an_abbreviated_metric_is_found_in_a_report_writing_the_short_form(assistant):
