@@ -296,15 +296,22 @@ def _cell_rank(cell: Cell) -> tuple[int, str | None] | None:
     return rank, scope.group() if scope else None
 
 
+def _row_parts(text: str, start: int, end: int) -> tuple[list[Cell], dict[int, str | None], Cell | None]:
+    """A rendered row's cells, each cell's role (by id) and the cell naming the metric (the metric column, else the
+    first value-less cell of no other role)."""
+    cells = row_cells(text, start, end)
+    roles = {id(cell): _role(cell.name) for cell in cells}
+    metric = next((c for c in cells if roles[id(c)] == "metric"), None)
+    metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
+    return cells, roles, metric
+
+
 def row_sentence(text: str, start: int, end: int) -> str | None:
     """A rendered table row said as a sentence, every figure as written: "指标：实际到账外资；完成值：4280万美元；
     同比增长：12.3%" -> "实际到账外资4280万美元，同比增长12.3%"; a bare figure takes its column's unit
     ("完成值（亿元）：8.76" -> "8.76亿元", "同比增长（%）：12.4" -> "同比增长12.4%"). The period column is left to the
     answer's heading; None when the row names no metric."""
-    cells = row_cells(text, start, end)
-    roles = {id(cell): _role(cell.name) for cell in cells}
-    metric = next((c for c in cells if roles[id(c)] == "metric"), None)
-    metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
+    cells, roles, metric = _row_parts(text, start, end)
     if metric is None:
         return None
     row_unit = _header_unit(metric.value)
@@ -340,10 +347,7 @@ def _written(name: str, value: str, row_unit: str | None) -> str:
 
 def row_indicator(text: str, start: int, end: int, default_period: str | None = None) -> Indicator | None:
     """The fact one rendered table row states: metric, value, growth, progress, rank (and period) by column."""
-    cells = row_cells(text, start, end)
-    roles = {id(cell): _role(cell.name) for cell in cells}
-    metric = next((c for c in cells if roles[id(c)] == "metric"), None)
-    metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
+    cells, roles, metric = _row_parts(text, start, end)
     if metric is None:
         return None
     name = metric.value.strip()
