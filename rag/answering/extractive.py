@@ -220,7 +220,9 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score -= 0.05
     if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
         score += 0.1
-    if multi_year(query.text) or multi_year(text):  # a stretch of years asked gets exactly it, one year never
+    # A stretch of years asked gets exactly it; a one-year growth never gets an average over years ("年均增长"; an
+    # amount stated beside one, "分别达到23534元、11980元，年均增长11.4%", is the year's own).
+    if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
         score += MULTI_YEAR_WEIGHT if multi_year(query.text) == multi_year(text) else -MULTI_YEAR_WEIGHT
     if query.years:  # the year asked, stated in the sentence; another year stated instead
         stated = {int(y) for y in _YEAR.findall(text)}
