@@ -44,11 +44,15 @@ from rag.answering.query import (
     quoted_terms,
     understand,
 )
+from rag.answering.quoting import best_quote
 from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, street_aliases
 from rag.answering.validation import validate_question
 from rag.answering.verify import numbers_in, strip_citations, unsupported_numbers
+from rag.answering.years import figure_year
 from rag.config import Settings
+from rag.ingest.tables import is_table_row
 from rag.text import places
+from rag.text.periods import multi_year
 
 RETRIEVE_FOR_EVAL = 10
 MODES = ("auto", "extractive", "llm")
@@ -319,6 +323,7 @@ class Assistant:
             meaning = self._meaning(query.text) if query.english else None
             more = rescue(query, corpus, hits, scope)
             draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
+            draft = draft or self._closest(query, corpus, hits, scope)
             if draft is not None and query.rank and query.which_street and not _states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
@@ -331,7 +336,7 @@ class Assistant:
         if strangers:  # the passages mention the place, but what they answer is about another one
             draft, reason = None, f"关于{'、'.join(strangers)}的内容"
         if draft is None:
-            return not_found(query, reason, book, k)
+            return not_found(query, reason or _other_years(query, corpus, scope), book, k)
         text = render(draft, book, query.english)
         missing = unknown_places(query, corpus) if query.streets else []
         if missing:  # "新闸街道和青龙街道…": answer what is there, say what is not
@@ -408,7 +413,22 @@ class Assistant:
 
     def _quote(self, query: Query, corpus: Corpus, docs: list[str], target: bool) -> Draft | None:
         hits = self.retriever.hits(query.text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
-        return extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
+        draft = extractive_draft(query, corpus, hits, set(docs), require_metric=True, target=target)
+        return draft or self._closest(query, corpus, hits, docs, require_metric=True, target=target)
+
+    def _closest(
+        self,
+        query: Query,
+        corpus: Corpus,
+        hits: list[Hit],
+        scope: list[str],
+        require_metric: bool = False,
+        target: bool = False,
+    ) -> Draft | None:
+        """Never worse than quoting: the sentence closest to the question in meaning and words, when the fitted
+        model finds it likely to answer (rag.answering.quoting)."""
+        span = best_quote(query, corpus, hits, set(scope), self._meaning(query.text))
+        return quote_draft(query, corpus, [span], require_metric, target) if span is not None else None
 
 
 # ------------------------------------------------------------------------------------------------ scope & refusal
@@ -588,6 +608,18 @@ def _place(name: str) -> str:
     return re.sub(r"^[和与及跟同、的在]", "", name)
 
 
+def _other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """Why a target asked for a year is not answered when the reports in scope set that metric's target only for
+    other years: say so, rather than "nothing found"."""
+    if not (query.metric and query.years and asks_target(query.text)):
+        return None
+    rows = compare.rows_of(corpus, scope, query.metric, target=True)
+    if not rows or compare.of_years(corpus, rows, query.years, True):
+        return None
+    years = "、".join(f"{y}年" for y in query.years)
+    return f"{_whose(query, corpus, scope, '')}{years}{query.metric}的目标数字（报告中的目标属于其他年份，未作答）"
+
+
 def _whose(query: Query, corpus: Corpus, scope: list[str], joiner: str) -> str:
     streets = query.streets or tuple(dict.fromkeys(s for d in scope if (s := corpus.street(d))))
     return f"{'、'.join(streets)}{joiner}" if len(scope) < len(corpus.doc_ids) and streets else ""
@@ -640,7 +672,7 @@ def indicator_draft(
     if query.superlative and len(query.streets) != 1:
         return compare.superlative(query, corpus, scope)
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
-    if one_place and (not query.several or query.asks_rank):
+    if one_place and (not query.several or query.asks_rank) and not multi_year(query.text):  # rows are one year's
         draft = compare.single_value(query, corpus, scope)
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft
@@ -664,7 +696,7 @@ def _states_rank(draft: Draft, query: Query, corpus: Corpus) -> bool:
 
 def _quote_coverage(draft: Draft, query: Query, corpus: Corpus) -> float:
     text = "".join(corpus.quote(p.doc_id, p.start, p.end) for p in draft.parts if isinstance(p, Cite))
-    return coverage(text, query.terms, corpus)[0] if query.terms else 1.0
+    return coverage(text, query.terms, corpus, query)[0] if query.terms else 1.0
 
 
 def extractive_draft(
@@ -681,7 +713,15 @@ def extractive_draft(
     chosen = select(query, hits, corpus, scope, meaning)
     if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
         return None
-    spans = sorted((shorten(c.span, query, corpus) for c in chosen), key=lambda s: s.start)
+    return quote_draft(query, corpus, [c.span for c in chosen], require_metric, target)
+
+
+def quote_draft(
+    query: Query, corpus: Corpus, chosen: list[Span], require_metric: bool = False, target: bool = False
+) -> Draft | None:
+    """The answer quoting the chosen sentences (cut to what answers), or None when they do not hold what is asked:
+    the figure and unit asked, an aim for a target asked (of the year asked), the metric where it is required."""
+    spans = sorted((shorten(c, query, corpus) for c in chosen), key=lambda s: s.start)
     if (asks_number(query) and not any(gives_figure(s.text, query) for s in spans)) or not has_unit_asked(spans, query):
         return None  # "多少亩？" answered by a sentence without such a figure: it does not answer
     if len(spans) == 1 and is_heading(spans[0]) and not gives_figure(spans[0].text, query):
@@ -690,8 +730,11 @@ def extractive_draft(
     if query.item:  # "重点抓好哪几个方面？第一项是什么？": the list's lead and the item asked
         items = [item for s in spans if (item := list_item(s, query.item, corpus))]
         spans += items[:1]
-    if (target or asks_target(query.text)) and not any(states_aim(s, corpus) for s in spans):
-        return None  # a target asked: an achieved figure does not answer it
+    aim = target or (asks_target(query.text) and asks_number(query))  # "计划举办什么" asks no figure
+    if aim and not any(states_aim(s, corpus) for s in spans):
+        return None  # a target figure asked: an achieved figure does not answer it
+    if aim and query.years and not any(figure_year(corpus, s.doc_id, s.start, s.end) in query.years for s in spans):
+        return None  # a target for another year ("年底力争…" in a review of the year before) is not the one asked
     if require_metric and query.metric:
         surfaces = metric_surfaces(query.metric)
         if not any(s in span.text for span in spans for s in surfaces):
@@ -704,7 +747,8 @@ def extractive_draft(
     for i, span in enumerate(spans):
         if i:
             parts.append("; " if query.english else "；")
-        parts += [span.text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
+        text = compare.said(corpus, span.doc_id, span.start, span.end) if is_table_row(span.text) else span.text
+        parts += [text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
     parts.append("." if query.english else "。")
     return Draft(parts)
 
@@ -719,7 +763,8 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
         when = meta.period
     if query.english:
         who_en = compare.place_label(corpus, doc_id, english=True)
-        return f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
+        head = f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
+        return head + compare.name_en(query.metric)
     return f"{who}（{when}）：" if when else f"{who}："
 
 

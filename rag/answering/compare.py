@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
-from rag.answering.query import Query, asks_target, street_english
+from rag.answering.query import Query, asks_target, metric_surfaces, street_english
 from rag.answering.verify import numbers_in, unsupported_numbers
-from rag.indexing.indicators import Indicator, format_value
+from rag.answering.years import figure_year, other_year_only
+from rag.indexing.indicators import Indicator, cell_phrase, format_value, row_sentence
 from rag.ingest.metadata import ReportMeta
 from rag.ingest.places import delivered_span
+from rag.ingest.tables import KEY_SEP, is_table_row
 from rag.text.numerals import en_ordinal
 from rag.text.periods import asked_period, same_period
-from rag.text.vocab import alternation, markers, money_scale, rank_scopes
+from rag.text.vocab import alternation, english_name, markers, money_scale, rank_scopes
 
 # Same-currency units (rag/text/data/units.toml), for ordering values only (the text never shows a converted figure).
 _SCALE = money_scale()
@@ -133,19 +135,33 @@ def _growth_display(text: str | None, value: float | None) -> str | None:
     return f"{word}{mine.lstrip('-+−－') if word.endswith(('下降', '降幅', '减少')) else mine}"
 
 
+def _cell_phrase(text: str | None) -> str | None:
+    """A table cell said as words: "同比增幅：17.5%" -> "同比增幅17.5%", "同比增长（%）：-6.8" -> "同比增长-6.8%"."""
+    if not text or KEY_SEP not in text:
+        return text
+    name, _sep, value = text.partition(KEY_SEP)
+    return cell_phrase(name, value)
+
+
 def fact_text(ind: Indicator) -> str:
     """ "固定资产投资17.03亿元，进度54.1%，位列全区第一": the metric as written and the exact figures."""
     head = f"{ind.raw_metric}{format_value(ind)}"
     extras = [
-        _growth_display(ind.growth_text, ind.growth),
-        _growth_display(ind.progress_text, ind.progress),
-        ind.rank_text,
+        _cell_phrase(_growth_display(ind.growth_text, ind.growth)),
+        _cell_phrase(_growth_display(ind.progress_text, ind.progress)),
+        _cell_phrase(ind.rank_text),
     ]
     extras = [e for e in extras if e]
     if ind.value is None and extras:  # "地区生产总值增长7.6%", not "地区生产总值，增长7.6%"
         head, extras = head + extras[0], extras[1:]
     text = "，".join([head, *extras])
     return f"{text}（预计数）" if ind.estimate else text
+
+
+def said(corpus: Corpus, doc_id: str, start: int, end: int) -> str:
+    """Report text as an answer says it: verbatim, or a table row as a sentence with its figures as written."""
+    quote = corpus.quote(doc_id, start, end).strip(" ，,；;。")
+    return (row_sentence(quote, 0, len(quote)) or quote) if is_table_row(quote) else quote
 
 
 def cite(pick: Pick) -> Cite:
@@ -182,9 +198,15 @@ def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
     when, who = label(corpus, pick), place_label(corpus, pick.doc_id, english)
     if english:
         head = f"{who}, {period_en(when)}: " if when else f"{who}: "
-        return [head + fact_text(pick.ind) + " ", cite(pick)]
+        return [head + name_en(pick.ind.metric) + fact_text(pick.ind) + " ", cite(pick)]
     head = f"{who}（{when}）：" if when else f"{who}："
     return [head + fact_text(pick.ind), cite(pick)]
+
+
+def name_en(metric: str | None) -> str:
+    """ "fixed-asset investment — ": a metric's English name, put before the figure quoted as written."""
+    name = english_name(metric, metric_surfaces(metric)) if metric else None
+    return f"{name} — " if name else ""
 
 
 def period_caveat(corpus: Corpus, picks: list[Pick], english: bool) -> str | None:
@@ -231,9 +253,9 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
     has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？"); with
     `target`, the target the report sets for it and nothing else."""
-    picks = rows_of(corpus, doc_ids, query.metric or "", target)
+    picks = of_years(corpus, rows_of(corpus, doc_ids, query.metric or "", target), query.years, target)
     best = _choose(picks, corpus, query.period, query.facet, False)
-    if best is None:
+    if best is None or not answers_facet(best.ind, query):
         return None
     chosen = [best]
     if query.estimate:
@@ -254,12 +276,12 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     who = place_label(corpus, best.doc_id, query.english)
     body: list[Part] = []
     for i, (g, mark) in enumerate(marks.items()):
-        quote = corpus.quote(best.doc_id, *g).strip(" ，,；;。")
+        quote = said(corpus, best.doc_id, *g)
         is_forecast = i > 0 and not _FORECAST.search(quote)
         prefix = ("forecast: " if query.english else "预计数：") if is_forecast else ""
         body += [("; " if query.english else "；") if i else "", prefix + quote + (" " if query.english else ""), mark]
     if query.english:
-        head = f"{who}, {period_en(when)}: " if when else f"{who}: "
+        head = (f"{who}, {period_en(when)}: " if when else f"{who}: ") + name_en(best.ind.metric)
         tail = (
             f"; ranked {en_ordinal(best.ind.rank)} in its {_scope_en(best.ind.rank_scope)}, as the report states"
             if _has_rank(best.ind)
@@ -269,6 +291,25 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
         return Draft([head, *body, tail + "."], rows)
     head = f"{who}（{when}）：" if when else f"{who}："
     return Draft([head, *body, "。" + ("（报告所列为预计数）" if forecast else "")], rows)
+
+
+def answers_facet(ind: Indicator, query: Query) -> bool:
+    """Amount and growth are two facts of one metric: "地区生产总值是多少" is not answered by a row stating only
+    "增长6.1%", nor "增长多少" by one stating only the amount. A rank asked is answered by the rank."""
+    if query.asks_rank or query.rank:
+        return ind.rank is not None or facet_of(ind, query.facet) is not None
+    return facet_of(ind, query.facet) is not None
+
+
+def of_years(corpus: Corpus, picks: list[Pick], years: tuple[int, ...], target: bool) -> list[Pick]:
+    """The rows about the years asked (all rows when none is asked). A target's year is read from its sentence,
+    section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside only when its
+    text states other years and not the one asked."""
+    if not years:
+        return picks
+    if target:
+        return [p for p in picks if figure_year(corpus, p.doc_id, p.ind.start, p.ind.end) in years]
+    return [p for p in picks if not other_year_only(corpus, p.doc_id, p.ind.start, p.ind.end, years)]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -17,8 +17,9 @@ from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
+from rag.text.periods import multi_year
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
-from rag.text.vocab import alternation, markers, rank_scopes, standing_words, unit_families
+from rag.text.vocab import alternation, markers, rank_scopes, standing_words, term_forms, unit_families
 
 _CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
 _DIGIT = re.compile(r"\d")
@@ -41,6 +42,7 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
+MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
 LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
@@ -154,13 +156,26 @@ def asks_number(query: Query) -> bool:
     return bool(query.expected_units or query.wants_percent or _ASKS_NUMBER.search(query.text))
 
 
-def coverage(text: str, terms: tuple[str, ...], corpus: Corpus) -> tuple[float, frozenset[str]]:
-    """Share of the terms' total weight found in the text, and the terms found."""
+def coverage(
+    text: str, terms: tuple[str, ...], corpus: Corpus, query: Query | None = None
+) -> tuple[float, frozenset[str]]:
+    """Share of the terms' total weight found in the text, and the terms found. A term is found as written or in a
+    long form it abbreviates ("规上" in "规模以上企业"); with the query, a text naming the question's metric in any
+    of its written forms ("规模工业总产值" for "规上工业产值") holds all the terms of the question's metric (used to
+    judge a table row of that metric; sentences are ranked by the words they write: "国内生产总值" asked is closer
+    to a sentence writing it than to one writing 地区生产总值)."""
     total = sum(corpus.weight(t) for t in terms)
     if not total:
         return 0.0, frozenset()
-    matched = frozenset(t for t in terms if t in text)
-    return sum(corpus.weight(t) for t in matched) / total, matched
+    matched = {t for t in terms if any(f in text for f in term_forms(t))}
+    if query is not None and query.metric_terms and names_metric(text, query):
+        matched.update(t for t in query.metric_terms if t in terms)
+    return sum(corpus.weight(t) for t in matched) / total, frozenset(matched)
+
+
+def names_metric(text: str, query: Query) -> bool:
+    """Does the text name the question's catalog metric, in any of its written forms?"""
+    return bool(query.metric) and any(s in text for s in metric_surfaces(query.metric))
 
 
 def _has_unit(text: str, units: tuple[str, ...]) -> bool:
@@ -189,7 +204,7 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
     cov, matched = coverage(span.text, query.terms, corpus)
     score = cov - 0.01 * position
     text = span.text
-    if query.metric and any(s in text for s in metric_surfaces(query.metric)):
+    if names_metric(text, query):
         score += 0.2
     if asks_number(query) and not gives_figure(text, query):
         score -= 0.3
@@ -205,6 +220,10 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score -= 0.05
     if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
         score += 0.1
+    # A stretch of years asked gets exactly it; a one-year growth never gets an average over years ("年均增长"; an
+    # amount stated beside one, "分别达到23534元、11980元，年均增长11.4%", is the year's own).
+    if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
+        score += MULTI_YEAR_WEIGHT if multi_year(query.text) == multi_year(text) else -MULTI_YEAR_WEIGHT
     if query.years:  # the year asked, stated in the sentence; another year stated instead
         stated = {int(y) for y in _YEAR.findall(text)}
         score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0

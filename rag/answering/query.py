@@ -14,13 +14,22 @@ from dataclasses import dataclass, field
 import jieba
 
 from rag.answering.retrieval import QueryAnalysis, street_aliases
-from rag.indexing.indicators import find_metric, find_metrics
+from rag.indexing.indicators import find_metric, find_metrics, metric_spans
 from rag.indexing.keywords import keyword_tokens
 from rag.text import places
 from rag.text.language import is_english
 from rag.text.numerals import CN_DIGITS, EN_ORDINAL_ABBREVIATIONS, EN_ORDINALS, ordinal, parse_en_ordinal
 from rag.text.periods import PERIOD_RE, PLAN_PERIOD, YEAR_MENTION, asked_period
-from rag.text.vocab import alternation, asked_units, en_glossary, markers, metric_synonyms, rank_scopes
+from rag.text.vocab import (
+    abbreviations,
+    alternation,
+    asked_units,
+    en_glossary,
+    expand_abbreviations,
+    markers,
+    metric_synonyms,
+    rank_scopes,
+)
 
 # English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
 _GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")\b", re.IGNORECASE)
@@ -119,6 +128,9 @@ class Query:
     item: int | None = None  # "第一项是什么" -> 1: an item of the list a sentence introduces
     several: bool = False  # more than one figure asked of one place ("是多少？增长多少？", "…和…分别是多少")
     segments: dict[str, str] = field(default_factory=dict)  # street -> the part of the question about it
+    # The terms that make up the question's metric ("规上工业产值" -> 规上, 工业, 业产, 产值): a sentence naming that
+    # metric in any of its written forms ("规模工业总产值") holds them all.
+    metric_terms: tuple[str, ...] = ()
 
 
 def glossary_terms(text: str) -> list[str]:
@@ -243,6 +255,7 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
     streets = tuple(dict.fromkeys(s for _p, s, _w in named)) or analysis.streets
     zh_words = glossary_terms(question) if english else []
     zh_text = " ".join(zh_words) if english else question
+    written_out = expand_abbreviations(zh_text)  # "规上工业产值" -> "规模以上工业产值": the reports' long forms
     progress_free = _PROGRESS.sub("", question)
     remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)]
     referent = None if english or streets else referent_clause(question)
@@ -261,12 +274,12 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         english=english,
         words=() if english else tuple(content_words(question, [*remove, referent or ""])),
         terms=tuple(terms),
-        search_text=f"{question} {' '.join(zh_words)}" if zh_words else question,
+        search_text=_search_text(question, zh_words),
         streets=tuple(streets),
         unknown_streets=analysis.unknown_streets,
         years=analysis.years,
-        metric=find_metric(zh_text),
-        metrics=tuple(find_metrics(zh_text)),
+        metric=find_metric(zh_text) or find_metric(written_out),
+        metrics=tuple(find_metrics(zh_text) or find_metrics(written_out)),
         period=asked_period(question),
         rank=rank,
         rank_scope=rank_scope,
@@ -287,7 +300,32 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         item=asked_item(question),
         several=asks >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
         segments=street_segments(question, named) if len(streets) >= 2 else {},
+        metric_terms=() if english else _metric_terms(question, terms),
     )
+
+
+def _search_text(question: str, zh_words: list[str]) -> str:
+    """What retrieval is asked: the question, an English question's Chinese glossary words, and the question with
+    its short forms written out ("规上" -> "规模以上") when it has any."""
+    text = f"{question} {' '.join(zh_words)}" if zh_words else question
+    written_out = expand_abbreviations(question)
+    return f"{text} {written_out}" if written_out != question else text
+
+
+def _metric_terms(question: str, terms: list[str]) -> tuple[str, ...]:
+    """The terms lying inside the question's metric mentions, found in its own words or with its short forms
+    written out ("社零" names 社会消费品零售总额: its terms are those of "社零")."""
+    spans = [question[s:e] for s, e in metric_spans(question)]
+    pieces = re.split(f"({alternation(tuple(abbreviations()))})", question) if abbreviations() else [question]
+    written, origin = "", []  # the written-out question, and for each of its characters the question's offset
+    pos = 0
+    for i, piece in enumerate(pieces):
+        out = abbreviations()[piece][0] if i % 2 and piece in abbreviations() else piece
+        written += out
+        origin += [pos + min(k, len(piece) - 1) for k in range(len(out))] if piece else []
+        pos += len(piece)
+    spans += [question[origin[s] : origin[e - 1] + 1] for s, e in metric_spans(written)]
+    return tuple(t for t in terms if any(t in span for span in spans))
 
 
 _ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|了|的|着|过")
@@ -318,8 +356,10 @@ def referent_clause(question: str) -> str | None:
 
 
 def metric_surfaces(metric: str) -> tuple[str, ...]:
-    """Every way the reports write a catalog metric."""
-    return (metric, *metric_synonyms().get(metric, ()))
+    """Every way the reports write a catalog metric, its short forms included ("社零" for 社会消费品零售总额)."""
+    surfaces = (metric, *metric_synonyms().get(metric, ()))
+    shorts = tuple(short for short, longs in abbreviations().items() if any(lf in surfaces for lf in longs))
+    return surfaces + shorts
 
 
 _LEVEL_ENGLISH = {

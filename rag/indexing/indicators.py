@@ -196,6 +196,11 @@ def find_metrics(question: str) -> list[str]:
     return list(dict.fromkeys(norm for _s, _e, norm in kept))
 
 
+def metric_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question names a catalog metric: (start, end) of each mention."""
+    return [(s, e) for s, e, _n in _metric_mentions(question)]
+
+
 def _metric_mentions(question: str, known_metrics: Iterable[str] = ()) -> list[tuple[int, int, str]]:
     surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
     for name in known_metrics:
@@ -295,12 +300,58 @@ def _cell_rank(cell: Cell) -> tuple[int, str | None] | None:
     return rank, scope.group() if scope else None
 
 
-def row_indicator(text: str, start: int, end: int, default_period: str | None = None) -> Indicator | None:
-    """The fact one rendered table row states: metric, value, growth, progress, rank (and period) by column."""
+def _row_parts(text: str, start: int, end: int) -> tuple[list[Cell], dict[int, str | None], Cell | None]:
+    """A rendered row's cells, each cell's role (by id) and the cell naming the metric (the metric column, else the
+    first value-less cell of no other role)."""
     cells = row_cells(text, start, end)
     roles = {id(cell): _role(cell.name) for cell in cells}
     metric = next((c for c in cells if roles[id(c)] == "metric"), None)
     metric = metric or next((c for c in cells if roles[id(c)] is None and not re.search(r"\d", c.value)), None)
+    return cells, roles, metric
+
+
+def row_sentence(text: str, start: int, end: int) -> str | None:
+    """A rendered table row said as a sentence, every figure as written: "指标：实际到账外资；完成值：4280万美元；
+    同比增长：12.3%" -> "实际到账外资4280万美元，同比增长12.3%"; a bare figure takes its column's unit
+    ("完成值（亿元）：8.76" -> "8.76亿元", "同比增长（%）：12.4" -> "同比增长12.4%"). The period column is left to the
+    answer's heading; None when the row names no metric."""
+    cells, roles, metric = _row_parts(text, start, end)
+    if metric is None:
+        return None
+    row_unit = _header_unit(metric.value)
+    head = _HEADER_UNIT.sub("", metric.value).strip() if row_unit else metric.value.strip()
+    phrases: list[str] = []
+    valued = False  # the metric's name has its figure
+    for cell in cells:
+        role, value = roles[id(cell)], cell.value.strip()
+        if cell is metric or role == "period" or not value or PERIOD_RE.fullmatch(value):
+            continue  # the period is the answer heading's
+        plain = role is None and not _YEAR_COL.search(cell.name)  # columns per year keep their year
+        if plain and not valued and (value_column().search(cell.name) or not phrases):
+            head, valued = head + _written(cell.name, value, row_unit), True  # the figure follows the metric
+        else:
+            phrases.append(cell_phrase(cell.name, value, row_unit if role is None else None))
+    return "，".join([head, *phrases])
+
+
+def cell_phrase(name: str, value: str, row_unit: str | None = None) -> str:
+    """One cell said as words: "同比增幅", "17.5%" -> "同比增幅17.5%"; "同比增长（%）", "-6.8" -> "同比增长-6.8%"."""
+    return f"{_HEADER_UNIT.sub('', name).strip()}{_written(name, value.strip(), row_unit)}"
+
+
+def _written(name: str, value: str, row_unit: str | None) -> str:
+    """A cell's figure as written, with the unit its header (or row) gives a bare number."""
+    if not _BARE_NUM.match(value) or "%" in value or "％" in value:
+        return value
+    if "%" in name.replace("％", "%"):
+        return f"{value}%"
+    unit = _header_unit(name) or row_unit
+    return f"{value}{unit}" if unit else value
+
+
+def row_indicator(text: str, start: int, end: int, default_period: str | None = None) -> Indicator | None:
+    """The fact one rendered table row states: metric, value, growth, progress, rank (and period) by column."""
+    cells, roles, metric = _row_parts(text, start, end)
     if metric is None:
         return None
     name = metric.value.strip()

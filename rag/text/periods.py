@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from rag.text.numerals import CN_DIGITS, parse_int
+from rag.text.vocab import alternation, markers
 
 _MONTH = rf"(?:\d{{1,2}}|[{CN_DIGITS}]{{1,3}})"
 _DASH = r"[-—–~～－至到]"
@@ -27,6 +28,16 @@ PERIOD_RE = re.compile(
 )
 # A five-year plan period, "“十三五”末", "十四五时期": a stretch of years, like a year not a thing to match.
 PLAN_PERIOD = re.compile(r"[“\"]?十[一二三四五]五[”\"]?(?:规划)?(?:时期|期间|期末|末|初|以来)?")
+# A figure over several years rather than one: a five-year plan period, "年均", "累计", "五年来" (rag/text/data/markers.toml).
+# (its end, "“十二五”末", is a point in time: not a stretch)
+MULTI_YEAR = re.compile(rf"十[一二三四五]五(?![”\"]?(?:规划)?(?:[末初]|期末))|{alternation(markers('multi_year'))}")
+
+
+def multi_year(text: str) -> bool:
+    """Does the text speak of a stretch of years ("十三五时期年均增长", "五年累计")?"""
+    return bool(MULTI_YEAR.search(text))
+
+
 # A year a question names: "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name).
 YEAR_MENTION = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 _MONTH_RANGE_RE = re.compile(MONTH_RANGE)

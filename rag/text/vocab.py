@@ -1,6 +1,7 @@
 """The report vocabulary, read from the data files in rag/text/data/ (TOML): every consumer reads it from here.
 
 - metrics.toml: metric names and their variants (one statistical indicator each), and the words that block them;
+- abbreviations.toml: short forms (规上, 社零, 固投, GDP) and the long forms they stand for;
 - glossary.toml: English report vocabulary -> the Chinese words the reports use;
 - markers.toml: forecast / aim / target / plan words;
 - scopes.toml: rank scopes (全区, 全县 …) and their English names;
@@ -59,12 +60,49 @@ def lower_is_better() -> frozenset[str]:
     """Metrics where less is better (失业率, 居民消费价格): their targets are ceilings."""
     return frozenset(_load("metrics")["lower_is_better"]["metrics"])
 
+# ------------------------------------------------------------------------------------------------ abbreviations
+@cache
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Short form ("规上") -> the long forms it stands for ("规模以上", …)."""
+    return {short: tuple(forms) for short, forms in _load("abbreviations")["abbreviations"].items()}
+
+
+def term_forms(term: str) -> tuple[str, ...]:
+    """The ways a report may write a question's word: itself, and for a short form its long forms ("规上" ->
+    "规模以上")."""
+    return (term, *abbreviations().get(term, ()))
+
+
+def expand_abbreviations(text: str) -> str:
+    """The text with each short form written out ("规上工业产值" -> "规模以上工业产值"), longest short form first."""
+    table = abbreviations()
+    if not any(short in text for short in table):
+        return text
+    return re.sub(alternation(tuple(table)), lambda m: table[m.group(0)][0], text)
+
 
 # ------------------------------------------------------------------------------------------------ English
 @cache
 def en_glossary() -> dict[str, tuple[str, ...]]:
     """English phrase (lower case) -> the Chinese words it stands for."""
     return {phrase: tuple(zh) for phrase, zh in _load("glossary")["glossary"].items()}
+
+
+@cache
+def english_names() -> dict[str, str]:
+    """Chinese word -> its English name, read backwards from the glossary: the first phrase standing for it
+    ("一般公共预算收入" -> "general public budget revenue"); a bare acronym ("gdp") is not a name to show."""
+    names: dict[str, str] = {}
+    for phrase, zh in en_glossary().items():
+        for word in zh:
+            if " " in phrase or "-" in phrase:
+                names.setdefault(word, phrase)
+    return names
+
+
+def english_name(word: str, surfaces: tuple[str, ...] = ()) -> str | None:
+    """The English name of a metric (or of any of its written forms)."""
+    return next((names[w] for w in (word, *surfaces) if w in (names := english_names())), None)
 
 
 # ------------------------------------------------------------------------------------------------ markers
