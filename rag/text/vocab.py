@@ -60,6 +60,7 @@ def lower_is_better() -> frozenset[str]:
     """Metrics where less is better (失业率, 居民消费价格): their targets are ceilings."""
     return frozenset(_load("metrics")["lower_is_better"]["metrics"])
 
+
 # ------------------------------------------------------------------------------------------------ abbreviations
 @cache
 def abbreviations() -> dict[str, tuple[str, ...]]:
