@@ -29,7 +29,7 @@ from rag.indexing.chunking import Chunk
 
 # HNSW settings: cosine (the vectors are normalised). e5 cosines are tightly packed (the 10th and 11th neighbours of
 # a question differ by ~2e-4), so Chroma's defaults (ef_construction 100, max_neighbors 16, ef_search 100) found
-# .91 of the exact top 10 on 24,854 real passages; this denser graph with a wide search finds >= .99 at ~6 ms
+# .89 of the exact top 10 on 25,259 real passages; this denser graph with a wide search finds .998 at ~6 ms
 # (bench/hnsw_recall.py, bench/README.md "Issue 19"). ef_search must be set when the collection is created: a later
 # `collection.modify` did not change the results of a running server.
 HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 1000}
