@@ -9,6 +9,7 @@ quote-the-best-sentence baseline (bench.quote_baseline) is scored on the very pa
 
     .venv/bin/python -m bench.large_eval eval/large_dev.jsonl
     .venv/bin/python -m bench.large_eval eval/large_holdout.jsonl     # first contact and final report only
+    .venv/bin/python -m bench.large_eval --all-reports eval/large_holdout.jsonl   # the same among all 347 reports
 
 Per kind: hit@5 / MRR@10 (the question's evidence among the retrieved passages), answer accuracy (answered and every
 must_contain in the answer), unanswerable questions refused, false refusals, answers stating a number absent from the
@@ -86,13 +87,14 @@ def with_quotes(table: dict[str, dict], outcomes: list[Outcome], quotes: list[Qu
     return table
 
 
-def measure(path: Path, large: Path) -> dict:
-    """Index the set's reports afresh, ask every question, and score answers and quotes."""
+def measure(path: Path, large: Path, whole: bool = False) -> dict:
+    """Index the set's reports afresh (or, `whole`, every report of corpus-large: accuracy at scale), ask every
+    question, and score answers and quotes."""
     from rag.indexing.embeddings import get_embeddings
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    names = cited_reports(rows)
-    work = WORK / path.stem
+    names = sorted(p.name for p in large.glob("*.txt")) if whole else cited_reports(rows)
+    work = WORK / (f"{path.stem}-all" if whole else path.stem)
     settings = bench_settings(work / "docs", work / "index")
     assemble(settings.seeds_dir, names, large)
     built = build(settings)
@@ -135,17 +137,21 @@ def measure(path: Path, large: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="+", type=Path, help="question files over corpus-large")
+    parser.add_argument("--all-reports", action="store_true", help="index all of corpus-large, not the set's reports")
     args = parser.parse_args(argv)
     large = large_corpus_dir()
     if large is None:
         print("找不到 ../shared/corpus-large（set REPORTQA_SHARED_CORPUS_LARGE）", file=sys.stderr)
         return 2
     for path in args.sets:
-        result = measure(path, large)
+        result = measure(path, large, args.all_reports)
         table = result["table"]
         print(f"\n### {path.name}\n")
         print(md_table(["type", *next(iter(table.values())).keys()], [[t, *v.values()] for t, v in table.items()]))
-        write_json(WORK / f"{path.stem}.json", {"machine": machine(), "set": str(path)} | result)
+        write_json(
+            WORK / f"{path.stem}{'-all' if args.all_reports else ''}.json",
+            {"machine": machine(), "set": str(path)} | result,
+        )
     return 0
 
 

@@ -58,8 +58,13 @@ _PROCESS = textwrap.dedent(
 
 
 def _start(mode: str, folder: Path, role: str) -> subprocess.Popen:
+    return _python(_PROCESS, mode, str(folder), role)
+
+
+def _python(script: str, *args: str) -> subprocess.Popen:
+    """A child Python running `script` with `args`, pipes on stdin/stdout/stderr, the checkout importable."""
     return subprocess.Popen(
-        [sys.executable, "-c", _PROCESS, mode, str(folder), role],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdin=subprocess.PIPE,
@@ -127,18 +132,7 @@ def test_one_server_for_concurrent_starters_and_a_stale_pid_file_is_replaced(tmp
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / chroma_local.STATE).write_text(json.dumps({"pid": 1, "chroma_pid": 1, "port": 9}))
     probe = "import sys, rag; from rag.indexing import chroma_local; print(chroma_local.ensure(sys.argv[1]), flush=True); sys.stdin.readline()"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", probe, str(tmp_path)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    procs = [_python(probe, str(tmp_path)) for _ in range(2)]
     try:
         ports = {int(p.stdout.readline() or 0) for p in procs}
         assert len(ports) == 1 and 0 not in ports, "two processes starting at once share one server"
