@@ -8,38 +8,26 @@ minute, under 1.5 GB, the bomb refused by name, the good report indexed).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.common import OUT, machine, write_json
 from rag.config import ROOT
-from tests.hostile import expanding_docx
+from tests.hostile import expanding_docx, rag_with_peak_rss
 
 GOOD = ROOT / "seeds" / "002_fe0a95f5f2085df9.txt"
 
 
 def run_index(seeds: Path, index: Path) -> dict:
-    """One `rag index` in a child process: wall seconds, the child's own peak RSS, whether the bomb was named."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "RAG_LLM_", "OPENAI_"))}
+    """One `rag index` in a child process: wall seconds, its peak RSS, whether the bomb was named."""
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "index", "--seeds", seeds, "--index", index],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
+    code, output, peak_kib = rag_with_peak_rss(["index", "--seeds", seeds, "--index", index], ROOT)
     return {
         "seconds": round(time.monotonic() - started, 1),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024),
-        "exit": os.waitstatus_to_exitcode(status),
+        "peak_rss_mib": round(peak_kib / 1024),
+        "exit": code,
         "bomb_named": "expanding.docx" in output,
     }
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -71,3 +75,26 @@ def blank_pdf(pages: int) -> bytes:
     pdf.save(buffer)
     pdf.close()
     return buffer.getvalue()
+
+
+# The child's own peak memory, read from /proc/self/status as it ends. ru_maxrss of a child (os.wait4) is no use here:
+# Linux carries the memory of the process that forked it across exec, so a child of a 2 GB pytest reports 2 GB.
+_PEAK_RSS = """import runpy, sys
+sys.argv = ["rag", *sys.argv[1:]]
+try:
+    runpy.run_module("rag", run_name="__main__", alter_sys=True)
+finally:
+    print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")), flush=True)
+"""
+
+
+def rag_with_peak_rss(args: list, cwd: Path) -> tuple[int, str, int]:
+    """`python -m rag ARGS` in a child process, without Chroma-server or LLM settings from the environment:
+    (exit code, output, peak resident memory of that process in KiB)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "RAG_LLM_", "OPENAI_"))}
+    proc = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    output = proc.stdout + proc.stderr
+    peak = re.search(r"VmHWM:\s*(\d+) kB", output)
+    return proc.returncode, output, int(peak.group(1)) if peak else -1

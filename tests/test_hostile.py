@@ -10,14 +10,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import tomllib
 from dataclasses import replace
 
 import pytest
 from helpers import private_copy, trimmed_seeds
-from hostile import expanding_docx, good_docx
+from hostile import expanding_docx, good_docx, rag_with_peak_rss
 
 from rag import library
 from rag.config import ROOT, Settings
@@ -175,19 +174,9 @@ def test_rag_index_refuses_an_expanding_docx_quickly_and_indexes_the_good_report
     seeds.mkdir()
     expanding_docx(200, seeds / "expanding.docx")  # 0.75 MB → 200 MB of XML
     shutil.copy(trimmed_seeds(tmp_path / "trimmed") / XILIN, seeds / XILIN)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "RAG_LLM_", "OPENAI_"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "index", "--seeds", seeds, "--index", tmp_path / "index"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS (ru_maxrss, KiB on Linux)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode == 0, output
+    code, output, peak_kib = rag_with_peak_rss(["index", "--seeds", seeds, "--index", tmp_path / "index"], ROOT)
+    assert code == 0, output
     assert re.search(r"无法读取 expanding\.docx：.*zip 炸弹", output), output
-    assert usage.ru_maxrss < 1.5 * 1024 * 1024, f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB"
+    assert 0 < peak_kib < 1.5 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
     settings = replace(Settings.from_env(seeds_dir=seeds, index_dir=tmp_path / "index"), chroma_host=None)
     assert list(Index.open(settings).reports) == [XILIN]

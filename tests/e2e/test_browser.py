@@ -486,7 +486,7 @@ def test_server_log_stays_quiet(tmp_path, seed_settings, browser):
 
 @pytest.mark.parametrize("width", [1400, 820])
 def test_pages_readable_at_width(server, browser, width):
-    """Screenshots of every page (look at them when changing the UI); at 820 px the page menu shows all three pages
+    """Screenshots of every page (look at them when changing the UI); at 820 px the page menu shows all four pages
     and the Clear button its whole label; the chat page's title is wholly below Streamlit's header."""
     context, page = _new_page(browser, width)
     _open(page, server.url + "/")
@@ -494,7 +494,7 @@ def test_pages_readable_at_width(server, browser, width):
     header = page.locator('[data-testid="stHeader"]').bounding_box()
     assert title["y"] >= header["y"] + header["height"], (title, header)
     links = page.locator('[data-testid="stSidebarNav"] a')
-    assert links.count() == 3 and all(links.nth(i).is_visible() for i in range(3))
+    assert links.count() == 4 and all(links.nth(i).is_visible() for i in range(4))
     _ask(page, "西林街道上半年一般公共预算收入多少？")
     clear = page.locator(".st-key-clear_chat button").first
     assert clear.evaluate("b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"), (
