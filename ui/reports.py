@@ -358,6 +358,7 @@ def _delete(ctx: common.Context) -> None:
         format_func=labels.get,
         key="delete_pick",
         on_change=_picked,
+        args=(tuple(labels),),
     )
     # A new popover after each delete: the old one would stay open on "choose a report first".
     deletes = st.session_state.get(DELETES_KEY, 0)
@@ -379,11 +380,13 @@ def _delete(ctx: common.Context) -> None:
             _finish(messages)
 
 
-def _picked() -> None:
-    """A report was picked for deletion: the last delete's message goes. A rerun that still carries the deleted
-    report as the pick (a click sent before the page updated) is not a pick, and the message stays."""
+def _picked(reports: tuple[str, ...]) -> None:
+    """A report was picked for deletion: the last delete's message goes. Only a pick of a report listed when the
+    widget was drawn counts: a click sent before the page updated carries the deleted report's label, which Streamlit
+    hands back as that string (no longer an option), and that is no pick."""
     deleted = st.session_state.get(DELETED_KEY)
-    if deleted and st.session_state.get("delete_pick") not in (None, deleted[0]):
+    pick = st.session_state.get("delete_pick")
+    if deleted and pick in reports and pick != deleted[0]:
         st.session_state.pop(DELETED_KEY, None)
 
 
