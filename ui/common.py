@@ -147,7 +147,9 @@ def progress_reporter(label: str):
 
     A click during a change (a second 确认删除, say) asks Streamlit to stop this run, and Streamlit stops it at the
     next drawing call, which is this bar: the change would halt half-way and roll back while the next run starts
-    another. So the bar stops drawing instead and the change finishes; every handler reruns the page afterwards."""
+    another. So the bar stops drawing instead and the change finishes; every handler reruns the page afterwards, with
+    the interrupting request kept in `report.interrupted` (it carries the click's widget states: swallowed, it would
+    be lost and the page left as the change found it)."""
     bar = st.progress(0.0, text=f"{label}：准备中…（preparing）")
     interrupted: list[ScriptControlException] = []
 
@@ -160,6 +162,7 @@ def progress_reporter(label: str):
         except ScriptControlException as exc:
             interrupted.append(exc)
 
+    report.interrupted = interrupted
     return report, bar
 
 

@@ -226,9 +226,13 @@ def _locked_caption() -> None:
     st.caption("🔒 需要管理员权限（见上方）。Administrators only — unlock above.")
 
 
-def _finish(messages: list[tuple[str, str]]) -> None:
+def _finish(messages: list[tuple[str, str]], report=None) -> None:
+    """Flash the messages and rerun: with the request that interrupted the change (common.progress_reporter), if
+    any, so that click is not lost; else a plain rerun."""
     for kind, text in messages:
         common.flash(kind, text)
+    if report is not None and report.interrupted:
+        raise report.interrupted[0]
     st.rerun()
 
 
@@ -269,7 +273,7 @@ def _table(ctx: common.Context, editable: bool) -> None:
         st.info("待保存的修改 pending: " + md("；".join(f"{d} → {present.report_label(m)}" for d, m in changes)))
     if st.button("💾 保存修改 Save corrections", type="primary", disabled=not changes, key="save_meta"):
         report, _ = common.progress_reporter("重新索引 re-indexing")
-        _finish(save_metadata(ctx.settings, changes, progress=report, embeddings=ctx.embeddings))
+        _finish(save_metadata(ctx.settings, changes, progress=report, embeddings=ctx.embeddings), report)
 
 
 def _upload(ctx: common.Context) -> None:
@@ -292,7 +296,7 @@ def _upload(ctx: common.Context) -> None:
         )
         st.session_state["_uploader_gen"] = generation + 1  # a fresh, empty uploader after the rerun
         st.session_state[REVIEW_KEY] = added  # their detected metadata is shown at once, to confirm or complete
-        _finish(messages)
+        _finish(messages, report)
 
 
 def _review_new(ctx: common.Context) -> None:
@@ -337,7 +341,9 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
                 st.info("没有改动（nothing changed）")
                 return
             report, _ = common.progress_reporter("重新索引 re-indexing")
-            _finish(save_metadata(ctx.settings, [(doc_id, corrected)], progress=report, embeddings=ctx.embeddings))
+            _finish(
+                save_metadata(ctx.settings, [(doc_id, corrected)], progress=report, embeddings=ctx.embeddings), report
+            )
 
 
 def _delete(ctx: common.Context) -> None:
@@ -377,7 +383,7 @@ def _delete(ctx: common.Context) -> None:
                 st.session_state[DELETED_KEY] = (doc_id, messages[0][1])
                 st.session_state[DELETES_KEY] = deletes + 1
                 messages = messages[1:]
-            _finish(messages)
+            _finish(messages, report)
 
 
 def _picked(reports: tuple[str, ...]) -> None:
