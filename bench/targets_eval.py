@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 import rag  # noqa: F401
-from rag.answering.targets import Pair, Report, target_table
+from rag.answering.targets import Pair, Report, pair_json, target_table
 from rag.config import ROOT
 from rag.indexing.indicators import extract_indicators
 from rag.ingest.documents import load_document
@@ -156,18 +156,17 @@ def evaluate(pairs: list[Pair], labels: list[dict]) -> dict:
 
 
 def _show(p: Pair) -> dict:
-    return {
-        "place": p.place,
-        "year": p.year,
-        "metric": p.metric,
-        "measure": p.measure,
-        "target": p.target.figure if p.target else None,
-        "target_doc": p.target.doc_id if p.target else None,
-        "result": p.result.figure if p.result else None,
-        "result_doc": p.result.doc_id if p.result else None,
-        "forecast": bool(p.result and p.result.forecast),
-        "verdict": p.verdict,
-        "note": p.note,
+    """A produced pair in the shape of a label row (eval/targets.jsonl), from the table's own row (pair_json)."""
+    row = pair_json(p)
+    target, result = row["target"], row["result"]
+    return {k: row[k] for k in ("place", "year", "metric", "measure")} | {
+        "target": target["figure"],
+        "target_doc": target["doc"],
+        "result": result["figure"],
+        "result_doc": result["doc"],
+        "forecast": bool(result["forecast"]),
+        "verdict": row["verdict"],
+        "note": row["note"],
     }
 
 
