@@ -26,7 +26,7 @@ from rag.ingest.extract import extract_text
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
 from rag.ingest.metadata import detect_meta
-from rag.ingest.quality import QualityReport, assess
+from rag.quality import QualityReport, assess
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost
 # File names are limited in bytes, as file systems count them (NAME_MAX = 255 bytes: 85 Chinese characters), with

@@ -2,6 +2,8 @@
 
 `assess(doc)` counts what was found (characters, sections, tables, figures, detected place) and warns when the
 text looks damaged: radical code points left, few Chinese characters, no sentence ends, replacement characters.
+It sits above rag/ingest and rag/indexing because it counts with both: sections by the chunker's headings, figures
+by the indicator extractor (rag/library.py shows it after an upload).
 Warnings are Chinese sentences with a short English hint, like every message to the user.
 """
 

@@ -1,4 +1,4 @@
-"""rag/ingest/quality.py: the quality signal shown after an upload."""
+"""rag/quality.py: the quality signal shown after an upload."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from helpers import SEEDS
 
 from rag.ingest.documents import Document, load_folder
-from rag.ingest.quality import assess
+from rag.quality import assess
 
 
 @pytest.fixture(scope="module")
