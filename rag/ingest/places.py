@@ -45,9 +45,6 @@ class Facts:
     kind: str | None = None  # one of KINDS
     confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
-    def confidence_of(self, name: str) -> float:
-        return dict(self.confidence).get(name, 0.0)
-
 
 @dataclass(frozen=True)
 class Hints:

@@ -341,9 +341,8 @@ def test_find_metric(question: str, metric: str | None) -> None:
     assert find_metric(question) == metric
 
 
-def test_find_metric_known_metrics() -> None:
+def test_find_metric_names_only_metrics_of_the_synonym_table() -> None:
     assert find_metric("网格化知晓率排名全区第几？") is None
-    assert find_metric("网格化知晓率排名全区第几？", known_metrics=["网格化知晓率"]) == "网格化知晓率"
 
 
 def test_format_value_and_exact_texts() -> None:

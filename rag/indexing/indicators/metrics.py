@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from rag.text.periods import PERIOD_RE
 from rag.text.vocab import (
@@ -56,12 +55,9 @@ def normalize_metric(raw: str) -> str:
     return _SURFACE_TO_METRIC.get(name, name)
 
 
-def find_metric(question: str, known_metrics: Iterable[str] = ()) -> str | None:
-    """The normalised metric a question mentions (longest surface form wins), or None.
-
-    known_metrics: extra normalised names (e.g. metrics extracted from the corpus) matched as themselves.
-    """
-    found = _metric_mentions(question, known_metrics)
+def find_metric(question: str) -> str | None:
+    """The normalised metric a question mentions (longest surface form wins), or None."""
+    found = _metric_mentions(question)
     return max(found, key=lambda f: f[1] - f[0])[2] if found else None
 
 
@@ -81,13 +77,10 @@ def metric_spans(question: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e, _n in _metric_mentions(question)]
 
 
-def _metric_mentions(question: str, known_metrics: Iterable[str] = ()) -> list[tuple[int, int, str]]:
-    surfaces: dict[str, str] = dict(_SURFACE_TO_METRIC)
-    for name in known_metrics:
-        surfaces.setdefault(name, name)
+def _metric_mentions(question: str) -> list[tuple[int, int, str]]:
     haystack = question.upper()  # "gdp" asks about GDP too
     found = []
-    for surface, norm in surfaces.items():
+    for surface, norm in _SURFACE_TO_METRIC.items():
         for m in re.finditer(re.escape(surface.upper()), haystack):
             before = haystack[: m.start()].removesuffix("居民")  # "农村居民人均…" blocks "人均可支配收入" too
             if not before.endswith(_BLOCKING_PREFIXES):
