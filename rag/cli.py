@@ -226,14 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.indexing.store import IndexError_
+    from rag.indexing.store import IndexUnavailableError
     from rag.ingest.documents import DocumentError
 
     args = build_parser().parse_args(argv)
     started = time.monotonic()
     try:
         code = args.func(args)
-    except (IndexError_, DocumentError, ValueError) as exc:
+    except (IndexUnavailableError, DocumentError, ValueError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 import rag  # noqa: F401  (offline environment before anything loads a model)
 from rag import present
 from rag.config import Settings
-from rag.indexing.store import BuildResult, IndexError_, IndexMismatchError, IndexMissingError, build_index
+from rag.indexing.store import BuildResult, IndexMismatchError, IndexMissingError, IndexUnavailableError, build_index
 from rag.ingest.documents import DocumentError
 from ui import auth
 
@@ -83,7 +83,7 @@ def load() -> Context:
         st.stop()
     try:
         return Context(s, assistant, assistant.searcher.index)
-    except (IndexError_, OSError, ValueError) as exc:
+    except (IndexUnavailableError, OSError, ValueError) as exc:
         return Context(s, assistant, None, exc)
 
 
@@ -94,7 +94,7 @@ def user_errors(action: str) -> Iterator[list[tuple[str, str]]]:
     shown: list[tuple[str, str]] = []
     try:
         yield shown
-    except (IndexError_, DocumentError) as exc:  # missing / mismatched / busy index, unreadable file: say so
+    except (IndexUnavailableError, DocumentError) as exc:  # missing / mismatched / busy index, unreadable file: say so
         shown.append(("error", f"{action}失败：{_inert(exc)}"))
     except ValueError as exc:  # an unusable question or option: the message says what to change
         shown.append(("warning", _inert(exc)))

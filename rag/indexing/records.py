@@ -34,19 +34,19 @@ PENDING_GRACE_S = 3600  # server mode: another host's unfinished revision is lef
 Progress = Callable[[str, int, int], None]
 
 
-class IndexError_(Exception):
+class IndexUnavailableError(Exception):
     """Base for index problems the user can act on; the message says what to do."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(IndexUnavailableError):
     pass
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexUnavailableError):
     pass
 
 
-class IndexBusyError(IndexError_):
+class IndexBusyError(IndexUnavailableError):
     pass
 
 
