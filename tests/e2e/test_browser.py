@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import SEEDS, free_port, running_server
+from helpers import SEEDS, free_port, running_server, seed_text
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -244,10 +244,22 @@ def test_upload_report_then_ask_about_it(app_url, server, page):
 
 
 def test_indicators_page_traces_a_value(app_url, page):
+    """A value picked on the Indicators page is shown marked in its own report's passage, under that report's label."""
     _open(page, app_url + "/indicators")
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-    page.locator(".passage mark").first.wait_for()
-    page.wait_for_timeout(1000)
+    mark = page.locator(".passage mark").first
+    assert "17.03" not in mark.inner_text()  # the first table row is shown first
+    page.get_by_role("combobox", name=re.compile("查看指标出处")).click()
+    page.keyboard.type("17.03")  # the options narrow as one types
+    page.get_by_role("option", name=re.compile(r"西林街道 · .*固定资产投资 17\.03")).click()
+    _idle(page)
+    page.wait_for_function("() => (document.querySelector('.passage mark')?.innerText || '').includes('17.03')")
+    marked = mark.inner_text()
+    assert "固定资产投资17.03亿元" in marked
+    assert marked in seed_text("002")  # the report's own words (002: 西林街道), not a rendering of the figure
+    expect(
+        page.locator('[data-testid="stCaptionContainer"]').filter(has_text=re.compile("^西林街道 · "))
+    ).to_have_count(1)
     _shot(page, "08_indicators")
 
 
