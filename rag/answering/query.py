@@ -29,6 +29,7 @@ from rag.text.vocab import (
     markers,
     metric_synonyms,
     rank_scopes,
+    rank_verbs,
 )
 
 # English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
@@ -42,13 +43,13 @@ _WHICH_STREET = re.compile(r"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich
 _WHICH_METRICS = re.compile(r"哪些(?:指标|数据|方面|经济指标)|\bwhich\s+(?:indicators|metrics|figures)\b", re.I)
 _SCOPES = alternation(rank_scopes())
 _RANK_ASKED = re.compile(
-    rf"(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
+    rf"(?:{alternation(rank_verbs(short=True))})?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
     rf"|(?P<first>首位)"
 )
 _RANK_EN = re.compile(
     r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(EN_ORDINALS + EN_ORDINAL_ABBREVIATIONS) + r")\b", re.I
 )
-_RANK_VERB = re.compile(rf"位列|排名|名列|位居|排在|{_SCOPES}")
+_RANK_VERB = re.compile(rf"{alternation(rank_verbs())}|{_SCOPES}")
 # "处于什么位置", "排到什么位置", "什么水平": a rank asked in words. Also asking words (never content).
 _POSITION_ASKED = r"(?:处于|处在|排到|排在|位于|居于|位居|居)?(?:什么|怎样的|何种)(?:位置|位次|名次|水平)"
 _ASKS_RANK = re.compile(rf"第几|排名如何|排名怎样|几名|{_POSITION_ASKED}|\brank(?:ed|ing)?\b", re.I)
