@@ -39,7 +39,8 @@ _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + marker
 _AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
 _FULL_STOP = re.compile(r"[。！？!?\n]")
 _MODIFIER = re.compile(
-    r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|"
+    rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
+    r"|(?:完成)?进度|完成年度|"
     rf"{alternation(rank_verbs())}|居全"
 )
 _RANK_WORDS = re.compile(

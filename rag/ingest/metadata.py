@@ -77,7 +77,9 @@ _DISTRICT_END_STOP = frozenset(
 )
 _GENERIC_DISTRICTS = words("开发 高新 经开 工业 新城 老城 主城 城乡 农业 旅游 度假 商务 保税 综保")
 _CITY_END_STOP = frozenset(
-    "城全各本我该此每超菜股上夜集门街早黑牛熊开闭休罢省县区都级路场农范强大地一二三四五六七八九十两多和与及在对由向为于"
+    "城全各本我该此每超菜股上夜集门街早黑牛熊开闭休罢省县区都级路场农范强大地"
+    + CN_LIST_DIGITS
+    + "两多和与及在对由向为于"
 )
 # Dictionary tags (jieba) that mark a word as a verb, preposition, adverb ... rather than a name: "确保市", "按照区".
 _NOT_NAME_TAGS = words("v vd vn p c d r u f q m t ad uj ul")

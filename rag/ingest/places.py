@@ -23,7 +23,7 @@ from rag.text.numerals import CN_LIST_DIGITS, CN_YEAR, parse_int, year_number
 from rag.text.periods import PLAN_TITLE, YEAR, YEAR_RE
 from rag.text.places import HAN as _HAN
 from rag.text.places import NATION, is_unit_name, level_of, vocabulary
-from rag.text.vocab import alternation, markers, rank_verbs
+from rag.text.vocab import alternation, markers, rank_verbs, standing_words
 
 KINDS = ("政府工作报告", "年度总结", "半年总结", "工作计划")
 FIELDS = ("place", "level", "parents", "year", "plan_year", "kind")
@@ -82,7 +82,7 @@ _YEAR = YEAR_RE
 _REVIEW = re.compile(rf"({YEAR})\s*年(?:的)?(?:工作回顾|主要工作|工作总结|工作情况)")
 _PLAN = re.compile(
     rf"({YEAR})\s*年(?:的)?(?:政府)?(?:工作)?(?:总体)?(?:主要)?"
-    rf"(?:{alternation(markers('plan_title'))}|工作任务|预期目标|目标任务|重点工作|工作重点)"
+    rf"(?:{alternation(markers('plan_title') + markers('plan_part'))})"
 )
 _REVIEW_WORDS = re.compile(r"今年以来|一年来|过去的?一年|刚刚过去|已完成|累计完成|圆满完成")
 
@@ -177,7 +177,7 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
 
 # What follows 全区/全市 when it is a scope the report is measured in ("全区第一", "全区首个", "全市街道中").
 _RANK_AFTER = re.compile(
-    r"第|前列|前茅|首位|首个|首家|首批|率先|唯一|排名|排位|考核|领先|平均|同类|之最|最高|最低|总量的|比重|占比|"
+    rf"第|{alternation(standing_words())}|首个|首家|首批|率先|唯一|排名|排位|考核|平均|同类|之最|最高|最低|总量的|比重|占比|"
     r"街道|镇|乡|各"
 )
 # Rank verbs (not a bare 排: "安排全市…" is the report's own work) and words comparing with the scope ("占全市的").
@@ -242,7 +242,8 @@ def _chain_units(line: str) -> list[str]:
     m = _CHAIN.match(line)
     if not m or not m.group("chain"):
         return []
-    units = re.findall(rf"[{_HAN}]{{2,10}}?(?:自治区|自治州|街道|省|市|州|盟|地区|区|县|旗|镇|乡)", m.group("chain"))
+    suffixes = alternation([suffix for suffix, _ in vocabulary().suffixes])
+    units = re.findall(rf"[{_HAN}]{{2,10}}?(?:{suffixes})", m.group("chain"))
     if "".join(units) != m.group("chain") or not all(is_unit_name(u) for u in units):
         return []
     ranks = [vocabulary().rank.get(level_of(u) or "", 9) for u in units]
@@ -308,7 +309,8 @@ def _reviewed_before_plan(text: str) -> int | None:
     years = sorted({int(y) for y in _YEAR.findall(text[:5000])})
     if len(years) != 2 or years[1] != years[0] + 1:
         return None
-    planned = re.search(rf"{years[1]}\s*年\s*[,，]?\s*(?:要|将|力争|预计|计划|目标|工作思路|主要目标)", text)
+    future = alternation(markers("aim") + markers("forecast") + markers("target"))
+    planned = re.search(rf"{years[1]}\s*年\s*[,，]?\s*(?:要|将|{future}|工作思路|主要目标)", text)
     return years[0] if planned else None
 
 
