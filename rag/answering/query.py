@@ -76,7 +76,7 @@ _TARGET_ASKED = re.compile(
     rf"{alternation(markers('target_question'))}|\b(?:{alternation(markers('target_en'))})", re.I
 )
 _SHARE = re.compile(rf"{alternation(markers('share_question'))}|\bshare\b|\bproportion\b|percentage of", re.I)
-_PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
+_PERCENT = re.compile(rf"{alternation(markers('percent_question'))}|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 # Words that ask rather than say: they split the question into content runs and are never content themselves.
