@@ -47,7 +47,8 @@ _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _ORDINAL_PREFIX = re.compile(r"(?:第|No\.\s?|#)$")
 # Words in front of a figure that make it a decrease even without a minus sign ("同比下降58.6%").
 _DECREASE = re.compile(
-    rf"({alternation(markers('decrease'))}|decrease|decline|down|fell|drop)\D{{0,4}}$", re.IGNORECASE
+    rf"({alternation(markers('decrease') + markers('decrease_loose'))}|decrease|decline|down|fell|drop)\D{{0,4}}$",
+    re.IGNORECASE,
 )
 # Chinese-numeral ordinals in a passage ("位列全区第一"): an English answer may write them as "1st"/"No. 1".
 _CN_ORDINAL = re.compile(rf"第([{CN_DIGITS}]{{1,3}})")
