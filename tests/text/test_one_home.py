@@ -25,10 +25,6 @@ RAG = Path(__file__).resolve().parents[2] / "rag"
 HOME = RAG / "text"
 MIN_SHARED = 3  # this many words of one list, written together, are a copy of it
 
-# Modules being split by issue 22's other part (answer.py split): their copies move to rag/text after the split.
-# Strict: once a module is clean this marks it failed, and it must leave the set.
-PENDING_SPLIT = {"rag/answering/compare.py", "rag/indexing/indicators.py", "rag/present.py"}
-
 
 def _lists(node: object, name: str) -> dict[str, frozenset[str]]:
     """Every list of words of a data file, by "file.key.path", words of 2+ characters (one character is too common
@@ -126,16 +122,7 @@ def _modules() -> list[Path]:
     return sorted(p for p in RAG.rglob("*.py") if HOME not in p.parents)
 
 
-def _params() -> list:
-    out = []
-    for path in _modules():
-        name = str(path.relative_to(RAG.parent))
-        marks = [pytest.mark.xfail(strict=True, reason="split pending")] if name in PENDING_SPLIT else []
-        out.append(pytest.param(path, id=name, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("path", _params())
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(RAG.parent)))
 def test_no_module_outside_rag_text_copies_report_language(path: Path):
     found = copies_in(path.read_text(encoding="utf-8"), known_lists())
     assert not found, f"{path}: report language outside rag/text:\n" + "\n".join(found)
