@@ -3,7 +3,8 @@
 - metrics.toml: metric names and their variants (one statistical indicator each), and the words that block them;
 - abbreviations.toml: short forms (规上, 社零, 固投, GDP) and the long forms they stand for;
 - glossary.toml: English report vocabulary -> the Chinese words the reports use;
-- markers.toml: forecast / aim / target / plan words, plan titles, decrease words, section words;
+- markers.toml: report words (forecast, aim, target, plan, plan titles and parts, sections, rise/decrease) and question
+  words (plan, target, growth, share, percent, intent, follow-up attributes);
 - scopes.toml: rank scopes (全区, 全县 …) and their English names, standing words and rank verbs;
 - units.toml: units of stated values, units of one kind, money scales;
 - columns.toml: what a table column holds, read from its header (rank, progress, growth, period, metric, value).
