@@ -17,9 +17,17 @@ from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
-from rag.text.periods import multi_year
+from rag.text.periods import YEAR_RE, multi_year
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
-from rag.text.vocab import alternation, markers, rank_scopes, standing_words, term_forms, unit_families
+from rag.text.vocab import (
+    alternation,
+    markers,
+    rank_scopes,
+    rank_verbs,
+    standing_words,
+    term_forms,
+    unit_families,
+)
 
 _CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
 _DIGIT = re.compile(r"\d")
@@ -30,11 +38,14 @@ _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + marker
 # What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
 _AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
 _FULL_STOP = re.compile(r"[。！？!?\n]")
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MODIFIER = re.compile(
-    r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
+    rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
+    r"|(?:完成)?进度|完成年度|"
+    rf"{alternation(rank_verbs())}|居全"
 )
-_RANK_WORDS = re.compile(rf"位列|排名|名列|位居|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}")
+_RANK_WORDS = re.compile(
+    rf"{alternation(rank_verbs())}|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}"
+)
 _ASKS_NUMBER = re.compile(
     r"多少|(?<!第)几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
     re.I,
@@ -113,7 +124,7 @@ def is_heading(span: Span) -> bool:
     """A short line with no figure and nothing after it on its line: a title, not an answer."""
     chunk = span.hit.chunk
     rest = chunk.text[span.end - chunk.start :].lstrip("。；; \t")
-    return len(span.text) < 20 and not has_figure(_YEAR.sub("", span.text)) and (not rest or rest.startswith("\n"))
+    return len(span.text) < 20 and not has_figure(YEAR_RE.sub("", span.text)) and (not rest or rest.startswith("\n"))
 
 
 def following(span: Span) -> list[Span]:
@@ -225,7 +236,7 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
     if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
         score += MULTI_YEAR_WEIGHT if multi_year(query.text) == multi_year(text) else -MULTI_YEAR_WEIGHT
     if query.years:  # the year asked, stated in the sentence; another year stated instead
-        stated = {int(y) for y in _YEAR.findall(text)}
+        stated = {int(y) for y in YEAR_RE.findall(text)}
         score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0
         score += 0.1 if _report_covers(span, query, text) else 0.0
     # A short line without a figure is usually a heading ("撤村转居蹄疾步稳"): the sentences under it say more.

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from rag.answering.conversation import HistoryItem, as_turns
 from rag.config import Settings
 from rag.text.language import is_english
-from rag.text.periods import MONTH_RANGE, NAMED_PERIOD
+from rag.text.periods import MONTH_RANGE, NAMED_PERIOD, YEAR
 from rag.text.places import STREET_MENTION, pinyin_name, short_name
+from rag.text.vocab import markers
 
 # "那" opens a follow-up ("那秦灶街道呢？"), but not in "那个/那些" (that/those).
 _LEAD_ZH = re.compile(r"^\s*(?:那么|那(?![个些里样])|还有|另外|然后|再问一下)[\s,，、:：]*")
@@ -32,9 +33,9 @@ _ASK_WORD = re.compile(r"(?:呢|吗)?[\s？?。！!]*$")
 _INTERROGATIVE = re.compile(r"多少|几|什么|哪|如何|怎么|吗|是否|有无")
 _NAME_PREFIX = re.compile(r"^(?:请问|那么|那|和|与|及|在|的|还有|另外)+")
 # A period as written (kept verbatim when a follow-up is rewritten): the report periods, a month, 今年/明年, 工作计划.
-_PERIOD = re.compile(rf"(?:(?:19|20)\d{{2}}\s*年)?(?:{MONTH_RANGE}|{NAMED_PERIOD}|\d{{1,2}}月|今年|明年|工作计划)")
+_PERIOD = re.compile(rf"(?:{YEAR}\s*年)?(?:{MONTH_RANGE}|{NAMED_PERIOD}|\d{{1,2}}月|今年|明年|工作计划)")
 # Follow-ups that ask about another side of the same figure: they keep the previous topic ("增幅呢？").
-_ATTRIBUTES = ("增幅", "增速", "增长", "同比", "进度", "完成进度", "排名", "位次", "第几", "占比", "目标", "降幅")
+_ATTRIBUTES = markers("attribute_question")
 # Questions across reports: they do not inherit the previous street.
 _GLOBAL = ("哪个", "哪些", "各街道", "各镇", "所有", "全部", "对比", "比较")
 _SHORT_CORE = 6  # a question adding at most this many characters leans on the previous one

@@ -29,6 +29,7 @@ from rag.text.vocab import (
     markers,
     metric_synonyms,
     rank_scopes,
+    rank_verbs,
 )
 
 # English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
@@ -42,13 +43,13 @@ _WHICH_STREET = re.compile(r"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich
 _WHICH_METRICS = re.compile(r"哪些(?:指标|数据|方面|经济指标)|\bwhich\s+(?:indicators|metrics|figures)\b", re.I)
 _SCOPES = alternation(rank_scopes())
 _RANK_ASKED = re.compile(
-    rf"(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
+    rf"(?:{alternation(rank_verbs(short=True))})?(?P<scope>{_SCOPES})?(?:排名|排)?第(?P<n>[{CN_DIGITS}\d]+)(?:位|名)?"
     rf"|(?P<first>首位)"
 )
 _RANK_EN = re.compile(
     r"\b(?:rank(?:ed|s)?|placed|came)\s+(?:no\.\s*)?(" + "|".join(EN_ORDINALS + EN_ORDINAL_ABBREVIATIONS) + r")\b", re.I
 )
-_RANK_VERB = re.compile(rf"位列|排名|名列|位居|排在|{_SCOPES}")
+_RANK_VERB = re.compile(rf"{alternation(rank_verbs())}|{_SCOPES}")
 # "处于什么位置", "排到什么位置", "什么水平": a rank asked in words. Also asking words (never content).
 _POSITION_ASKED = r"(?:处于|处在|排到|排在|位于|居于|位居|居)?(?:什么|怎样的|何种)(?:位置|位次|名次|水平)"
 _ASKS_RANK = re.compile(rf"第几|排名如何|排名怎样|几名|{_POSITION_ASKED}|\brank(?:ed|ing)?\b", re.I)
@@ -66,7 +67,7 @@ _WHICH_LESS = re.compile(
 _SEVERAL = re.compile(r"分别|各是|各为|各(?:增长|有|达|完成|多少)|\brespectively\b|\bboth\b", re.I)
 _COMPARE = re.compile(r"比较|对比|相比|分别|各是|各为|哪个|\bcompare|\bversus\b|\bvs\.?\b", re.I)
 _GROWTH = re.compile(
-    r"增幅|增速|增长|同比|变化|降幅|下降|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
+    rf"{alternation(markers('growth_question'))}|\bgrowth\b|\bgrow|\bincrease|\bchange|year[- ]on[- ]year", re.I
 )
 _PROGRESS = re.compile(r"进度|完成[^，,？?。]{0,8}(?:目标|计划|任务)[^，,？?。]{0,4}(?:的)?(?:百分之|多少|几)")
 _PLAN = re.compile(rf"{alternation(markers('plan_question'))}|\b(?:{alternation(markers('plan_en'))})", re.I)
@@ -74,8 +75,8 @@ _ESTIMATE = re.compile(rf"{alternation(markers('forecast'))}|\b(?:{alternation(m
 _TARGET_ASKED = re.compile(
     rf"{alternation(markers('target_question'))}|\b(?:{alternation(markers('target_en'))})", re.I
 )
-_SHARE = re.compile(r"比重|占比|所占|比例|\bshare\b|\bproportion\b|percentage of", re.I)
-_PERCENT = re.compile(r"百分之|率|比重|占比|增幅|增速|%|\bpercent|\brate\b|\bshare\b", re.I)
+_SHARE = re.compile(rf"{alternation(markers('share_question'))}|\bshare\b|\bproportion\b|percentage of", re.I)
+_PERCENT = re.compile(rf"{alternation(markers('percent_question'))}|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 # Words that ask rather than say: they split the question into content runs and are never content themselves.
@@ -89,7 +90,7 @@ _ASK_WORDS = re.compile(
 _ASKS = re.compile(r"多少|几|什么|哪|谁|如何|怎么|是否|\bhow\b|\bwhat\b|\bwhich\b|\bwhen\b", re.I)
 # Words that say what kind of answer is wanted ("有什么安排"), not what it is about.
 # A share is stated as "占全区36%": the share words ask for the kind of figure, like the intent words.
-_INTENT_WORDS = re.compile(r"方面|安排|打算|措施|举措|思路|目标|情况|比例|比重|占比|所占")
+_INTENT_WORDS = re.compile(alternation(markers("intent_question") + markers("share_question")))
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PLACE_WORD = re.compile(r"..[区县市省镇乡村]$")
 _FUNCTION_CHARS = set("在有为是对把被从到用了的和与及或并将要向以于共各该本其这那都也还就又年月个占中量")

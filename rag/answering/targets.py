@@ -22,7 +22,7 @@ from rag.answering.query import Query, asks_target, street_english
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.metadata import ReportMeta
 from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
-from rag.text.periods import same_period
+from rag.text.periods import YEAR_RE, same_period
 from rag.text.places import NATION
 from rag.text.review import plan_part_start as plan_part_start_of
 from rag.text.review import speaks_of_several_years
@@ -30,7 +30,6 @@ from rag.text.vocab import alternation, en_glossary, lower_is_better, markers, m
 
 MET, NOT_MET, NOT_COMPARABLE = "完成", "未完成", "无法比较"
 MEASURES = {"growth": "增速", "rate": "比率", "amount": "总量"}
-_YEAR_PERIOD = re.compile(r"((?:19|20)\d{2})年")
 _SCALE = money_scale()
 _QUALIFIERS = alternation(markers("qualifier"))
 _APPROX = re.compile(alternation(markers("goal_about")))
@@ -91,7 +90,7 @@ def _full_year(ind: Indicator, default_year: int | None) -> int | None:
     """The year the figure is for when it covers a whole year: a stated "2020年", else the report's year; None for
     a part of a year ("1-6月", "上半年") or a figure without a year."""
     period = ind.period
-    if period and (m := _YEAR_PERIOD.fullmatch(period)):
+    if period and (m := YEAR_RE.fullmatch(period)):
         return int(m.group(1))
     if period and not same_period(period, "全年"):
         return None

@@ -30,6 +30,7 @@ from rag.text.vocab import (
     en_glossary,
     markers,
     metric_surfaces,
+    rank_verbs,
     same_units,
     unit_scales,
     value_units,
@@ -45,7 +46,10 @@ _NUMBER = re.compile(r"(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+))?
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _ORDINAL_PREFIX = re.compile(r"(?:第|No\.\s?|#)$")
 # Words in front of a figure that make it a decrease even without a minus sign ("同比下降58.6%").
-_DECREASE = re.compile(r"(下降|减少|降幅|降低|回落|下滑|负增长|decrease|decline|down|fell|drop)\D{0,4}$", re.IGNORECASE)
+_DECREASE = re.compile(
+    rf"({alternation(markers('decrease') + markers('decrease_loose'))}|decrease|decline|down|fell|drop)\D{{0,4}}$",
+    re.IGNORECASE,
+)
 # Chinese-numeral ordinals in a passage ("位列全区第一"): an English answer may write them as "1st"/"No. 1".
 _CN_ORDINAL = re.compile(rf"第([{CN_DIGITS}]{{1,3}})")
 
@@ -224,7 +228,9 @@ def bad_citations(text: str, n_sources: int) -> list[int]:
 _CN_DECIMAL = f"{CN_NUMBER}(?:点[{CN_DIGITS}]+)?"
 # A Chinese-numeral figure counts only with a unit ("九百九十九亿元", "三家") or as a percentage ("百分之十二"); "第一"
 # is a rank (below) and "一是" a list item, not figures.
-_CN_RANK = re.compile(rf"(?:列|居|排名?|名列)[^，,。；;\d]{{0,6}}?第(?P<num>[{CN_DIGITS}]{{1,3}})(?![{CN_DIGITS}])")
+_CN_RANK = re.compile(
+    rf"(?:{alternation(rank_verbs(short=True))})[^，,。；;\d]{{0,6}}?第(?P<num>[{CN_DIGITS}]{{1,3}})(?![{CN_DIGITS}])"
+)
 _CN_PERCENT = re.compile(rf"百分之(?P<num>{_CN_DECIMAL})")
 _BEFORE_UNIT = r"\s?(?:余|多)?"
 

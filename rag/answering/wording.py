@@ -12,7 +12,7 @@ from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, cell_phrase, format_value, row_sentence
 from rag.ingest.tables import KEY_SEP, is_table_row
 from rag.text.numerals import en_ordinal
-from rag.text.vocab import english_name, rank_scopes
+from rag.text.vocab import english_name, markers, rank_scopes
 
 _EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
 _MONTHS = (
@@ -62,7 +62,7 @@ def _growth_display(text: str | None, value: float | None) -> str | None:
     if mine is None:
         return text
     word = re.sub(r"分别|[-+−－]?\d+(?:\.\d+)?%?|[和、及]", "", text)
-    return f"{word}{mine.lstrip('-+−－') if word.endswith(('下降', '降幅', '减少')) else mine}"
+    return f"{word}{mine.lstrip('-+−－') if word.endswith(markers('decrease')) else mine}"
 
 
 def _cell_phrase(text: str | None) -> str | None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 from rag.answering.corpus import Corpus
+from rag.text.headings import CN_NUMBERED
+from rag.text.periods import YEAR
 from rag.text.vocab import alternation, markers
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!代)")
+_YEAR = re.compile(rf"(?<!\d)({YEAR})\s*年(?!代)")
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 # A section title naming what is to be done ("2021年工作安排", "下半年工作思路", "主要预期目标"): figures under it are
 # about the year the report plans.
@@ -18,8 +20,8 @@ _REVIEW_SECTION = re.compile(alternation(markers("review_section")))
 # A line opening a part of the report: its year ("“十三五”时期和2020年…" too), then within a few characters what the
 # part is.
 _PART = re.compile(
-    rf"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.．]\s*)?(?:[“\"][^”\"\n]{{1,8}}[”\"](?:时期)?和)?"
-    rf"((?:19|20)\d{{2}})\s*年[^，,。：:\n]{{0,10}}?"
+    rf"^[ \t\u3000]*(?:{CN_NUMBERED}\s*)?(?:[“\"][^”\"\n]{{1,8}}[”\"](?:时期)?和)?"
+    rf"({YEAR})\s*年[^，,。：:\n]{{0,10}}?"
     rf"(?:{alternation(markers('plan_section') + markers('review_section'))})",
     re.M,
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rag.ingest.decode import normalize_ws
 from rag.ingest.documents import Document, DocumentError, ReportMeta
 from rag.ingest.tables import is_table_row
+from rag.text.headings import CN_NUMBERED
 from rag.text.numerals import CN_DIGITS
 from rag.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
 
@@ -29,7 +30,7 @@ MAX_CHARS = 400
 _CN_NUM = CN_DIGITS
 # Heading markers at the start of a line, outermost first. The level decides how the section path nests.
 _HEADING_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (1, re.compile(rf"^[{_CN_NUM}]+[、.．]")),
+    (1, re.compile(rf"^{CN_NUMBERED}")),
     (2, re.compile(rf"^[（(][{_CN_NUM}]+[）)]")),
     (3, re.compile(r"^\d{1,2}(?:[.．、](?!\d)|\s)")),
     (3, re.compile(r"^[（(]\d{1,2}[）)]")),

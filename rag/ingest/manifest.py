@@ -11,6 +11,7 @@ from pathlib import Path
 from rag.fsutil import atomic_write
 from rag.ingest.errors import DocumentError
 from rag.ingest.metadata import ReportMeta
+from rag.text.periods import YEAR
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = (
@@ -51,7 +52,7 @@ def _parse_year(value: str | None) -> int | None:
     value = _cell(value)
     if value is None:
         return None
-    m = re.fullmatch(r"((?:19|20)\d{2})\s*年?", value)
+    m = re.fullmatch(rf"({YEAR})\s*年?", value)
     return int(m.group(1)) if m else None  # a malformed year keeps the detected one
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from rag.ingest import places
 from rag.text.cjk import is_cjk
+from rag.text.headings import CN_NUMBERED, PAREN_NUMBERED
 from rag.text.lexicon import word_tag
-from rag.text.periods import month_ranges, report_period
+from rag.text.numerals import CN_LIST_DIGITS
+from rag.text.periods import PLAN_TITLE, YEAR, month_ranges, report_period
 from rag.text.vocab import words
 
 
@@ -75,20 +77,20 @@ _DISTRICT_END_STOP = frozenset(
 )
 _GENERIC_DISTRICTS = words("开发 高新 经开 工业 新城 老城 主城 城乡 农业 旅游 度假 商务 保税 综保")
 _CITY_END_STOP = frozenset(
-    "城全各本我该此每超菜股上夜集门街早黑牛熊开闭休罢省县区都级路场农范强大地一二三四五六七八九十两多和与及在对由向为于"
+    "城全各本我该此每超菜股上夜集门街早黑牛熊开闭休罢省县区都级路场农范强大地"
+    + CN_LIST_DIGITS
+    + "两多和与及在对由向为于"
 )
 # Dictionary tags (jieba) that mark a word as a verb, preposition, adverb ... rather than a name: "确保市", "按照区".
 _NOT_NAME_TAGS = words("v vd vn p c d r u f q m t ad uj ul")
 
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|(?=[上下]半年))")
+_YEAR_RE = re.compile(rf"({YEAR})\s*(?:年|(?=[上下]半年))")
 _TITLE_WORDS = re.compile(
     r"工作总结|工作计划|工作报告|工作要点|工作思路|工作打算|工作情况|述职|汇报|总结|计划|报告|要点"
 )
-_ENUMERATED = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．\s]|第[一二三四五六七八九十]+)"
-)
+_ENUMERATED = re.compile(rf"^(?:{CN_NUMBERED}|{PAREN_NUMBERED}|\d+[、.．\s]|第[{CN_LIST_DIGITS}]+)")
 _SOURCE_LINE = re.compile(r"^\s*(?:来源|发布单位|发布机构|信息来源)\s*[:：]\s*(\S+)")
-_TITLE_PREFIX = re.compile(r"^(?:关于|中共|(?:19|20)\d{2}\s*年度?|[\s【\[（(《“\"])+")
+_TITLE_PREFIX = re.compile(rf"^(?:关于|中共|{YEAR}\s*年度?|[\s【\[（(《“\"])+")
 _CHAIN = re.compile(
     r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?"
     r"(?P<city>[\u4e00-\u9fff]{2,6}?市)?"
@@ -422,7 +424,7 @@ def _detect_period(text: str, titles: list[str], year: int | None) -> str | None
         return "上半年"
     if "下半年" in text and (re.search(r"上半年|半年来", text) or (1, 6) in month_ranges(text)):
         return "上半年"
-    if year is not None and re.search(rf"{year + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:思路|计划|打算|要点|安排)", text):
+    if year is not None and re.search(rf"{year + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:{PLAN_TITLE.pattern})", text):
         return "全年"  # a year's summary followed by next year's plan
     if len(re.findall(r"全年", text)) >= 2 and "上半年" not in text:
         return "全年"
@@ -443,7 +445,7 @@ def _subject_street(text: str) -> str | None:
 
 # 广东's 街道 call themselves "X街" ("2021年,市桥街团结带领全街干部群众…"): the short name as a sentence's subject.
 _SHORT_STREET = re.compile(
-    r"(?:^|[\n，,。；;：:])\s*(?:(?:19|20)\d{2}年[，,]?)?([\u4e00-\u9fff]{2,3})街(?!道)"
+    rf"(?:^|[\n，,。；;：:])\s*(?:{YEAR}年[，,]?)?([\u4e00-\u9fff]{{2,3}})街(?!道)"
     rf"(?=团结|带领|{_SUBJECT_NEXT.pattern})"
 )
 

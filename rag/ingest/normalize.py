@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.tables import is_table_row
+from rag.text.headings import CN_NUMBERED, PAREN_NUMBERED
 
 # Pages of a PDF are joined with a form feed on its own line: invisible whitespace to chunking, indexing and
 # quoting (all treat it as a blank line), and the full-report view draws a page break there.
@@ -167,9 +168,7 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 # --- line wraps ---------------------------------------------------------------------------------------------------
 
 _LINE_END = re.compile(r"[。！？!?；;：:”」』）)]$")
-_LIST_START = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、]\D|[①-⑳•·\-—])"
-)
+_LIST_START = re.compile(rf"^(?:{CN_NUMBERED}|{PAREN_NUMBERED}|\d{{1,2}}[.．、]\D|[①-⑳•·\-—])")
 _WRAP_SHARE = 0.65  # a line this long (share of the page's longest) may have run into the right margin
 
 

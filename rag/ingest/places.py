@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rag.text.numerals import parse_int
+from rag.text.headings import NUMBERED_LINE
+from rag.text.numerals import CN_LIST_DIGITS, CN_YEAR, parse_int, year_number
+from rag.text.periods import PLAN_TITLE, YEAR, YEAR_RE
 from rag.text.places import HAN as _HAN
 from rag.text.places import NATION, is_unit_name, level_of, vocabulary
+from rag.text.vocab import alternation, markers, rank_verbs, standing_words
 
 KINDS = ("政府工作报告", "年度总结", "半年总结", "工作计划")
 FIELDS = ("place", "level", "parents", "year", "plan_year", "kind")
@@ -61,13 +64,10 @@ class Hints:
 
 # ------------------------------------------------------------------------------------------------ signals
 
-_CN_NUM = "一二三四五六七八九十"
-_CN_DIGIT = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"0": "0", "零": "0", "○": "0", "Ｏ": "0"}
-_DATE = re.compile(
-    rf"((?:19|20)\d{{2}}|二[〇○0零Ｏ][〇○0零Ｏ一二三四五六七八九]{{2}})\s*年\s*([\d{_CN_NUM}]{{1,3}})\s*月\s*[\d{_CN_NUM}]{{1,3}}\s*日"
-)
+_CN_NUM = CN_LIST_DIGITS
+_DATE = re.compile(rf"({YEAR}|{CN_YEAR})\s*年\s*([\d{_CN_NUM}]{{1,3}})\s*月\s*[\d{_CN_NUM}]{{1,3}}\s*日")
 # The opening of 国家统计局's yearly bulletin ("中华人民共和国2021年国民经济和社会发展统计公报 … 国家统计局").
-_NATIONAL_BULLETIN = re.compile(r"^中华人民共和国\s*(?:(?:19|20)\d{2}年)?国民经济和社会发展统计公报", re.M)
+_NATIONAL_BULLETIN = re.compile(rf"^中华人民共和国\s*(?:{YEAR}年)?国民经济和社会发展统计公报", re.M)
 # "在嘉兴市第八届人民代表大会第四次会议上", "在第十三届全国人民代表大会…", "在市八届人大四次会议上".
 _CONGRESS = re.compile(
     rf"在\s*(?P<name>[{_HAN}]{{0,16}}?)\s*第?[{_CN_NUM}\d]+\s*届\s*(?P<nation>全国)?\s*人民代表大会"
@@ -75,10 +75,11 @@ _CONGRESS = re.compile(
 )
 # "现在，我代表三明市人民政府", "我代表市政府", "我代表国务院".
 _REPRESENT = re.compile(rf"我代表\s*(?P<name>[{_HAN}]{{0,16}}?)\s*(?P<gov>人民政府|政府|国务院)")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_REVIEW = re.compile(r"((?:19|20)\d{2})\s*年(?:的)?(?:工作回顾|主要工作|工作总结|工作情况)")
+_YEAR = YEAR_RE
+_REVIEW = re.compile(rf"({YEAR})\s*年(?:的)?(?:工作回顾|主要工作|工作总结|工作情况)")
 _PLAN = re.compile(
-    r"((?:19|20)\d{2})\s*年(?:的)?(?:政府)?(?:工作)?(?:总体)?(?:主要)?(?:工作安排|工作任务|预期目标|目标任务|思路|计划|打算|要点|安排|重点工作|工作重点)"
+    rf"({YEAR})\s*年(?:的)?(?:政府)?(?:工作)?(?:总体)?(?:主要)?"
+    rf"(?:{alternation(markers('plan_title') + markers('plan_part'))})"
 )
 _REVIEW_WORDS = re.compile(r"今年以来|一年来|过去的?一年|刚刚过去|已完成|累计完成|圆满完成")
 
@@ -90,17 +91,13 @@ def _speaker() -> re.Pattern[str]:
     return re.compile(rf"^(?P<who>[{_HAN}]{{0,20}}?)(?:代)?(?P<head>{heads})\s*[{_HAN}·\s]{{2,6}}$")
 
 
-def _cn_year(raw: str) -> int:
-    return int(raw) if raw.isdigit() else int("".join(_CN_DIGIT.get(ch, ch) for ch in raw))
-
-
 def planned_year(head: str) -> int | None:
     """The year a 政府工作报告 delivered on the date in its opening lines plans for: that year, or the next one for a
     session held in December ("——2018年12月25日在常德市…" plans 2019 and reviews 2018)."""
     m = _DATE.search(head)
     if m is None:
         return None
-    return _cn_year(m.group(1)) + (1 if parse_int(m.group(2)) == 12 else 0)
+    return year_number(m.group(1)) + (1 if parse_int(m.group(2)) == 12 else 0)
 
 
 def delivered_span(text: str, head_chars: int = 400) -> tuple[int, int] | None:
@@ -177,10 +174,13 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
 
 # What follows 全区/全市 when it is a scope the report is measured in ("全区第一", "全区首个", "全市街道中").
 _RANK_AFTER = re.compile(
-    r"第|前列|前茅|首位|首个|首家|首批|率先|唯一|排名|排位|考核|领先|平均|同类|之最|最高|最低|总量的|比重|占比|"
+    rf"第|{alternation(standing_words())}|首个|首家|首批|率先|唯一|排名|排位|考核|平均|同类|之最|最高|最低|总量的|比重|占比|"
     r"街道|镇|乡|各"
 )
-_RANK_BEFORE = re.compile(r"(?:位列|位居|居|列|占|排名|领跑|高于|低于|超过|排在|跻身)$")
+# Rank verbs (not a bare 排: "安排全市…" is the report's own work) and words comparing with the scope ("占全市的").
+_RANK_BEFORE = re.compile(
+    rf"(?:{alternation([v for v in rank_verbs(short=True) if v != '排'])}|占|领跑|高于|低于|超过|跻身)$"
+)
 
 
 def self_references(text: str) -> Counter[str]:
@@ -239,14 +239,15 @@ def _chain_units(line: str) -> list[str]:
     m = _CHAIN.match(line)
     if not m or not m.group("chain"):
         return []
-    units = re.findall(rf"[{_HAN}]{{2,10}}?(?:自治区|自治州|街道|省|市|州|盟|地区|区|县|旗|镇|乡)", m.group("chain"))
+    suffixes = alternation([suffix for suffix, _ in vocabulary().suffixes])
+    units = re.findall(rf"[{_HAN}]{{2,10}}?(?:{suffixes})", m.group("chain"))
     if "".join(units) != m.group("chain") or not all(is_unit_name(u) for u in units):
         return []
     ranks = [vocabulary().rank.get(level_of(u) or "", 9) for u in units]
     return units if ranks == sorted(ranks) else []
 
 
-_ENUMERATED = re.compile(rf"^(?:[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}\d]+[)）]|\d+[、.．])")
+_ENUMERATED = NUMBERED_LINE
 
 
 def _year_headings(text: str) -> list[str]:
@@ -295,7 +296,7 @@ def _kind_from_words(lines: list[str], period: str | None) -> str | None:
         return "半年总结"
     if re.search(r"总结|回顾|汇报|情况", joined):
         return "年度总结"
-    if re.search(r"计划|要点|思路|打算|安排", joined):
+    if PLAN_TITLE.search(joined):
         return "工作计划"
     return {"上半年": "半年总结", "全年": "年度总结", "工作计划": "工作计划", "前三季度": "年度总结"}.get(period or "")
 
@@ -305,7 +306,8 @@ def _reviewed_before_plan(text: str) -> int | None:
     years = sorted({int(y) for y in _YEAR.findall(text[:5000])})
     if len(years) != 2 or years[1] != years[0] + 1:
         return None
-    planned = re.search(rf"{years[1]}\s*年\s*[,，]?\s*(?:要|将|力争|预计|计划|目标|工作思路|主要目标)", text)
+    future = alternation(markers("aim") + markers("forecast") + markers("target"))
+    planned = re.search(rf"{years[1]}\s*年\s*[,，]?\s*(?:要|将|{future}|工作思路|主要目标)", text)
     return years[0] if planned else None
 
 
@@ -320,7 +322,7 @@ def _years(
         if m := _REVIEW.search(text[:5000]):
             year.offer(int(m.group(1)), RULE)
             plan.offer(int(m.group(1)) + 1, RULE - 0.05)
-        if m := re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", Path(filename).stem):
+        if m := re.search(rf"(?<!\d)({YEAR})(?!\d)", Path(filename).stem):
             plan.offer(int(m.group(1)), WEAK)
             year.offer(int(m.group(1)) - 1, WEAK)
         return year, plan
@@ -337,7 +339,7 @@ def _years(
         return year, plan
     if kind == "半年总结" and "下半年" in text:
         plan.offer(described, RULE)
-    elif re.search(rf"{described + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:思路|计划|打算|要点|安排|目标|重点)", text):
+    elif re.search(rf"{described + 1}\s*年(?:度)?(?:工作)?(?:总体)?(?:{PLAN_TITLE.pattern}|目标|重点)", text):
         plan.offer(described + 1, RULE)
     elif re.search(rf"{described + 1}\s*年\s*[,，]\s*(?:要|将|力争|我们将)", text):
         plan.offer(described + 1, BODY)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text.periods import YEAR
+
 CELL_SEP = "；"
 KEY_SEP = "："
 _DEFAULT_FIRST = "项目"  # the name column when the header leaves it blank
@@ -39,7 +41,7 @@ def _clean(cell: str | None) -> str:
 
 
 # Figures a header may hold: years, month ranges and units in brackets ("2023年1-6月", "完成值（亿元）").
-_HEADER_FIGURES = re.compile(r"(?:19|20)\d{2}\s*年?|\d{1,2}\s*[-—–~至]\s*\d{1,2}\s*月|\d{1,2}\s*月|[（(][^）)]*[）)]")
+_HEADER_FIGURES = re.compile(rf"{YEAR}\s*年?" r"|\d{1,2}\s*[-—–~至]\s*\d{1,2}\s*月|\d{1,2}\s*月|[（(][^）)]*[）)]")
 
 
 def _is_header_row(row: list[str]) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.documents import ReportMeta
+from rag.text.periods import YEAR_RE
 
 # How a figure's kind is shown: in the table (an achieved figure needs no mark) and on a chart series.
 KIND_LABELS = {"result": "", "forecast": "预计", "target": "目标"}
@@ -44,7 +45,7 @@ class IndicatorRow:
     @property
     def period_label(self) -> str:
         """ "2024年 1-6月"; a period that already names its year ("2017年") is not prefixed again."""
-        if not self.year or re.match(r"(19|20)\d{2}\s*年", self.period):
+        if not self.year or YEAR_RE.match(self.period):
             return self.period
         return " ".join(p for p in (f"{self.year}年", self.period) if p)
 

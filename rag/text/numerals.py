@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# The characters a heading, list item or session number is written with ("三、", "（十二）", "第八届"): no 零.
+CN_LIST_DIGITS = "一二三四五六七八九十"
 # The characters a Chinese numeral is written with (for building patterns: "第[…]+", "[…]+个").
-CN_DIGITS = "零一二三四五六七八九十"
+CN_DIGITS = "零" + CN_LIST_DIGITS
 CN_NUMERAL_CHARS = CN_DIGITS + "两百千万"
 # A number written in Chinese numerals ("三千", "两百", "十二"): at least one digit, not a bare "万" (万人大会).
 CN_NUMBER = f"[{CN_NUMERAL_CHARS}]*[{CN_DIGITS}两][{CN_NUMERAL_CHARS}]*"
@@ -19,6 +21,11 @@ SCALE_CHARS = "十百千万亿"
 EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 EN_ORDINAL_ABBREVIATIONS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
 _ORDINAL_WRAP = re.compile(r"^第|[位名]$")
+# A year written digit by digit in Chinese numerals, as dates under a report's title are ("二〇二一年"); the zero is
+# written 〇, ○, 零, Ｏ or 0.
+_CN_ZEROS = "〇○0零Ｏ"
+CN_YEAR = f"二[{_CN_ZEROS}][{_CN_ZEROS}一二三四五六七八九]{{2}}"
+_YEAR_DIGIT = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | dict.fromkeys(_CN_ZEROS, "0")
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +63,11 @@ def ordinal(text: str) -> int | None:
         return 1
     value = parse_int(_ORDINAL_WRAP.sub("", text))
     return value if value is not None and value > 0 else None
+
+
+def year_number(text: str) -> int:
+    """A year written in digits or digit by digit in Chinese numerals: "2021" or "二〇二一" -> 2021."""
+    return int(text) if text.isdigit() else int("".join(_YEAR_DIGIT.get(ch, ch) for ch in text))
 
 
 def en_ordinal(n: int) -> str | None:

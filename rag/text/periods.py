@@ -13,18 +13,23 @@ import re
 from rag.text.numerals import CN_DIGITS, parse_int
 from rag.text.vocab import alternation, markers
 
+# A year as the reports write it in digits, 1900-2099 ("2021"): a regex fragment without groups, for every pattern
+# that reads a year (wrap it in a group to capture it).
+YEAR = r"(?:19|20)\d{2}"
+# A year written with 年 ("2021年", "2021 年"), the year captured.
+YEAR_RE = re.compile(rf"({YEAR})\s*年")
 _MONTH = rf"(?:\d{{1,2}}|[{CN_DIGITS}]{{1,3}})"
 _DASH = r"[-—–~～－至到]"
 # A month range, "1-6月", "1月—6月份", "一至六月" (no groups: other patterns embed it).
 MONTH_RANGE = rf"(?<![\d.]){_MONTH}\s*月?\s*{_DASH}\s*{_MONTH}\s*月(?:份)?"
 # Named periods of a year.
 NAMED_PERIOD = r"上半年|下半年|全年|前三季度|第?[一二三四1-4]季度"
-_YEAR_PREFIX = r"(?:(?:19|20)\d{2}\s*年)?"
+_YEAR_PREFIX = rf"(?:{YEAR}\s*年)?"
 
 PERIOD_RE = re.compile(
     rf"{_YEAR_PREFIX}(?:(?P<range>{MONTH_RANGE})|(?P<named>{NAMED_PERIOD}))"
     # A bare year, but not "2018年初" / "2017年度" (a point in time / an adjective).
-    r"|(?P<year>(?:19|20)\d{2})\s*年(?![初底末中度])"
+    rf"|(?P<year>{YEAR})\s*年(?![初底末中度])"
 )
 # A five-year plan period, "“十三五”末", "十四五时期": a stretch of years, like a year not a thing to match.
 PLAN_PERIOD = re.compile(r"[“\"]?十[一二三四五]五[”\"]?(?:规划)?(?:时期|期间|期末|末|初|以来)?")
@@ -39,9 +44,12 @@ def multi_year(text: str) -> bool:
 
 
 # A year a question names: "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name).
-YEAR_MENTION = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
+YEAR_MENTION = re.compile(rf"(?<!\d)({YEAR})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
 _MONTH_RANGE_RE = re.compile(MONTH_RANGE)
 _RANGE_ENDS = re.compile(rf"({_MONTH})\s*月?\s*{_DASH}\s*({_MONTH})")
+
+# A title naming a plan ("工作计划", "工作要点", "下半年工作思路"): rag/text/data/markers.toml.
+PLAN_TITLE = re.compile(alternation(markers("plan_title")))
 
 # Named periods and the month range each one is (used both ways).
 EQUIVALENT = {"上半年": "1-6月", "前三季度": "1-9月", "一季度": "1-3月", "全年": "1-12月"}
@@ -121,10 +129,10 @@ def report_period(text: str) -> str | None:
         return "一季度"
     if end is not None:
         return _BY_END_MONTH.get(end, f"1-{end}月")
-    if "下半年" in text and not re.search(r"计划|打算|思路|安排", text):
+    if "下半年" in text and not PLAN_TITLE.search(text):
         return "下半年"
     if re.search(r"全年|年度|年终|总结|工作报告|情况的?报告|述职", text):
         return "全年"
-    if re.search(r"计划|要点|思路|打算|安排", text):
+    if PLAN_TITLE.search(text):
         return "工作计划"
     return None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+from rag.text.headings import CN_NUMBERED
 from rag.text.vocab import alternation, markers
 
 # Where the report turns to the year it plans: a numbered heading naming the plan (never "…重点工作回顾"), or the
 # target list's sentence ("主要预期目标是：", "主要预期目标建议为：").
 _PLAN_PART = re.compile(
-    rf"^[一二三四五六七八九十]+、(?![^\n]*回顾)[^\n]{{0,30}}(?:{alternation(markers('plan_part'))})"
+    rf"^{CN_NUMBERED}(?![^\n]*回顾)[^\n]{{0,30}}(?:{alternation(markers('plan_part'))})"
     r"|(?:预期目标|主要目标)(?:安排|建议)?(?:是|为|：|:)",
     re.M,
 )

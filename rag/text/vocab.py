@@ -3,8 +3,9 @@
 - metrics.toml: metric names and their variants (one statistical indicator each), and the words that block them;
 - abbreviations.toml: short forms (规上, 社零, 固投, GDP) and the long forms they stand for;
 - glossary.toml: English report vocabulary -> the Chinese words the reports use;
-- markers.toml: forecast / aim / target / plan words;
-- scopes.toml: rank scopes (全区, 全县 …) and their English names;
+- markers.toml: report words (forecast, aim, target, plan, plan titles and parts, sections, rise/decrease) and question
+  words (plan, target, growth, share, percent, intent, follow-up attributes);
+- scopes.toml: rank scopes (全区, 全县 …) and their English names, standing words and rank verbs;
 - units.toml: units of stated values, units of one kind, money scales;
 - columns.toml: what a table column holds, read from its header (rank, progress, growth, period, metric, value).
 Files are read once per process; the values returned are shared, so callers must not change them.
@@ -118,6 +119,14 @@ def markers(kind: str) -> tuple[str, ...]:
 def rank_scopes() -> dict[str, str]:
     """Rank scope as written ("全区") -> its English name ("district")."""
     return _load("scopes")["scopes"]
+
+
+@cache
+def rank_verbs(short: bool = False) -> tuple[str, ...]:
+    """Verbs stating a rank ("位列", "排名"); with `short`, also the one-character ones ("居", "列", "排"), which
+    are rank verbs only right before a scope or an ordinal."""
+    rank = _load("scopes")["rank"]
+    return tuple(rank["verbs"] + (rank["short_verbs"] if short else []))
 
 
 @cache

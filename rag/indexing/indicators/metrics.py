@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from rag.text.numerals import CN_LIST_DIGITS
 from rag.text.periods import PERIOD_RE
 from rag.text.vocab import (
     alternation,
@@ -27,7 +28,7 @@ _BLOCKING_PREFIXES = blocking_prefixes()
 _LEAD_FILLER_RE = re.compile(
     # Separators/closers only: an opening quote belongs to the metric ("“政企通”注册率").
     r"^(?:[\s、，,”’》）)\]】·•]+"
-    r"|[一二三四五六七八九十]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年末|年初|目前|现已|截至目前|截止目前"
+    rf"|[{CN_LIST_DIGITS}]+是|其中|期间|同时|另外|此外|今年以来|今年|年内|年底|年末|年初|目前|现已|截至目前|截止目前"
     r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
     rf"|{alternation(rank_scopes())}|[我本](?:街道|市|区|县|镇|乡|省)|街道(?![及和与、的])|辖区|预计)"
 )
@@ -40,7 +41,9 @@ _TRAIL_RE = re.compile(
 
 
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
-_CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
+_CHANGE_WORD_RE = re.compile(
+    rf"{alternation(markers('increase') + markers('decrease'))}|涨幅|跌幅|幅度|收窄|扩大|回升|提升"
+)
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -11,7 +11,7 @@ from rag.indexing.indicators.tokens import NEGATIVE_GROWTH_WORDS, NUM, SCOPE, UN
 from rag.ingest.tables import Cell, row_cells
 from rag.text.numerals import CN_NUMERAL_CHARS
 from rag.text.numerals import ordinal as ordinal_number
-from rag.text.periods import PERIOD_RE, period_of
+from rag.text.periods import PERIOD_RE, YEAR_RE, period_of
 from rag.text.vocab import (
     column_patterns,
     value_column,
@@ -19,7 +19,7 @@ from rag.text.vocab import (
 
 _HEADER_UNIT = re.compile(r"[（(]([^）)]+)[）)]")
 _BARE_NUM = re.compile(rf"^[-+−－]?{NUM}[%％]?$")
-_YEAR_COL = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_COL = YEAR_RE
 
 
 def _role(name: str) -> str | None:

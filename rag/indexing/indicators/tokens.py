@@ -7,12 +7,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from rag.text.numerals import CN_LIST_DIGITS
 from rag.text.numerals import ordinal as ordinal_number
-from rag.text.periods import PERIOD_RE, period_of
+from rag.text.periods import PERIOD_RE, YEAR, period_of
 from rag.text.vocab import (
     alternation,
     markers,
     rank_scopes,
+    rank_verbs,
     value_units,
 )
 
@@ -36,14 +38,15 @@ VALUE_RE = re.compile(
 # What may follow a value for it to be a stated fact.  Anything else ("50亿元的京东项目", "16个产业类项目",
 # "100万以上税源项目") makes the number an attribute of a noun, not an indicator.
 _VALUE_END_CHARS = set("，,；;。：:、）)」”』.!！？? \t\r\n")
-_VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去年", "较同期", "增", "降", "下降", "（", "(")
+_VALUE_CONTINUATIONS = (*markers("year_on_year"), "增", "降", "下降", "（", "(")
 
 # Year-on-year change.  环比 (vs previous period) is not year-on-year, nor is 年均 (an average over several
 # years): matched separately (_NOT_YOY_RE) and ignored.
 _NOT_YOY = ("环比", "年均")
+# Words stating a change (rag/text/data/markers.toml), and 增加 ("存款增加12%").
+_CHANGE = alternation((*markers("increase"), "增加", *markers("decrease")))
 _GROWTH_RE = re.compile(
-    "".join(f"(?<!{w})" for w in _NOT_YOY)
-    + r"(?P<kw>(?:同比|分别|同口径|可比口径){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
+    "".join(f"(?<!{w})" for w in _NOT_YOY) + rf"(?P<kw>(?:同比|分别|同口径|可比口径){{0,2}}(?:{_CHANGE}))"
     r"(?:分别)?(?:为|达到|达|约|了)?"
     rf"(?P<nums>{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*)"
     # A range or qualifier belongs to the figure as written ("增长6%—7%", "增长5%左右", "增长12%以上"): kept in the
@@ -52,12 +55,15 @@ _GROWTH_RE = re.compile(
     # "增长6%以上、力争7%以上": the higher aim stated with a target is part of it
     rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
-NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
+NEGATIVE_GROWTH_WORDS = markers("decrease")
 # A change against a base further back than last year ("比“十二五”期末增长29.6%", "比2015年增长") is not
 # year-on-year either; "比上年", "比去年", "比同期" are.
-_OLDER_BASE = r"比(?!上年|去年|同期|上月)[^，,；;。比]{1,12}?(?:期末|年末|年底|(?:19|20)\d{2}年)"
+_OLDER_BASE = rf"比(?!上年|去年|同期|上月)[^，,；;。比]{{1,12}}?(?:期末|年末|年底|{YEAR}年)"
+# 增速 is left out: "年均增速6%" is kept from growth by _GROWTH_RE's look-behind already, and ignoring its clause
+# here would let the next clause's growth attach to the figure before it.
+_NOT_YOY_CHANGE = alternation([w for w in (*markers("increase"), *markers("decrease")) if w != "增速"])
 _NOT_YOY_RE = re.compile(
-    rf"(?:{'|'.join(_NOT_YOY)}|{_OLDER_BASE})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
+    rf"(?:{'|'.join(_NOT_YOY)}|{_OLDER_BASE})(?:分别)?(?:{_NOT_YOY_CHANGE})(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
 )
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
@@ -72,11 +78,12 @@ _PROGRESS_RE = re.compile(
 # Ranks: "位列全区第一", "排名全区第二", "居全县首位", "全区第一", "全区排名第三".  A scope (全X) or a ranking verb
 # is required so "第一书记", "第一道防线", "第五批" never count; "全区前列" carries no number and is skipped.
 SCOPE = rf"(?:{alternation(rank_scopes())})"
-_ORD = r"(?:第(?P<ord{n}>[一二三四五六七八九十\d]+)(?:位|名)?(?![批届道次个轮期季])|(?P<first{n}>首位))"
+_ORD = rf"(?:第(?P<ord{{n}}>[{CN_LIST_DIGITS}\d]+)(?:位|名)?(?![批届道次个轮期季])|(?P<first{{n}}>首位))"
 _RANK_RE = re.compile(
     r"(?P<all>均|都)?"
-    rf"(?:(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope1>{SCOPE}){_ORD.format(n=1)}"
-    rf"|(?P<scope2>{SCOPE})?(?:位列|排名|名列|位居|排在|居){_ORD.format(n=2)})"
+    rf"(?:(?:{alternation(rank_verbs(short=True))})?(?P<scope1>{SCOPE}){_ORD.format(n=1)}"
+    # without a scope, only the verbs that are no part of other words ("安排第二批", "系列第三"), and 居
+    rf"|(?P<scope2>{SCOPE})?(?:{alternation(rank_verbs())}|居){_ORD.format(n=2)})"
 )
 
 
