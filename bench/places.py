@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.config import ROOT
+from rag.ingest.detect import detect_meta
 from rag.ingest.extract import extract_text
-from rag.ingest.metadata import detect_meta
 from rag.text.places import short_name
 
 FIELDS = ("place", "level", "year", "plan_year", "kind")

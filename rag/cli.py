@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
-from rag.ingest.places import LOW as LOW_CONFIDENCE
+from rag.ingest.detect.facts import LOW as LOW_CONFIDENCE
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -25,7 +25,7 @@ from rag.ingest.documents import Document, DocumentError, ReportMeta, extract_ch
 from rag.ingest.extract import extract_text
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
-from rag.ingest.metadata import detect_meta
+from rag.ingest.detect import detect_meta
 from rag.ingest.quality import QualityReport, assess
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost

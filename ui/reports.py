@@ -14,10 +14,10 @@ import streamlit as st
 from rag import present
 from rag.config import Settings
 from rag.indexing.store import Progress
+from rag.ingest.detect.facts import LOW as LOW_CONFIDENCE
 from rag.ingest.documents import ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES
 from rag.ingest.metadata import with_place
-from rag.ingest.places import LOW as LOW_CONFIDENCE
 from rag.library import add_reports, delete_report, os_reason, update_metadata
 from ui import auth, common
 

@@ -1,7 +1,8 @@
 """Place names at every level (街道 … 国家): levels, short forms, aliases, pinyin, and mentions in a text.
 
 The administrative vocabulary (level suffixes, self-reference words, provinces, ethnic short forms, customary
-abbreviations) is data: rag/text/data/places.toml. Which place a report is about is decided in rag.ingest.places.
+abbreviations, scope words) is data: rag/text/data/places.toml. Which place a report is about is decided in
+rag.ingest.detect; `Place` carries it from there to the answer's labels.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Vocabulary:
     provinces: dict[str, str]  # full -> short
     ethnic: tuple[str, ...]  # longest first
     abbreviations: dict[str, str]  # abbreviation -> short name
+    scopes: dict[str, tuple[str, str, str]]  # level -> (scope word, units together, English noun)
 
 
 @cache
@@ -54,6 +56,7 @@ def vocabulary() -> Vocabulary:
         provinces=dict(data["provinces"]),
         ethnic=tuple(sorted(data["short_forms"]["ethnic"], key=len, reverse=True)),
         abbreviations=dict(data["abbreviations"]),
+        scopes={level: tuple(words) for level, words in data["scopes"].items()},
     )
 
 
@@ -88,6 +91,47 @@ def short_name(name: str) -> str:
                     return stem[: -len(ethnic)]
             return stem
     return name
+
+
+# How several units of unknown or mixed levels are named together ("各地：") and their scope in English.
+ANY_LEVEL = ("全域", "各地", "area")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A report's own unit at any level: "西林街道" (街道, parents 常州市 › 钟楼区), "嘉兴市" (市), "全国" (国家).
+
+    The one model of place from detection to the answer's labels; the scope words follow the level."""
+
+    name: str
+    level: str | None = None  # one of LEVELS; None when unknown
+    parents: tuple[str, ...] = ()  # the units above, top-down, where stated: ("常州市", "钟楼区")
+
+    @property
+    def aliases(self) -> list[str]:
+        """How a text or a question may name it ("嘉兴市", "嘉兴"): derived from the name, never stored."""
+        return aliases(self.name)
+
+    @property
+    def scope(self) -> str:
+        """The report's own area as a scope: 全区 for a 区, 全市 for a 市, 全省 for a 省 ("位列全区第一")."""
+        return scope_words(self.level)[0]
+
+    @property
+    def scope_en(self) -> str:
+        """The same in English: "district", "city", "province" ("ranked within the district")."""
+        return scope_words(self.level)[2]
+
+
+def scope_words(level: str | None) -> tuple[str, str, str]:
+    """(scope word, units together, English noun) of a level: ("全区", "各区", "district"); any level when unknown."""
+    return vocabulary().scopes.get(level or "", ANY_LEVEL)
+
+
+def together(places: list[Place]) -> str:
+    """How a list of places is headed: "各街道" when all are 街道, "各地" for mixed or unknown levels."""
+    levels = {p.level for p in places}
+    return scope_words(levels.pop())[1] if len(levels) == 1 else ANY_LEVEL[1]
 
 
 def aliases(name: str) -> list[str]:

@@ -7,9 +7,9 @@ import re
 import pytest
 from helpers import SEED_FILES, SEEDS, seed_text
 
+from rag.ingest.detect import detect_meta
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import read_manifest
-from rag.ingest.metadata import detect_meta
 
 # ---------------------------------------------------------------------------------------------------------------
 # Metadata detection on the seeds (no manifest)

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from rag.ingest.places import describe
 
 from rag.config import ROOT
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import read_manifest
 from rag.ingest.metadata import detect_meta, merge_meta
-from rag.ingest.places import describe
 from rag.text.places import LEVELS, aliases, level_of, pinyin, short_name
 
 SEEDS = ROOT / "seeds"

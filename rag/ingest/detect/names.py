@@ -1,6 +1,8 @@
-"""A report's metadata (place, level, parents, years, kind; street, district, city, period, title) from its text and file name.
+"""Named units in a report's text, by level: the 街道/镇/乡 (township level), the 区/县 (county level) and the
+市 (prefecture level) it names most formally, and its year, period and title lines.
 
-General rules, no list of known places: a field is None when the evidence is weak.
+General rules, no list of known places: a name is None when the evidence is weak. `rag.ingest.detect.facts` decides
+from these which one is the report's own place.
 """
 
 from __future__ import annotations
@@ -8,49 +10,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import dataclass
 
-from rag.ingest import places
+from rag.ingest.detect import facts
+from rag.ingest.detect.lines import SOURCE_LINE, clean_lines
 from rag.text.cjk import is_cjk
 from rag.text.lexicon import word_tag
 from rag.text.periods import month_ranges, report_period
 from rag.text.vocab import words
 
-
-@dataclass(frozen=True)
-class ReportMeta:
-    street: str | None = None  # "西林街道" / "XX镇" / "XX乡" (full name with suffix); the place of a 街道/镇/乡 report
-    district: str | None = None  # "钟楼区": the place of a 区/县 report, or the 区/县 above a 街道
-    city: str | None = None  # "常州市": the place of a 市/州 report, or the 市 above
-    year: int | None = None  # the year the figures describe: 2020 for a 政府工作报告 delivered in 2021
-    period: str | None = None  # normalised: "上半年" | "全年" | "工作计划" | "1-5月" | "1-10月" | "一季度" ...
-    title: str | None = None
-    place: str | None = None  # the report's own unit at any level: "西林街道", "嘉兴市", "江苏省", "全国"
-    level: str | None = None  # one of rag.text.places.LEVELS: 街道 镇 乡 区 县 县级市 市 州 自治州 盟 省 国家
-    parents: tuple[str, ...] = ()  # units above the place, top-down, where stated: ("常州市", "钟楼区")
-    plan_year: int | None = None  # the year it plans for: 2021 for a 政府工作报告 delivered in 2021
-    kind: str | None = None  # 政府工作报告 | 年度总结 | 半年总结 | 工作计划
-    # Where each value came from: (field, "manifest" | "detected", confidence 0-1); a field not listed is unknown.
-    origin: tuple[tuple[str, str, float], ...] = field(default=(), compare=False)
-
-    @property
-    def name(self) -> str | None:
-        """The report's place whatever its level (older metadata has only `street`)."""
-        return self.place or self.street
-
-    def source_of(self, name: str) -> tuple[str, float]:
-        """("manifest" | "detected" | "unknown", confidence) of one field."""
-        for field_name, source, confidence in self.origin:
-            if field_name == name:
-                return source, confidence
-        return ("unknown", 0.0) if getattr(self, name) in (None, ()) else ("detected", 0.0)
-
-
 _ADMIN_CHARS = frozenset("省市区县")
 # Characters that may stand right before a place name (besides anything that is not a Han character).
 _BOUNDARY_CHARS = frozenset("年月日在与和及对由向将把从让经为是的被给同跟至到于")
-# A street/town name never ends with these: "全街道", "各街道", "城乡", "乡镇", "小镇", "城镇", "区委区" ...
+# A 街道/镇/乡 name never ends with these: "全街道", "各街道", "城乡", "乡镇", "小镇", "城镇", "区委区" ...
 _NAME_END_STOP = frozenset(
     "全各本该我此每其个级等的和与及在到为对由从把将向了是有被给让于至省市区县镇乡村城小古重名强坐集老下返家故同他异委社"
 )
@@ -64,41 +36,34 @@ _GENERIC_NAMES = words(
     "重点 试点 乡村 农村 城市 商业 背街 新型 现代 传统 整洁 干净 卫生 园林 花园 低碳 健康 书香 数字 智能 人文 安全 "
     "放心 诚信 清洁 开放 相关 其他 其它 所在 所属 周边 其余 兄弟 有关 部分 多个 两个 各个"
 )
-_STREET_NEXT_STOP = {"镇": frozenset("村街区域级"), "乡": frozenset("村镇贤愁土亲音情下里邻间野"), "街道": frozenset()}
+_TOWNSHIP_NEXT_STOP = {
+    "镇": frozenset("村街区域级"),
+    "乡": frozenset("村镇贤愁土亲音情下里邻间野"),
+    "街道": frozenset(),
+}
 # What follows a report's own name when it is the subject of a sentence ("，西林街道将…", "西林街道在区委…").
 _SUBJECT_NEXT = re.compile(
     r"(?:将|在|把|要|以|已|于|坚持|认真|全面|紧紧|始终|积极|深入|按照|围绕|紧扣|上下|全体|共|今年|上半年|实现|完成)"
 )
 _INSTITUTION_NEXT = re.compile(r"(?:办事处|党工委|工委|人民政府|政府|党委|纪工委|纪委|管委会|人大|机关)")
-_DISTRICT_END_STOP = frozenset(
+_COUNTY_END_STOP = frozenset(
     "全各本该我此每其个级等的和与及在到为对由从把将向了是有被给让于至省市县镇乡村委社小城片辖街景园校学厂郊疫灾矿库营控范务心聚验贸护能发地分险行济"
 )
-_GENERIC_DISTRICTS = words("开发 高新 经开 工业 新城 老城 主城 城乡 农业 旅游 度假 商务 保税 综保")
-_CITY_END_STOP = frozenset(
+_GENERIC_COUNTIES = words("开发 高新 经开 工业 新城 老城 主城 城乡 农业 旅游 度假 商务 保税 综保")
+_PREFECTURE_END_STOP = frozenset(
     "城全各本我该此每超菜股上夜集门街早黑牛熊开闭休罢省县区都级路场农范强大地一二三四五六七八九十两多和与及在对由向为于"
 )
 # Dictionary tags (jieba) that mark a word as a verb, preposition, adverb ... rather than a name: "确保市", "按照区".
 _NOT_NAME_TAGS = words("v vd vn p c d r u f q m t ad uj ul")
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|(?=[上下]半年))")
-_TITLE_WORDS = re.compile(
-    r"工作总结|工作计划|工作报告|工作要点|工作思路|工作打算|工作情况|述职|汇报|总结|计划|报告|要点"
-)
-_ENUMERATED = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．\s]|第[一二三四五六七八九十]+)"
-)
-_SOURCE_LINE = re.compile(r"^\s*(?:来源|发布单位|发布机构|信息来源)\s*[:：]\s*(\S+)")
 _TITLE_PREFIX = re.compile(r"^(?:关于|中共|(?:19|20)\d{2}\s*年度?|[\s【\[（(《“\"])+")
 _CHAIN = re.compile(
     r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?"
-    r"(?P<city>[\u4e00-\u9fff]{2,6}?市)?"
-    r"(?P<district>[\u4e00-\u9fff]{2,7}?(?:区|县|旗))?"
-    r"(?P<street>[\u4e00-\u9fff]{2,5}?(?:街道|镇|乡))?"
+    r"(?P<prefecture>[\u4e00-\u9fff]{2,6}?市)?"
+    r"(?P<county>[\u4e00-\u9fff]{2,7}?(?:区|县|旗))?"
+    r"(?P<township>[\u4e00-\u9fff]{2,5}?(?:街道|镇|乡))?"
 )
-
-
-# A report says who it is near its start; scanning more costs seconds on book-length files for nothing.
-_DETECT_CHARS = 60_000
 
 
 @dataclass
@@ -113,37 +78,9 @@ class _Evidence:
     strong: int = 0  # in a title line, a head line, a 来源 line or the file name
 
 
-def _clean_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if line.strip()]
-
-
-def _is_title_line(line: str) -> bool:
-    """A short line naming a report ("秦灶街道2021年工作计划"); numbered section headings are not titles."""
-    if not 4 <= len(line) <= 60 or _ENUMERATED.match(line) or re.search(r"[。；;！!？?]$|[，,]", line):
-        return False
-    return bool(_TITLE_WORDS.search(line))
-
-
-def _filename_line(filename: str) -> str | None:
-    """A file name that reads like a title ("西林街道2023年上半年工作总结.docx"); hashes and numbers do not."""
-    stem = Path(filename).stem
-    return stem.replace("_", " ").strip() if any(is_cjk(ch) for ch in stem) else None
-
-
-def _strong_lines(text: str, filename: str) -> list[str]:
-    """Head lines, title lines, 来源 lines and the file name: where a report names itself."""
-    lines = _clean_lines(text)
-    strong = [line for line in lines[:5] if len(line) <= 60 and not re.search(r"[。；;]$", line)]
-    strong += [line for line in lines[5:20] if _is_title_line(line)]
-    strong += [m.group(1) for line in lines[:30] if (m := _SOURCE_LINE.match(line))]
-    if (name_line := _filename_line(filename)) is not None:
-        strong.append(name_line)
-    return list(dict.fromkeys(strong))
-
-
 def _chain(line: str) -> dict[str, str]:
-    """ "江苏省南通市崇川区秦灶街道…" at the start of a line -> {city, district, street}."""
-    line = _SOURCE_LINE.sub(r"\1", line)
+    """ "江苏省南通市崇川区秦灶街道…" at the start of a line -> {prefecture, county, township}."""
+    line = SOURCE_LINE.sub(r"\1", line)
     line = _TITLE_PREFIX.sub("", line)
     m = _CHAIN.match(line)
     return {key: value for key, value in m.groupdict().items() if value} if m else {}
@@ -156,7 +93,7 @@ def _is_boundary(text: str, index: int) -> bool:
     return not is_cjk(ch) or ch in _ADMIN_CHARS or ch in _BOUNDARY_CHARS
 
 
-def _hard_rejected_street(prefix: str, text: str, start: int) -> bool:
+def _hard_rejected_township(prefix: str, text: str, start: int) -> bool:
     last2 = prefix[-2:]
     if prefix[-1] in _NAME_END_STOP or prefix[0] in _NAME_START_STOP or last2 in _GENERIC_NAMES:
         return True
@@ -164,18 +101,18 @@ def _hard_rejected_street(prefix: str, text: str, start: int) -> bool:
     return prefix[0] in _ADMIN_CHARS and start > 0 and is_cjk(text[start - 1])
 
 
-def _street_evidence(text: str) -> dict[str, _Evidence]:
+def _township_evidence(text: str) -> dict[str, _Evidence]:
     found: dict[str, _Evidence] = {}
     for m in re.finditer(r"街道|镇|乡", text):
         suffix, i = m.group(), m.start()
-        if text[m.end() : m.end() + 1] and text[m.end()] in _STREET_NEXT_STOP[suffix]:
+        if text[m.end() : m.end() + 1] and text[m.end()] in _TOWNSHIP_NEXT_STOP[suffix]:
             continue
         for k in (2, 3, 4):
             prefix = text[i - k : i] if i - k >= 0 else ""
             if not prefix or not all(is_cjk(ch) for ch in prefix):
                 break
             anchored = _is_boundary(text, i - k - 1)
-            if (k == 4 and not anchored) or _hard_rejected_street(prefix, text, i - k):
+            if (k == 4 and not anchored) or _hard_rejected_township(prefix, text, i - k):
                 continue
             ev = found.setdefault(prefix + suffix, _Evidence(prefix))
             _add_occurrence(ev, text, i - k, m.end(), anchored)
@@ -200,24 +137,24 @@ def _add_strong(found: dict[str, _Evidence], lines: Iterable[str], key: str) -> 
         if not name:
             continue
         prefix = re.sub(r"(街道|镇|乡|区|县|旗|市)$", "", name)
-        if key == "district" and (prefix[-1] in _DISTRICT_END_STOP or prefix[-2:] in _GENERIC_DISTRICTS):
-            continue  # "开发区…工作总结", "社区…": not a district
-        if key == "city" and prefix[-1] in _CITY_END_STOP:
+        if key == "county" and (prefix[-1] in _COUNTY_END_STOP or prefix[-2:] in _GENERIC_COUNTIES):
+            continue  # "开发区…工作总结", "社区…": not a county-level unit
+        if key == "prefecture" and prefix[-1] in _PREFECTURE_END_STOP:
             continue
         found.setdefault(name, _Evidence(prefix)).strong += 1
 
 
-def _street_points(name: str, ev: _Evidence, text: str) -> float:
+def _township_points(name: str, ev: _Evidence, text: str) -> float:
     full = text.count(name)
     bare_extra = max(0, text.count(ev.prefix) - full)
     named = 3 * ev.formal + 2 * (ev.institution + ev.subject)
     return 10 * ev.strong + named + full + min(5.0, 0.25 * bare_extra)
 
 
-def _street_ok(name: str, ev: _Evidence, text: str) -> bool:
+def _township_ok(name: str, ev: _Evidence, text: str) -> bool:
     if ev.strong:
-        return not _hard_rejected_street(ev.prefix, ev.prefix, 0)
-    if not ev.anchored or _street_points(name, ev, text) < 4:
+        return not _hard_rejected_township(ev.prefix, ev.prefix, 0)
+    if not ev.anchored or _township_points(name, ev, text) < 4:
         return False
     return ev.formal > 0 or _body_name_ok(ev)
 
@@ -234,11 +171,11 @@ def _first_index(text: str, name: str) -> int:
     return index if index >= 0 else len(text)
 
 
-def _detect_street(text: str, strong: list[str]) -> str | None:
-    found = _street_evidence(text)
-    _add_strong(found, strong, "street")
-    scored = {name: _street_points(name, ev, text) for name, ev in found.items() if _street_ok(name, ev, text)}
-    return _best(scored, text) or _indirect_street(text)
+def _detect_township(text: str, strong: list[str]) -> str | None:
+    found = _township_evidence(text)
+    _add_strong(found, strong, "township")
+    scored = {name: _township_points(name, ev, text) for name, ev in found.items() if _township_ok(name, ev, text)}
+    return _best(scored, text) or _indirect_township(text)
 
 
 # Indirect evidence when a report calls itself only "街道": slogans and self-names around its short name,
@@ -297,7 +234,7 @@ def _self_kind(text: str) -> str | None:
     return kind if count >= 3 and list(counts.values()).count(count) == 1 else None
 
 
-def _indirect_street(text: str) -> str | None:
+def _indirect_township(text: str) -> str | None:
     kind = _self_kind(text)
     if kind is None:
         return None
@@ -328,7 +265,7 @@ def _admin_evidence(
             if not prefix or not all(is_cjk(ch) for ch in prefix):
                 break
             anchored = _is_boundary(text, i - k - 1)
-            bad = prefix[-1] in end_stop or prefix[-2:] in _GENERIC_DISTRICTS or prefix[0] in _NAME_START_STOP
+            bad = prefix[-1] in end_stop or prefix[-2:] in _GENERIC_COUNTIES or prefix[0] in _NAME_START_STOP
             if bad or (k > 2 and not anchored) or (prefix[0] in _ADMIN_CHARS and not anchored):
                 continue
             ev = found.setdefault(prefix + m.group(), _Evidence(prefix))
@@ -343,10 +280,10 @@ def _body_name_ok(ev: _Evidence) -> bool:
     return ev.prefix[-1] not in _SOFT_END and word_tag(ev.prefix) not in _NOT_NAME_TAGS
 
 
-def _detect_district(text: str, strong: list[str], street: str | None) -> str | None:
+def _detect_county(text: str, strong: list[str], township: str | None) -> str | None:
     # Formal evidence, or a dictionary place name ("ns") mentioned at least twice.
-    found = _admin_evidence(text, r"区|县", _DISTRICT_END_STOP, "《【市", (street or "",))
-    _add_strong(found, strong, "district")
+    found = _admin_evidence(text, r"区|县", _COUNTY_END_STOP, "《【市", (township or "",))
+    _add_strong(found, strong, "county")
     scored = {
         name: 10 * ev.strong + 3 * ev.formal + text.count(name)
         for name, ev in found.items()
@@ -357,12 +294,12 @@ def _detect_district(text: str, strong: list[str], street: str | None) -> str | 
     return _best(scored, text)
 
 
-def _city_points(name: str, ev: _Evidence, text: str) -> float:
+def _prefecture_points(name: str, ev: _Evidence, text: str) -> float:
     bare_extra = max(0, text.count(ev.prefix) - text.count(name))
     return 10 * ev.strong + 3 * ev.formal + text.count(name) + min(3.0, 0.5 * bare_extra)
 
 
-def _city_ok(name: str, ev: _Evidence, text: str) -> bool:
+def _prefecture_ok(name: str, ev: _Evidence, text: str) -> bool:
     if ev.strong or ev.formal:
         return True
     # "常州市" once plus "常州精神" elsewhere; but "确保市、区…" is a verb before 市.
@@ -371,19 +308,11 @@ def _city_ok(name: str, ev: _Evidence, text: str) -> bool:
     return named_elsewhere and _body_name_ok(ev) and (known_place or ev.anchored > 0)
 
 
-def _detect_city(text: str, strong: list[str], lower: tuple[str, ...]) -> str | None:
-    found = _admin_evidence(text, r"市(?!场|政|容|民|值|面|井|级)", _CITY_END_STOP, "《【省", lower)
-    _add_strong(found, strong, "city")
-    scored = {name: _city_points(name, ev, text) for name, ev in found.items() if _city_ok(name, ev, text)}
+def _detect_prefecture(text: str, strong: list[str], lower: tuple[str, ...]) -> str | None:
+    found = _admin_evidence(text, r"市(?!场|政|容|民|值|面|井|级)", _PREFECTURE_END_STOP, "《【省", lower)
+    _add_strong(found, strong, "prefecture")
+    scored = {name: _prefecture_points(name, ev, text) for name, ev in found.items() if _prefecture_ok(name, ev, text)}
     return _best(scored, text)
-
-
-def _title_lines(text: str, filename: str) -> list[str]:
-    lines = [line for line in _clean_lines(text)[:20] if _is_title_line(line)]
-    name_line = _filename_line(filename)
-    if name_line and _TITLE_WORDS.search(name_line):
-        lines.append(name_line)
-    return lines
 
 
 def _year_points(text: str) -> Counter[int]:
@@ -400,7 +329,7 @@ def _year_points(text: str) -> Counter[int]:
     return points
 
 
-def _detect_year(text: str, titles: list[str]) -> int | None:
+def detect_year(text: str, titles: list[str]) -> int | None:
     for line in titles:
         if m := _YEAR_RE.search(line):
             return int(m.group(1))
@@ -413,11 +342,11 @@ def _detect_year(text: str, titles: list[str]) -> int | None:
     return ranked[0][0]
 
 
-def _detect_period(text: str, titles: list[str], year: int | None) -> str | None:
+def detect_period(text: str, titles: list[str], year: int | None) -> str | None:
     for line in titles:
         if period := report_period(line):
             return period
-    headings = [line for line in _clean_lines(text) if len(line) <= 30]
+    headings = [line for line in clean_lines(text) if len(line) <= 30]
     if any("上半年" in line or re.search(r"(?<!下)半年工作", line) for line in headings):
         return "上半年"
     if "下半年" in text and (re.search(r"上半年|半年来", text) or (1, 6) in month_ranges(text)):
@@ -429,10 +358,10 @@ def _detect_period(text: str, titles: list[str], year: int | None) -> str | None
     return None
 
 
-def _subject_street(text: str) -> str | None:
+def _subject_township(text: str) -> str | None:
     """The one 街道/镇/乡 a short report names as a sentence's subject or with its institution ("，文新街道坚持…"),
-    when too few mentions pass the stricter street rule."""
-    found = _street_evidence(text)
+    when too few mentions pass the stricter township rule."""
+    found = _township_evidence(text)
     named = [
         name
         for name, ev in found.items()
@@ -442,97 +371,26 @@ def _subject_street(text: str) -> str | None:
 
 
 # 广东's 街道 call themselves "X街" ("2021年,市桥街团结带领全街干部群众…"): the short name as a sentence's subject.
-_SHORT_STREET = re.compile(
+_SHORT_TOWNSHIP = re.compile(
     r"(?:^|[\n，,。；;：:])\s*(?:(?:19|20)\d{2}年[，,]?)?([\u4e00-\u9fff]{2,3})街(?!道)"
     rf"(?=团结|带领|{_SUBJECT_NEXT.pattern})"
 )
 
 
-def _short_street(text: str) -> str | None:
+def _short_township(text: str) -> str | None:
     """ "市桥街道" for a report that speaks of itself as 全街/我街 and names "市桥街" as a subject, else None."""
-    if places.self_references(text)["街"] < 2:
+    if facts.self_references(text)["街"] < 2:
         return None
-    names = Counter(m.group(1) for m in _SHORT_STREET.finditer(text) if m.group(1) not in _GENERIC_NAMES)
+    names = Counter(m.group(1) for m in _SHORT_TOWNSHIP.finditer(text) if m.group(1) not in _GENERIC_NAMES)
     return f"{names.most_common(1)[0][0]}街道" if len(names) == 1 else None
 
 
-def detect_meta(text: str, filename: str) -> ReportMeta:
-    """Street, district, city, year, period and title from the text and the file name, by general rules.
-
-    A field is None when the evidence is weak: a missing value is better than a wrong one.
-    """
-    text = text[:_DETECT_CHARS]
-    strong = _strong_lines(text, filename)
-    titles = _title_lines(text, filename)
-    year = _detect_year(text, titles)
-    street = _detect_street(text, strong)
-    district = _detect_district(text, strong, street)
-    city = _detect_city(text, strong, (district or "", street or ""))
-    period = _detect_period(text, titles, year)
+def lower_units(text: str, strong: list[str], titles: list[str], year: int | None, period: str | None) -> facts.Hints:
+    """The 街道/镇/乡, 区/县 and 市 the text names most formally, its year, and the one subject 街道/镇 of a short
+    report: the hints `facts.describe` weighs against the report's formal lines."""
+    township = _detect_township(text, strong)
+    county = _detect_county(text, strong, township)
+    prefecture = _detect_prefecture(text, strong, (county or "", township or ""))
     title = titles[0] if titles else None
-    subject = None if street else _subject_street(text) or _short_street(text)
-    facts = places.describe(text, filename, places.Hints(street, district, city, year, period, title, subject))
-    return with_places(ReportMeta(period=period, title=title), facts)
-
-
-def with_places(meta: ReportMeta, facts: places.Facts) -> ReportMeta:
-    """`meta` with the place facts, and street/district/city derived from place, level and parents."""
-    units = (*facts.parents, facts.place) if facts.place else facts.parents
-    by_rank = {places.vocabulary().rank.get(places.level_of(u) or "", 9): u for u in units}
-    lower = facts.level in ("街道", "镇", "乡")
-    origin = tuple((name, "detected", confidence) for name, confidence in facts.confidence)
-    return replace(
-        meta,
-        street=facts.place if lower else None,
-        district=facts.place if facts.level in ("区", "县", "县级市") else by_rank.get(3),
-        city=facts.place if facts.level in ("市", "州", "自治州", "盟") else by_rank.get(2),
-        year=facts.year,
-        period="全年" if facts.kind == "政府工作报告" else meta.period,  # it reviews a whole year
-        place=facts.place,
-        level=facts.level,
-        parents=facts.parents,
-        plan_year=facts.plan_year,
-        kind=facts.kind,
-        origin=origin,
-    )
-
-
-def with_place(meta: ReportMeta, place: str | None) -> ReportMeta:
-    """`meta` with its place corrected by a person: the level follows the name's suffix, street/district/city
-    follow the place, and the stated parents stay."""
-    if place == meta.name:
-        return meta
-    level = places.level_of(place) if place else None
-    facts = places.Facts(place, level or meta.level, meta.parents, meta.year, meta.plan_year, meta.kind)
-    corrected = with_places(meta, facts)
-    return replace(corrected, period=meta.period, origin=meta.origin)
-
-
-def _set(value: object) -> bool:
-    return value not in (None, ())
-
-
-def merge_meta(detected: ReportMeta, override: ReportMeta | None) -> ReportMeta:
-    """Field by field: a value in `override` (the manifest) wins; None keeps the detected value.
-
-    An older manifest names only street/district/city: its lowest unit becomes the place (and level), so the
-    place never contradicts the street the manifest gives."""
-    if override is None:
-        return detected
-    override = _place_from_units(override)
-    changes = {f.name: getattr(override, f.name) for f in fields(ReportMeta) if f.name != "origin"}
-    changes = {name: value for name, value in changes.items() if _set(value)}
-    # The units an older manifest states above its place are its parents: stated values win over detected ones.
-    stated_parents = tuple(u for u in (override.city, override.district) if u and u != changes.get("place"))
-    if "place" in changes and "parents" not in changes and stated_parents:
-        changes["parents"] = stated_parents
-    kept = tuple(o for o in detected.origin if o[0] not in changes)
-    origin = kept + tuple((name, "manifest", 1.0) for name in changes)
-    return replace(detected, **changes, origin=origin)
-
-
-def _place_from_units(meta: ReportMeta) -> ReportMeta:
-    if meta.place:
-        return meta
-    unit = meta.street or meta.district or meta.city
-    return replace(meta, place=unit, level=meta.level or places.level_of(unit)) if unit else meta
+    subject = None if township else _subject_township(text) or _short_township(text)
+    return facts.Hints(township, county, prefecture, year, period, title, subject)
