@@ -109,7 +109,7 @@ def report_row(doc_id: str, meta) -> dict:
     """One report's place facts, each with where it came from (manifest / detected / unknown) and a confidence."""
     row: dict = {"doc": doc_id}
     for name in REPORT_FIELDS:
-        value = getattr(meta, name)
+        value = meta.fact(name)
         source, confidence = meta.source_of(name)
         row[name] = list(value) if isinstance(value, tuple) else value
         row[f"{name}_source"] = source

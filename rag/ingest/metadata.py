@@ -33,13 +33,16 @@ class ReportMeta:
     def parents(self) -> tuple[str, ...]:
         return self.place.parents if self.place else ()
 
+    def fact(self, name: str) -> object:
+        """One field as `origin` names it: "place" is the place's name, "level" and "parents" its other parts."""
+        return self.name if name == "place" else getattr(self, name)
+
     def source_of(self, name: str) -> tuple[str, float]:
-        """("manifest" | "detected" | "unknown", confidence) of one field ("place" for the place's name)."""
+        """("manifest" | "detected" | "unknown", confidence) of one field (named as in `fact`)."""
         for field_name, source, confidence in self.origin:
             if field_name == name:
                 return source, confidence
-        value = self.name if name == "place" else getattr(self, name)
-        return ("unknown", 0.0) if value in (None, ()) else ("detected", 0.0)
+        return ("unknown", 0.0) if self.fact(name) in (None, ()) else ("detected", 0.0)
 
 
 def place_of(name: str | None, level: str | None, parents: tuple[str, ...]) -> Place | None:
