@@ -149,7 +149,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from rag.indexing.store import Index
 
     corpus = Corpus(Index.open(_settings(args)))
-    known = corpus.index.streets()
+    known = corpus.index.place_names()
     # "嘉兴" finds 嘉兴市: a name as the reports write it, or its start
     places = [k for name in args.place or () for k in known if k == name or k.startswith(name)]
     if args.place and not places:

@@ -36,7 +36,7 @@ from rag.answering.named_places import (
 from rag.answering.query import Query, asks_target, content_terms, understand
 from rag.answering.quoting import best_quote
 from rag.answering.results import Answer, Source
-from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, street_aliases
+from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, place_aliases
 from rag.answering.scope import other_years, refusal, rescue, resolve_scope, whose
 from rag.answering.validation import validate_question
 from rag.answering.verify import strip_citations, unsupported_numbers
@@ -92,7 +92,7 @@ class Assistant:
         use_llm = self._use_llm(mode)
         k = k or self.settings.k
         corpus = self.corpus()
-        known = corpus.index.streets()
+        known = corpus.index.place_names()
         standalone = self._standalone(question, history, known, use_llm)
         query = understand(standalone, self.searcher.analyze(standalone), known)
         scope, narrowed = resolve_scope(query, corpus, filters or Filters())
@@ -173,13 +173,13 @@ class Assistant:
         query = without_places(query, unnamed, corpus) if unnamed else query  # answered apart, below
         draft = None
         if reason is None:
-            lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
+            lookup, by_year = self._place_lookup(query, corpus, scope), self._year_lookup(query, corpus)
             draft = indicator_draft(query, corpus, scope, lookup, by_year)
             meaning = self._meaning(query.text) if query.english else None
             more = rescue(query, corpus, hits, scope)
             draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
             draft = draft or self._closest(query, corpus, hits, scope)
-            if draft is not None and query.rank and query.which_street and not states_rank(draft, query, corpus):
+            if draft is not None and query.rank and query.which_place and not states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
                     None,
@@ -233,7 +233,7 @@ class Assistant:
 
         return closeness
 
-    def _street_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
+    def _place_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
         """For a comparison row the indicator table lacks (a target, say): quote that street's report instead."""
 
         def lookup(street: str, segment: str) -> list[Part] | None:
@@ -243,7 +243,7 @@ class Assistant:
             sub = replace(
                 query,
                 text=segment,
-                terms=tuple(content_terms(segment, street_aliases(street))) if not query.english else query.terms,
+                terms=tuple(content_terms(segment, place_aliases(street))) if not query.english else query.terms,
                 streets=(street,),
                 plan=asks_target(segment) or query.plan,
                 compare=False,

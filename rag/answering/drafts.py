@@ -58,7 +58,7 @@ def indicator_draft(
         return None
     if query.rank and query.which_metrics:
         return compare.rank_list(query, corpus, scope)
-    if query.rank and query.which_street:
+    if query.rank and query.which_place:
         return compare.which_street_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
     if len(query.streets) >= 2 and not query.superlative:
         # A comparison: the table's figures where it has the metric, else each street's own sentence, quoted.

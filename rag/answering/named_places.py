@@ -41,7 +41,7 @@ def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
 
 def _labels(doc_id: str, corpus: Corpus) -> str:
     meta = corpus.meta(doc_id)
-    return " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
+    return " ".join(filter(None, (doc_id, meta.title, meta.name, *meta.parents)))
 
 
 def mention_forms(mention: str, corpus: Corpus) -> list[str]:
@@ -60,7 +60,7 @@ def _pinyin_names(corpus: Corpus) -> dict[str, tuple[str, ...]]:
     names: set[str] = set()
     for doc_id in corpus.doc_ids:
         meta = corpus.meta(doc_id)
-        names.update(places.short_name(n) for n in (meta.name, meta.district, meta.city, *meta.parents) if n)
+        names.update(places.short_name(n) for n in (meta.name, *meta.parents) if n)
         for pattern in _STEMS:
             names.update(m.group(1) for m in pattern.finditer(corpus.texts[doc_id]))
     out: dict[str, set[str]] = {}

@@ -19,7 +19,7 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.streets:
         return of_year(query, corpus, [d for d in allowed if corpus.street(d) in query.streets]), False
-    for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
+    for mention in query.unknown_places:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
             return naming, True
@@ -29,7 +29,7 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
         if having and len(having) < len(allowed):
             return having, True
     clause = query.referent
-    if clause and not query.which_street:
+    if clause and not query.which_place:
         terms = content_terms(clause)
         scores = {d: _share(terms, corpus.texts[d], corpus) for d in allowed}
         best = max(scores.values(), default=0.0)

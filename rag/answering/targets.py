@@ -318,7 +318,7 @@ def asks_attainment(text: str) -> bool:
 def _places_asked(query: Query, corpus: Corpus, scope: list[str]) -> list[str]:
     if query.streets:
         return list(query.streets)
-    known = set(corpus.index.streets())
+    known = set(corpus.index.place_names())
     if NATION in known and (NATION in query.text or (query.english and _NATION_EN.search(query.text))):
         return [NATION]
     in_scope = {corpus.street(d) for d in scope} - {None}
