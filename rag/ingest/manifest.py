@@ -57,7 +57,8 @@ def _place_from_row(row: dict[str, str | None]) -> Place | None:
     if name is None and lowest_first:
         name = lowest_first[0]
         level = level or level_of(name)
-    above = tuple(unit for unit in reversed(lowest_first) if unit != name)  # top-down: 市, then 区/县
+    # The 区/县 and 市 columns name units above whatever place the row states (top-down: 市, then 区/县).
+    above = tuple(u for c in reversed(OLD_UNIT_COLUMNS[1:]) if (u := _cell(row.get(c))) and u != name)
     return place_of(name, level, _parents(row) or (above if name else ()))
 
 
