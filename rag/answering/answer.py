@@ -25,6 +25,7 @@ from rag.answering.citations import SourceBook, render, row_json
 from rag.answering.corpus import Cite, Corpus, Draft, Part
 from rag.answering.drafts import extractive_draft, indicator_draft, quote_draft, states_rank
 from rag.answering.extractive import Meaning
+from rag.answering.followup import rewrite_followup
 from rag.answering.named_places import (
     clean_place,
     docs_naming,
@@ -117,10 +118,6 @@ class Assistant:
     def _standalone(self, question: str, history: Sequence[object] | None, known: list[str], use_llm: bool) -> str:
         if not history:
             return question
-        from rag.answering.llm import (
-            rewrite_followup,  # imported late: openai + langchain-openai take seconds to import
-        )
-
         return rewrite_followup(question, history, self.settings if use_llm else None, known_streets=known)
 
     def _with_llm(
