@@ -15,7 +15,7 @@ from rag.text import places
 def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     """Places the question names that no loaded report covers: not in any report's metadata (place, parents,
     title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
-    says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
+    says "沈家门"). A 街道 the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
     is a question, not a place."""
     return [clean_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
 
@@ -28,9 +28,9 @@ def docs_naming(mention: str, corpus: Corpus) -> list[str]:
 
 def unnamed_places(query: Query, corpus: Corpus) -> list[str]:
     """Places named beside known ones that only reports of undetected place name in their text ("市桥街道")."""
-    if not query.streets:
+    if not query.places:
         return []
-    return [m for m in place_mentions(query) if any(corpus.street(d) is None for d in docs_naming(m, corpus))]
+    return [m for m in place_mentions(query) if any(corpus.place(d) is None for d in docs_naming(m, corpus))]
 
 
 def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
@@ -83,7 +83,7 @@ def strangers(draft: Draft, query: Query, corpus: Corpus) -> list[str]:
         if query.referent and mention in query.referent:
             continue  # "建成街道非诉服务中心的那个街道": words of the report that the referent picked, not a place asked
         forms = mention_forms(mention, corpus)
-        own = any(corpus.street(c.doc_id) is None or any(f in _labels(c.doc_id, corpus) for f in forms) for c in cites)
+        own = any(corpus.place(c.doc_id) is None or any(f in _labels(c.doc_id, corpus) for f in forms) for c in cites)
         quoted = any(f in corpus.quote(c.doc_id, c.start, c.end) for c in cites for f in forms)
         if cites and not own and not quoted:
             out.append(clean_place(mention))

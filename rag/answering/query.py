@@ -106,7 +106,7 @@ class Query:
     words: tuple[str, ...]  # the question's content words (Chinese questions), for finding rare names
     terms: tuple[str, ...]  # Chinese content terms a supporting sentence should contain (bigrams / glossary words)
     search_text: str  # what retrieval is asked (English questions get their Chinese glossary words appended)
-    streets: tuple[str, ...]  # known places named, in order of mention
+    places: tuple[str, ...]  # known places named, in order of mention
     unknown_places: tuple[str, ...]
     years: tuple[int, ...]
     metric: str | None  # a catalog metric (a key of rag.text.vocab.metric_synonyms())
@@ -278,7 +278,7 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
         words=() if english else tuple(content_words(question, [*remove, referent or ""])),
         terms=tuple(terms),
         search_text=_search_text(question, zh_words),
-        streets=tuple(named_places),
+        places=tuple(named_places),
         unknown_places=analysis.unknown_places,
         years=analysis.years,
         metric=find_metric(zh_text) or find_metric(written_out),
@@ -372,7 +372,7 @@ def _english_scope(text: str) -> str | None:
     return places.vocabulary().scopes.get(words[m.group(1).lower()]) if m else None
 
 
-def street_english(name: str) -> str:
+def place_english(name: str) -> str:
     """ "西林街道" -> "Xilin subdistrict (西林街道)", "嘉兴市" -> "Jiaxing city (嘉兴市)", "全国" -> "China (全国)"."""
     if name == places.NATION:
         return f"China ({name})"

@@ -60,7 +60,7 @@ def overlap(asked: set[str], sentence: str) -> float:
 def _asked_text(query: Query) -> str:
     """The question less the places it names: they pick the report, the sentence rarely repeats them."""
     text = query.text
-    for name in sorted({a for s in query.streets for a in place_aliases(s)}, key=len, reverse=True):
+    for name in sorted({a for s in query.places for a in place_aliases(s)}, key=len, reverse=True):
         text = text.replace(name, " ")
     return text
 

@@ -20,8 +20,9 @@ DATA = Path(__file__).resolve().parent / "data" / "places.toml"
 LEVELS = ("国家", "省", "市", "州", "自治州", "盟", "区", "县", "县级市", "街道", "镇", "乡")
 NATION = "全国"
 HAN = "\u4e00-\u9fff"
-# "青龙街道" in a text: a 街道/镇/乡 the loaded reports may or may not cover (2-4 Han characters, then the suffix).
-STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
+# "青龙街道" in a text: a 街道/镇/乡 (township level) the loaded reports may or may not cover (2-4 Han characters,
+# then the suffix).
+TOWNSHIP_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
 # "青龙街道", "杭州市" in a question: a place at any level. A bare "XX州" is most often a city's short name
 # ("常州精神"), so only 自治州 counts here; 甘孜州 is known by alias.
 PLACE_MENTION = re.compile(
@@ -204,6 +205,8 @@ def pinyin_name(name: str) -> str:
 def _en_place() -> re.Pattern[str]:
     words = "|".join(sorted(english_levels(), key=len, reverse=True))
     return re.compile(rf"\b([A-Z][a-z]+(?:[ -]?[A-Z][a-z]+)?)(?='s\b|’s\b|\s+(?i:{words})\b)")
+
+
 _GLOSS_AFTER = re.compile(r"^(?:\s+[A-Za-z]+)?\s*[（(][\u4e00-\u9fff]")  # "Xiandai City (现代城)": glossed
 
 

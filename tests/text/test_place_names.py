@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.text import places
 from rag.text.language import is_english
-from rag.text.places import STREET_MENTION, pinyin_name, short_name
+from rag.text.places import TOWNSHIP_MENTION, pinyin_name, short_name
 
 
 def test_short_name_and_pinyin() -> None:
@@ -13,7 +13,7 @@ def test_short_name_and_pinyin() -> None:
 
 
 def test_street_mention() -> None:
-    assert [m.group() for m in STREET_MENTION.finditer("青龙街道，梅林镇的数据")] == ["青龙街道", "梅林镇"]
+    assert [m.group() for m in TOWNSHIP_MENTION.finditer("青龙街道，梅林镇的数据")] == ["青龙街道", "梅林镇"]
 
 
 def test_is_english() -> None:
