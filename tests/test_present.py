@@ -11,8 +11,9 @@ from rag import present
 from rag.answering.verify import citations_in
 from rag.indexing.indicators import Indicator
 from rag.ingest.documents import ReportMeta
+from rag.text.places import Place
 
-XILIN = ReportMeta(street="西林街道", district="钟楼区", city="常州市", year=2024, period="上半年")
+XILIN = ReportMeta(place=Place("西林街道", "街道", ("常州市", "钟楼区")), year=2024, period="上半年")
 
 
 def _indicator(
@@ -41,7 +42,7 @@ def test_labels_leave_out_missing_parts():
 
 def test_source_label_says_which_year_the_figures_describe_and_what_the_report_is():
     """A 2021 plan reviews 2020: "2020年 全年 · 秦灶街道2021年工作计划" read as a contradiction."""
-    plan = ReportMeta(street="秦灶街道", year=2020, period="全年", title="秦灶街道2021年工作计划")
+    plan = ReportMeta(place=Place("秦灶街道", "街道"), year=2020, period="全年", title="秦灶街道2021年工作计划")
     label = present.source_label(plan, "一、2020年工作回顾", "003.txt")
     assert label == "秦灶街道 · 数据期 2020年全年 · 《秦灶街道2021年工作计划》 · 一、2020年工作回顾"
 
@@ -153,8 +154,8 @@ def test_report_html_shows_page_breaks_and_table_rows():
 def _rows():
     metas = {
         "a.txt": XILIN,
-        "b.txt": ReportMeta(street="新闸街道", year=2021, period="上半年"),
-        "c.txt": ReportMeta(street="河海街道", year=2017, period="全年"),
+        "b.txt": ReportMeta(place=Place("新闸街道", "街道"), year=2021, period="上半年"),
+        "c.txt": ReportMeta(place=Place("河海街道", "街道"), year=2017, period="全年"),
     }
     indicators = [
         ("a.txt", _indicator("固定资产投资", 17.03, start=10)),
@@ -240,7 +241,7 @@ def test_chart_series_one_metric_unit_kind_and_span():
 
 def test_chart_series_leave_out_metrics_that_only_share_a_word():
     """ "面积" of demolished buildings (秦灶) and of expropriated land (西林) are not one indicator."""
-    metas = {"a.txt": XILIN, "b.txt": ReportMeta(street="秦灶街道", year=2020, period="全年")}
+    metas = {"a.txt": XILIN, "b.txt": ReportMeta(place=Place("秦灶街道", "街道"), year=2020, period="全年")}
     rows = present.indicator_rows(
         [("a.txt", _indicator("面积", 15709, unit="平方米")), ("b.txt", _indicator("面积", 2500, unit="平方米"))],
         metas,

@@ -35,6 +35,7 @@ from rag.config import ROOT, Settings
 from rag.indexing.chunking import Chunk
 from rag.indexing.store import ReportRecord
 from rag.ingest.documents import ReportMeta
+from rag.text.places import Place
 
 SEEDS = ROOT / "seeds"
 STREETS = ["新闸街道", "西林街道", "秦灶街道", "河海街道", "荷花池街道"]
@@ -51,8 +52,8 @@ def _hit(file: str, meta: ReportMeta, first: str, last: str, rank: int, text: st
     return Hit(chunk, record, score=1.0 / rank, rank=rank)
 
 
-XILIN_META = ReportMeta(street="西林街道", year=2023, period="上半年")
-QINZAO_META = ReportMeta(street="秦灶街道", year=2021, period="工作计划")
+XILIN_META = ReportMeta(place=Place("西林街道", "街道"), year=2023, period="上半年")
+QINZAO_META = ReportMeta(place=Place("秦灶街道", "街道"), year=2021, period="工作计划")
 XILIN = "002_fe0a95f5f2085df9.txt"
 QINZAO = "003_0cdd634d9f14d8d9.txt"
 
