@@ -19,18 +19,10 @@ from rag.text.vocab import (
 # A forecast ("1-6月,预计完成…;规模工业总产值8.6亿元…"): it holds for the rest of the sentence until a clause
 # states an achievement again ("…;完成规模工业产值47.64亿元").
 _ESTIMATE_RE = re.compile(alternation(markers("forecast")))
-
-
 _ACTUAL_VERB_RE = re.compile(r"^(?:已经?|累计)?(?:完成|实现)")
-
-
 _ACTUAL_VERB_END_RE = re.compile(r"(?:完成|实现)了?$")
-
-
 # A value stated as an aim, not an achievement ("年底力争完成…4.2亿元", "年内争创…示范企业1家").
 _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead'))})")
-
-
 # A clause that announces a list of targets ("主要预期目标是", "主要目标任务为"); "目标完成情况" reports results.
 _TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:安排)?(?:是|为|如下)?$")
 

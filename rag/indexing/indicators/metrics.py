@@ -19,7 +19,6 @@ from rag.text.vocab import (
 # The synonym table is data (rag/text/data/metrics.toml): which written forms are one statistical indicator.
 _SURFACE_TO_METRIC: dict[str, str] = metric_surfaces()
 
-
 # Words that change which population a metric covers; "农村居民人均可支配收入" is not 居民人均可支配收入.
 _BLOCKING_PREFIXES = blocking_prefixes()
 
@@ -33,13 +32,9 @@ _LEAD_FILLER_RE = re.compile(
     r"|(?:截至|截止)?\d{1,2}月(?:\d{1,2}日)?(?:份|上旬|中旬|下旬|底|末|初)?"
     rf"|{alternation(rank_scopes())}|[我本](?:街道|市|区|县|镇|乡|省)|街道(?![及和与、的])|辖区|预计)"
 )
-
-
 _LEAD_VERB_RE = re.compile(
     rf"^(?:{alternation(markers('aim'))}|预计完成|预计实现|可完成|完成|实现|达到|累计|共计|总计|合计|共(?![青享建治同])|已)"
 )
-
-
 _TRAIL_RE = re.compile(
     r"(?:预计|完成|实现|多达|高达|达到|达|突破|超过|超|约|近|控制在|稳定在|保持在|(?<![行作成认因以称视])为|共计|总计|合计|累计|共|分别|首次|已|增至|各|了|总体|平均值|平均|[\s“\"'（(]+)$"
 )
@@ -47,8 +42,6 @@ _TRAIL_RE = re.compile(
 
 # A percentage whose "metric" is itself a change word ("累计降幅收窄3.8%") is a change, not a level.
 _CHANGE_WORD_RE = re.compile(r"增幅|降幅|增速|涨幅|跌幅|幅度|收窄|扩大|回升|回落|增长|下降|提升|提高|上升|减少|下滑")
-
-
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 

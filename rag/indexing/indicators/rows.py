@@ -18,11 +18,7 @@ from rag.text.vocab import (
 )
 
 _HEADER_UNIT = re.compile(r"[（(]([^）)]+)[）)]")
-
-
 _BARE_NUM = re.compile(rf"^[-+−－]?{NUM}[%％]?$")
-
-
 _YEAR_COL = re.compile(r"((?:19|20)\d{2})\s*年")
 
 

@@ -17,47 +17,30 @@ from rag.text.vocab import (
 )
 
 NUM = r"\d+(?:\.\d+)?"
-
-
 # Growth numbers keep an explicit sign: "增幅-11.9%", "下降-58.6%" (full-width minus too).
 _SIGNED_PCT = r"[-+−－]?\d+(?:\.\d+)?[%％]"
-
-
 _PCT = r"\d+(?:\.\d+)?[%％]"
-
 
 # Clauses: commas, semicolons (which also close the current fact) and colons ("工业指标:1-10月,...").
 _CLAUSE_SEP_RE = re.compile(r"[，,；;：:]")
-
-
 _SEMICOLONS = "；;"
-
 
 # Units after a number (rag/text/data/units.toml), in the file's order so "万平方米" wins over "万" and "个百分点"
 # over "个".  Years, months and days (年 月 日) are deliberately absent: "2021年", "11月18日" are never values.
 UNITS = value_units()
-
-
 # A value: number, optional 余/多 ("300余万元", "1100余份"), unit, optional trailing qualifier.  Not preceded by a
 # letter, digit, "." or "-" so "K12", "H5次方", "1-2个" and "9313" fragments are never read as values.
 VALUE_RE = re.compile(
     rf"(?<![A-Za-z0-9.\-])(?P<num>{NUM})(?:余|多)?(?P<unit>{'|'.join(map(re.escape, UNITS))})(?:余|多|{alternation(markers('qualifier'))})?"
 )
-
-
 # What may follow a value for it to be a stated fact.  Anything else ("50亿元的京东项目", "16个产业类项目",
 # "100万以上税源项目") makes the number an attribute of a noun, not an indicator.
 _VALUE_END_CHARS = set("，,；;。：:、）)」”』.!！？? \t\r\n")
-
-
 _VALUE_CONTINUATIONS = ("同比", "比上年", "比去年", "较上年", "较去年", "较同期", "增", "降", "下降", "（", "(")
-
 
 # Year-on-year change.  环比 (vs previous period) is not year-on-year, nor is 年均 (an average over several
 # years): matched separately (_NOT_YOY_RE) and ignored.
 _NOT_YOY = ("环比", "年均")
-
-
 _GROWTH_RE = re.compile(
     "".join(f"(?<!{w})" for w in _NOT_YOY)
     + r"(?P<kw>(?:同比|分别|同口径|可比口径){0,2}(?:增长|增幅|增速|下降|降幅|减少|下滑|回落|上升|提高|增加))"
@@ -69,20 +52,13 @@ _GROWTH_RE = re.compile(
     # "增长6%以上、力争7%以上": the higher aim stated with a target is part of it
     rf"(?:[，,、](?:{alternation(markers('aim'))}){_PCT}(?:{alternation(markers('qualifier'))})?)?"
 )
-
-
 NEGATIVE_GROWTH_WORDS = ("下降", "降幅", "减少", "下滑", "回落")
-
-
 # A change against a base further back than last year ("比“十二五”期末增长29.6%", "比2015年增长") is not
 # year-on-year either; "比上年", "比去年", "比同期" are.
 _OLDER_BASE = r"比(?!上年|去年|同期|上月)[^，,；;。比]{1,12}?(?:期末|年末|年底|(?:19|20)\d{2}年)"
-
-
 _NOT_YOY_RE = re.compile(
     rf"(?:{'|'.join(_NOT_YOY)}|{_OLDER_BASE})(?:分别)?(?:增长|增幅|下降|降幅|减少|上升|提高)(?:分别)?(?:为|达到|达|约|了)?{_SIGNED_PCT}(?:[和、及]{_SIGNED_PCT})*"
 )
-
 
 # Progress against the annual target: "进度52.4%", "完成年度目标的111.87%", "完成年度计划投资78.2%",
 # "占全年计划的70%", "完成区政府年初下达指标108.6%".  The gap before 目标/计划 may not contain digits, so
@@ -93,15 +69,10 @@ _PROGRESS_RE = re.compile(
     rf"(?P<nums>{_PCT}(?:[和、及]{_PCT})*)"
 )
 
-
 # Ranks: "位列全区第一", "排名全区第二", "居全县首位", "全区第一", "全区排名第三".  A scope (全X) or a ranking verb
 # is required so "第一书记", "第一道防线", "第五批" never count; "全区前列" carries no number and is skipped.
 SCOPE = rf"(?:{alternation(rank_scopes())})"
-
-
 _ORD = r"(?:第(?P<ord{n}>[一二三四五六七八九十\d]+)(?:位|名)?(?![批届道次个轮期季])|(?P<first{n}>首位))"
-
-
 _RANK_RE = re.compile(
     r"(?P<all>均|都)?"
     rf"(?:(?:位列|排名|名列|位居|排在|居|列|排)?(?P<scope1>{SCOPE}){_ORD.format(n=1)}"
