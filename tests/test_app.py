@@ -367,12 +367,12 @@ def test_indicators_page_filters_and_traces_values(seed_app):
     at = seed_app.switch_page("ui/pages/indicators.py").run()
     _no_exception(at)
     table = at.dataframe[0].value
-    assert len(table) > 50 and {"街道", "指标", "数值"} <= set(table.columns)
+    assert len(table) > 50 and {"地点", "指标", "数值"} <= set(table.columns)
     at.multiselect(key="ind_metrics").set_value(["固定资产投资"]).run()
-    at.multiselect(key="ind_streets").set_value(["西林街道"]).run()
+    at.multiselect(key="ind_places").set_value(["西林街道"]).run()
     _no_exception(at)
     table = at.dataframe[0].value
-    assert set(table["指标"]) == {"固定资产投资"} and set(table["街道"]) == {"西林街道"}
+    assert set(table["指标"]) == {"固定资产投资"} and set(table["地点"]) == {"西林街道"}
     assert at.selectbox(key="ind_metric").value == "固定资产投资|亿元|result|上半年"  # the chart: the chosen metric
     pick = at.selectbox(key="ind_pick")
     pick.select_index(next(i for i, o in enumerate(pick.options) if "17.03亿元" in o)).run()
@@ -407,7 +407,7 @@ def test_indicator_chart_series_are_comparable(seed_app):
     assert "一般公共预算收入（亿元） · 上半年 · 预计 forecast" in options  # forecasts are their own series
     at.text_input(key="ind_query").input("Xilin first").run()
     table = at.dataframe[0].value
-    assert len(table) >= 3 and set(table["街道"]) == {"西林街道"} and all("第一" in r for r in table["排名"])
+    assert len(table) >= 3 and set(table["地点"]) == {"西林街道"} and all("第一" in r for r in table["排名"])
 
 
 # ---------------------------------------------------------------------------------------------- follow-ups, ranks

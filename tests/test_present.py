@@ -172,7 +172,7 @@ def test_indicator_rows_join_report_meta():
     rows = _rows()
     assert [r.row_id for r in rows] == list(range(6))
     first = rows[0]
-    assert (first.street, first.year, first.period, first.value_text, first.start) == (
+    assert (first.place, first.year, first.period, first.value_text, first.start) == (
         "西林街道",
         2024,
         "1-6月",
@@ -187,8 +187,8 @@ def test_indicator_rows_join_report_meta():
 def test_filter_rows():
     rows = _rows()
     assert len(present.filter_rows(rows)) == 6
-    assert {r.street for r in present.filter_rows(rows, streets=["新闸街道"])} == {"新闸街道"}
-    assert len(present.filter_rows(rows, metrics=["固定资产投资"], streets=["西林街道"])) == 2
+    assert {r.place for r in present.filter_rows(rows, places=["新闸街道"])} == {"新闸街道"}
+    assert len(present.filter_rows(rows, metrics=["固定资产投资"], places=["西林街道"])) == 2
     assert [r.row_id for r in present.filter_rows(rows, query="17.03")] == [0]
     assert [r.row_id for r in present.filter_rows(rows, query="地区生产")] == [5]
     assert present.filter_rows(rows, periods=["全年"]) == []
@@ -200,7 +200,7 @@ def test_filter_rows_reads_english_with_the_glossary_and_pinyin():
 
     rows = _rows()
     rows[0] = replace(rows[0], rank=1, rank_text="位列全区第一")
-    assert {r.street for r in present.filter_rows(rows, query="Xilin")} == {"西林街道"}
+    assert {r.place for r in present.filter_rows(rows, query="Xilin")} == {"西林街道"}
     assert [r.row_id for r in present.filter_rows(rows, query="GDP")] == [5]
     assert [r.row_id for r in present.filter_rows(rows, query="first")] == [0]
     assert [r.row_id for r in present.filter_rows(rows, query="Xilin fixed asset investment ranked first")] == [0]
@@ -209,7 +209,7 @@ def test_filter_rows_reads_english_with_the_glossary_and_pinyin():
     assert present.filter_rows(rows, query="zzz") == []  # nothing it knows: plain text, which matches nothing
 
 
-def test_metric_choices_most_streets_first():
+def test_metric_choices_most_places_first():
     assert present.metric_choices(_rows()) == ["固定资产投资", "地区生产总值"]
 
 
@@ -258,7 +258,7 @@ def test_chart_rows_number_repeated_bars():
 def test_answer_indicator_table_tolerates_missing_keys():
     rows = [
         {
-            "street": "西林街道",
+            "place": "西林街道",
             "metric": "固定资产投资",
             "value_text": "17.03",
             "unit": "亿元",
@@ -269,7 +269,7 @@ def test_answer_indicator_table_tolerates_missing_keys():
     ]
     table = present.answer_indicator_table(rows)
     assert table[0] == {
-        "街道": "西林街道",
+        "地点": "西林街道",
         "时期": "",
         "指标": "固定资产投资",
         "数值": "17.03亿元",
