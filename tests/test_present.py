@@ -400,7 +400,8 @@ def test_answer_markdown_has_no_links_or_images_from_the_text():
 
 
 def test_export_of_hostile_report_text_is_inert():
-    meta = replace_meta(XILIN, title=HOSTILE[0], street="西林街道" + HOSTILE[1], period=HOSTILE[2])
+    hostile_place = replace_meta(XILIN.place, name="西林街道" + HOSTILE[1])
+    meta = replace_meta(XILIN, title=HOSTILE[0], place=hostile_place, period=HOSTILE[2])
     quote = "完成一般公共预算收入1.52亿元。" + "".join(HOSTILE[3:])
     sources = present.export_sources(
         [_source(1, "a`![](http://host.invalid/f.png)`.txt", meta, quote, 0, ((0, len(quote)),))]
