@@ -3,7 +3,7 @@ rag.answering.targets, or a quote of the report's sentences, rag.answering.extra
 
 from __future__ import annotations
 
-from rag.answering import compare, targets
+from rag.answering import compare, targets, wording
 from rag.answering.corpus import Cite, Corpus, Draft, Part
 from rag.answering.extractive import (
     Meaning,
@@ -143,7 +143,7 @@ def quote_draft(
     for i, span in enumerate(spans):
         if i:
             parts.append("; " if query.english else "；")
-        text = compare.said(corpus, span.doc_id, span.start, span.end) if is_table_row(span.text) else span.text
+        text = wording.said(corpus, span.doc_id, span.start, span.end) if is_table_row(span.text) else span.text
         parts += [text + (" " if query.english else ""), Cite(span.doc_id, span.start, span.end)]
     parts.append("." if query.english else "。")
     return Draft(parts)
@@ -153,14 +153,14 @@ def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> st
     """ "西林街道（1-6月）：" — the place from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
-    who = compare.place_label(corpus, doc_id, english=False)
+    who = wording.place_label(corpus, doc_id, english=False)
     when = None if query.plan else _period_of(corpus, doc_id, spans) or meta.period
     if when and not set(numbers_in(when)) <= set(numbers_in("".join(s.hit.chunk.text for s in spans))):
         when = meta.period
     if query.english:
-        who_en = compare.place_label(corpus, doc_id, english=True)
-        head = f"{who_en}, {compare.period_en(when)}: " if when else f"{who_en}: "
-        return head + compare.name_en(query.metric)
+        who_en = wording.place_label(corpus, doc_id, english=True)
+        head = f"{who_en}, {wording.period_en(when)}: " if when else f"{who_en}: "
+        return head + wording.name_en(query.metric)
     return f"{who}（{when}）：" if when else f"{who}："
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answering import compare
+from rag.answering import picks
 from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
 from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
@@ -46,7 +46,7 @@ def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
         return docs
     planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
     year = query.years[0]
-    return compare.covering(corpus, docs, year, planned) or docs
+    return picks.covering(corpus, docs, year, planned) or docs
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
@@ -93,8 +93,8 @@ def other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
     other years: say so, rather than "nothing found"."""
     if not (query.metric and query.years and asks_target(query.text)):
         return None
-    rows = compare.rows_of(corpus, scope, query.metric, target=True)
-    if not rows or compare.of_years(corpus, rows, query.years, True):
+    rows = picks.rows_of(corpus, scope, query.metric, target=True)
+    if not rows or picks.of_years(corpus, rows, query.years, True):
         return None
     years = "、".join(f"{y}年" for y in query.years)
     return f"{whose(query, corpus, scope, '')}{years}{query.metric}的目标数字（报告中的目标属于其他年份，未作答）"
