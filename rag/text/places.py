@@ -144,6 +144,11 @@ def together(levels: Iterable[str | None]) -> str:
     return "各" + scope[1:] if scope and scope != "全国" else ANY_SCOPE
 
 
+def within(scope: str | None) -> str:
+    """ "全区" -> "区内", "全省" -> "省内": the area a stated rank is measured in ("区内排名"); "" when unknown."""
+    return f"{scope[1:]}内" if scope and scope.startswith("全") and len(scope) > 1 else ""
+
+
 def english_words_of(levels: Iterable[str]) -> list[str]:
     """The English words for these levels: ("街道", "镇") -> ["subdistrict", "town", "street"]."""
     wanted = set(levels)
