@@ -43,7 +43,7 @@ class Vocabulary:
     abbreviations: dict[str, str]  # abbreviation -> short name
     scopes: dict[str, str]  # level -> scope word: "区" -> "全区"
     english: dict[str, str]  # level -> English noun: "区" -> "district"
-    english_also: dict[str, tuple[str, ...]]  # level -> other English words for it: "街道" -> ("street",)
+    english_also: dict[str, tuple[str, ...]]  # level -> other English words questions use for it
 
 
 @cache
@@ -150,7 +150,7 @@ def within(scope: str | None) -> str:
 
 
 def english_words_of(levels: Iterable[str]) -> list[str]:
-    """The English words for these levels: ("街道", "镇") -> ["subdistrict", "town", "street"]."""
+    """The English words for these levels, as `english_levels` lists them: ("镇",) -> ["town"]."""
     wanted = set(levels)
     return [word for word, level in english_levels().items() if level in wanted]
 

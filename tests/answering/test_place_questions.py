@@ -73,7 +73,7 @@ def assistant(undetected_index, embeddings):
 
 def test_a_place_no_metadata_holds_is_answered_from_the_text_that_names_it(assistant) -> None:
     corpus = assistant.corpus()
-    assert corpus.meta(HEHUACHI).place is None  # the premise: detection could not name this report
+    assert corpus.meta(HEHUACHI).name is None  # the premise: detection could not name this report
     answer = assistant.ask("荷花池街道1-5月规模工业产值是多少？")
     assert answer.status == "answered", answer.text
     assert "0.96亿元" in answer.text
