@@ -366,10 +366,12 @@ def metric_surfaces(metric: str) -> tuple[str, ...]:
 
 
 def _english_scope(text: str) -> str | None:
-    """ "ranked first in the district" -> 全区, "… in the city" -> 全市: the scope an English rank question names."""
+    """ "ranked first in the district" -> 全区, "… in the city" -> 全市: the scope an English rank question names, the
+    last level word that is not the one it asks about ("Which subdistrict ranked first in the district")."""
     words = places.english_levels()
-    m = re.search(rf"\b({alternation(words)})\b", text, re.I)
-    return places.vocabulary().scopes.get(words[m.group(1).lower()]) if m else None
+    found = re.finditer(rf"(\bwhich\s+)?\b({alternation(words)})\b", text, re.I)
+    scopes = [words[m.group(2).lower()] for m in found if not m.group(1)]
+    return places.vocabulary().scopes.get(scopes[-1]) if scopes else None
 
 
 def place_english(name: str) -> str:

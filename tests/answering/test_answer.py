@@ -287,6 +287,7 @@ def test_query_reads_intent_rank_and_segments():
     assert asked_rank("西林街道哪些指标位列全区第五？") == (5, "全区")
     assert asked_rank("第一书记是谁？") == (None, None)
     assert asked_rank("Which subdistrict ranked first in the district?") == (1, "全区")
+    assert asked_rank("Which indicators ranked first in the city?") == (1, "全市")  # the scope the question names
     assert _query("西林街道下半年外资到账的目标是多少？", ("西林街道",)).plan
     assert not _query("河海街道公共财政预算收入完成年度目标的百分之多少？", ("河海街道",)).plan
     assert _query("新闸和西林上半年限额以上批零住餐销售额哪个更高？", ("新闸街道", "西林街道")).order == "max"
