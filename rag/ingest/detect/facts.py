@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rag.ingest.detect.lines import head_lines
+from rag.ingest.detect.lines import ENUMERATED, head_lines
 from rag.text.numerals import parse_int
 from rag.text.places import HAN as _HAN
 from rag.text.places import NATION, is_unit_name, level_of, vocabulary
@@ -246,19 +246,18 @@ def _chain_units(line: str) -> list[str]:
     return units if ranks == sorted(ranks) else []
 
 
-_ENUMERATED = re.compile(rf"^(?:[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}\d]+[)）]|\d+[、.．])")
 
 
 def _year_headings(text: str) -> list[str]:
     """Numbered headings that name a year's work ("一、2022年工作总结"): they tell the kind, never the place."""
-    return [line for line in head_lines(text, 12) if len(line) <= 30 and _ENUMERATED.match(line) and _YEAR.search(line)]
+    return [line for line in head_lines(text, 12) if len(line) <= 30 and ENUMERATED.match(line) and _YEAR.search(line)]
 
 
 def _title_candidates(text: str, filename: str, hints: Hints) -> list[str]:
     lines = [
         line
         for line in head_lines(text, 6)
-        if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not _ENUMERATED.match(line)
+        if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not ENUMERATED.match(line)
     ]
     stem = Path(filename).stem
     if re.search(rf"[{_HAN}]", stem):
