@@ -425,7 +425,7 @@ def test_follow_ups_chain_through_three_questions(seed_app):
     assert "河海街道" in text and "11.5亿元" in text and "未找到" not in text
 
 
-def test_street_filter_with_a_ranking_question_refuses(seed_app):
+def test_place_filter_with_a_ranking_question_refuses(seed_app):
     at = seed_app
     at.multiselect(key="filter_places").set_value(["新闸街道"]).run()
     _ask(at, "哪个街道固定资产投资位列全区第一？")
@@ -659,7 +659,7 @@ def test_upload_without_a_place_asks_for_it_and_saves_it(work_app, work_index):
     next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
     _no_exception(at)
     assert any("已保存" in s.value for s in at.success)
-    assert f"{name},东湖街道,,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
+    assert f"{name},东湖街道,街道,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
     assert Index.open(work_index).reports[name].meta.name == "东湖街道"
     assert not any("未识别出" in w.value for w in at.warning)
 
