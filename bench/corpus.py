@@ -21,12 +21,13 @@ import os
 import random
 import re
 import shutil
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 from rag.config import ROOT
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import MANIFEST_COLUMNS, MANIFEST_NAME, read_manifest, row_from_meta, write_manifest_entry
+from rag.text.places import Place, level_of
 
 SEEDS = ROOT / "seeds"
 _FIRST = "东南北青金银玉松竹梅兰桂枫柳杏桃云星月霞"
@@ -49,7 +50,7 @@ def seed_manifest() -> dict[str, ReportMeta]:
 def street_names(count: int | None = None, seed: int = 0) -> list[str]:
     """`count` (default: all ~390) distinct two-character street names ("东湖街道"), none equal to or inside a
     seed's name. The order depends only on `seed`, so a shorter list is a prefix of a longer one."""
-    taken = {m.street for m in seed_manifest().values() if m.street}
+    taken = {m.name for m in seed_manifest().values() if m.name}
     names = [a + b for a in _FIRST for b in _SECOND]
     names = [n for n in names if not any(n in t or t.removesuffix("街道") in n for t in taken)]
     random.Random(seed).shuffle(names)
@@ -127,11 +128,11 @@ def synthetic_report(index: int, street: str, seed: int = 0, year_shift: int = 0
     source = sources[index % len(sources)]
     meta = seed_manifest()[source.name]
     rng = random.Random(f"{seed}-{index}")
-    text = relabel(source.read_text(encoding="utf-8"), meta.street or "", street)
+    text = relabel(source.read_text(encoding="utf-8"), meta.name or "", street)
     text = shift_years(_nudge_numbers(_swap_paragraphs(text, rng), rng), year_shift)
-    title = shift_years(relabel(meta.title or "", meta.street or "", street), year_shift) or None
+    title = shift_years(relabel(meta.title or "", meta.name or "", street), year_shift) or None
     year = meta.year + year_shift if meta.year else None
-    new_meta = ReportMeta(**{**asdict(meta), "street": street, "title": title, "year": year})
+    new_meta = replace(meta, place=replace(meta.place or Place(), name=street), title=title, year=year)
     return f"{index:03d}_synth_{street.removesuffix('街道')}.txt", text, new_meta
 
 
@@ -145,7 +146,12 @@ def synthetic_city_report(index: int, number: int, seed: int = 0) -> tuple[str, 
     rng = random.Random(f"{seed}-city-{index}")
     text = relabel(source.read_text(encoding="utf-8"), city, new_city)
     text = shift_years(_nudge_numbers(_swap_paragraphs(text, rng), rng), shift)
-    meta = ReportMeta(city=new_city, year=year + shift, period="全年", title=f"{new_city}{year + shift}年政府工作报告")
+    meta = ReportMeta(
+        place=Place(new_city, level_of(new_city)),
+        year=year + shift,
+        period="全年",
+        title=f"{new_city}{year + shift}年政府工作报告",
+    )
     return f"{index:03d}_city_{new_city.removesuffix('市')}.txt", text, meta
 
 

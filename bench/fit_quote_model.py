@@ -43,7 +43,7 @@ def features_of(pairs: list[tuple[Path, Path]]) -> tuple[list[list[float]], list
         corpus = assistant.corpus()
         for row in rows_of(questions):
             text = row["question"]
-            query = understand(text, assistant.searcher.analyze(text), corpus.index.streets())
+            query = understand(text, assistant.searcher.analyze(text), corpus.index.place_names())
             scope, narrowed = resolve_scope(query, corpus, Filters())
             if not scope:
                 continue

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.config import ROOT
+from rag.ingest.detect import detect_meta
 from rag.ingest.extract import extract_text
-from rag.ingest.metadata import detect_meta
 from rag.text.places import short_name
 
 FIELDS = ("place", "level", "year", "plan_year", "kind")
@@ -104,7 +104,7 @@ def score(folder: Path) -> dict:
         meta = detect_meta(text, name)
         marks = {}
         for field_name in FIELDS:
-            got = getattr(meta, field_name)
+            got = meta.fact(field_name)
             if field_name == "kind":
                 if not truth.kinds:
                     continue
@@ -133,7 +133,7 @@ def score(folder: Path) -> dict:
                     "plan_year": truth.plan_year,
                     "kind": "/".join(sorted(truth.kinds)),
                 },
-                "detected": {f: getattr(meta, f) for f in (*FIELDS, "parents")},
+                "detected": {f: meta.fact(f) for f in (*FIELDS, "parents")},
                 "confidence": {f: meta.source_of(f)[1] for f in FIELDS},
                 "right": marks,
             }

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
-from rag.ingest.places import LOW as LOW_CONFIDENCE
+from rag.ingest.detect.facts import LOW as LOW_CONFIDENCE
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -109,7 +109,7 @@ def report_row(doc_id: str, meta) -> dict:
     """One report's place facts, each with where it came from (manifest / detected / unknown) and a confidence."""
     row: dict = {"doc": doc_id}
     for name in REPORT_FIELDS:
-        value = getattr(meta, name)
+        value = meta.fact(name)
         source, confidence = meta.source_of(name)
         row[name] = list(value) if isinstance(value, tuple) else value
         row[f"{name}_source"] = source
@@ -149,7 +149,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from rag.indexing.store import Index
 
     corpus = Corpus(Index.open(_settings(args)))
-    known = corpus.index.streets()
+    known = corpus.index.place_names()
     # "嘉兴" finds 嘉兴市: a name as the reports write it, or its start
     places = [k for name in args.place or () for k in known if k == name or k.startswith(name)]
     if args.place and not places:

@@ -21,11 +21,11 @@ from rag.fsutil import atomic_write, write_new
 from rag.indexing.chunking import check_passages
 from rag.indexing.filehash import FILE_HASHES, FileHashes
 from rag.indexing.store import BuildResult, Progress, build_index, scan_folder
+from rag.ingest.detect import detect_meta
 from rag.ingest.documents import Document, DocumentError, ReportMeta, extract_checked, forget_checked
 from rag.ingest.extract import extract_text
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import remove_manifest_entry, write_manifest_entry
-from rag.ingest.metadata import detect_meta
 from rag.quality import QualityReport, assess
 
 TRASH = ".trash"  # deleted reports go here (hidden folders are not indexed): nothing is ever lost

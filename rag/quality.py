@@ -99,7 +99,7 @@ def assess(doc: Document) -> QualityReport:
         tables=tables,
         table_rows=rows,
         figures=len(extract_indicators(text, meta.period)),
-        place="".join(p for p in (meta.city, meta.district, meta.street) if p) or None,
+        place=meta.place.full_name if meta.place else None,
         period=meta.period,
         warnings=_warnings(text, len(visible_chars), cjk, len(_RADICAL.findall(text))),
     )

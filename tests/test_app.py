@@ -152,13 +152,13 @@ def test_overlong_question_is_stopped_by_the_input_box(seed_app):
 def test_filters_change_results(seed_app):
     at = seed_app
     question = "固定资产投资完成了多少？"
-    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()
+    at.multiselect(key="filter_places").set_value(["新闸街道"]).run()
     _ask(at, question)
     xinzha = _source_labels(at)
     assert xinzha and all(label.split("] ", 1)[1].startswith("新闸街道 · ") for label in xinzha), xinzha
 
     at.button(key="clear_chat").click().run()
-    at.multiselect(key="filter_streets").set_value(["河海街道"]).run()
+    at.multiselect(key="filter_places").set_value(["河海街道"]).run()
     at.multiselect(key="filter_years").set_value([2017]).run()
     _ask(at, question)
     hehai = _source_labels(at)
@@ -167,7 +167,7 @@ def test_filters_change_results(seed_app):
 
     # A filter that matches nothing gives no sources rather than an error.
     at.button(key="clear_chat").click().run()
-    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()  # 新闸 has no 2017 report
+    at.multiselect(key="filter_places").set_value(["新闸街道"]).run()  # 新闸 has no 2017 report
     _ask(at, question)
     assert _source_labels(at) == []
     assert not at.error
@@ -343,8 +343,8 @@ def test_metadata_correction_saves_manifest_and_reindexes(work_index, embeddings
     row = edited.index[edited["文件"] == "001_edf690f87470ca0e.txt"][0]
     edited.loc[row, ["地点", "年份", "时期"]] = ["荷花池街道", "2022", "1-5月"]
     changes = metadata_changes(index, original, edited)
-    assert [(d, m.place, m.street, m.level, m.year, m.period) for d, m in changes] == [
-        ("001_edf690f87470ca0e.txt", "荷花池街道", "荷花池街道", "街道", 2022, "1-5月")
+    assert [(d, m.name, m.level, m.year, m.period) for d, m in changes] == [
+        ("001_edf690f87470ca0e.txt", "荷花池街道", "街道", 2022, "1-5月")
     ]
 
     bad = original.copy()
@@ -367,12 +367,12 @@ def test_indicators_page_filters_and_traces_values(seed_app):
     at = seed_app.switch_page("ui/pages/indicators.py").run()
     _no_exception(at)
     table = at.dataframe[0].value
-    assert len(table) > 50 and {"街道", "指标", "数值"} <= set(table.columns)
+    assert len(table) > 50 and {"地点", "指标", "数值"} <= set(table.columns)
     at.multiselect(key="ind_metrics").set_value(["固定资产投资"]).run()
-    at.multiselect(key="ind_streets").set_value(["西林街道"]).run()
+    at.multiselect(key="ind_places").set_value(["西林街道"]).run()
     _no_exception(at)
     table = at.dataframe[0].value
-    assert set(table["指标"]) == {"固定资产投资"} and set(table["街道"]) == {"西林街道"}
+    assert set(table["指标"]) == {"固定资产投资"} and set(table["地点"]) == {"西林街道"}
     assert at.selectbox(key="ind_metric").value == "固定资产投资|亿元|result|上半年"  # the chart: the chosen metric
     pick = at.selectbox(key="ind_pick")
     pick.select_index(next(i for i, o in enumerate(pick.options) if "17.03亿元" in o)).run()
@@ -407,7 +407,7 @@ def test_indicator_chart_series_are_comparable(seed_app):
     assert "一般公共预算收入（亿元） · 上半年 · 预计 forecast" in options  # forecasts are their own series
     at.text_input(key="ind_query").input("Xilin first").run()
     table = at.dataframe[0].value
-    assert len(table) >= 3 and set(table["街道"]) == {"西林街道"} and all("第一" in r for r in table["排名"])
+    assert len(table) >= 3 and set(table["地点"]) == {"西林街道"} and all("第一" in r for r in table["排名"])
 
 
 # ---------------------------------------------------------------------------------------------- follow-ups, ranks
@@ -425,9 +425,9 @@ def test_follow_ups_chain_through_three_questions(seed_app):
     assert "河海街道" in text and "11.5亿元" in text and "未找到" not in text
 
 
-def test_street_filter_with_a_ranking_question_refuses(seed_app):
+def test_place_filter_with_a_ranking_question_refuses(seed_app):
     at = seed_app
-    at.multiselect(key="filter_streets").set_value(["新闸街道"]).run()
+    at.multiselect(key="filter_places").set_value(["新闸街道"]).run()
     _ask(at, "哪个街道固定资产投资位列全区第一？")
     text = at.chat_message[-1].markdown[0].value  # the answer itself (the closest passages follow it)
     assert text.startswith("报告中未找到新闸街道写明该排名的内容") and "7.25亿元" not in text, text
@@ -659,8 +659,8 @@ def test_upload_without_a_place_asks_for_it_and_saves_it(work_app, work_index):
     next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
     _no_exception(at)
     assert any("已保存" in s.value for s in at.success)
-    assert f"{name},东湖街道,,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
-    assert Index.open(work_index).reports[name].meta.street == "东湖街道"
+    assert f"{name},东湖街道,街道,,2024,上半年" in (work_index.seeds_dir / "manifest.csv").read_text(encoding="utf-8")
+    assert Index.open(work_index).reports[name].meta.name == "东湖街道"
     assert not any("未识别出" in w.value for w in at.warning)
 
 
@@ -679,8 +679,8 @@ def test_the_review_form_corrects_a_detected_place_everywhere(work_app, work_ind
     next(b for b in at.button if "保存 Save" in str(b.label) and "修改" not in str(b.label)).click().run()
     _no_exception(at)
     meta = Index.open(work_index).reports[name].meta
-    assert (meta.name, meta.street, meta.year) == ("西湖街道", "西湖街道", 2024)
-    assert "西湖街道" in Index.open(work_index).streets() and "东湖街道" not in Index.open(work_index).streets()
+    assert (meta.name, meta.level, meta.year) == ("西湖街道", "街道", 2024)
+    assert "西湖街道" in Index.open(work_index).place_names() and "东湖街道" not in Index.open(work_index).place_names()
     assert any("西湖街道" in s.value and "已保存" in s.value for s in at.success)
 
 

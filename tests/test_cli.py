@@ -134,12 +134,12 @@ def test_ask_json_shape_and_exact_sources(cli_index):
     sources = answer["sources"]
     assert [s["rank"] for s in sources] == list(range(1, len(sources) + 1)) and sources
     for source in sources:
-        assert {"rank", "doc", "street", "period", "text", "start", "end", "score"} <= set(source)
+        assert {"rank", "doc", "place", "period", "text", "start", "end", "score"} <= set(source)
         report = load_document(settings.seeds_dir / source["doc"], settings.seeds_dir).text
         assert source["text"] == report[source["start"] : source["end"]], (
             "a cited passage must be the report's exact text"
         )
-    assert sources[0]["street"] == "西林街道"
+    assert sources[0]["place"] == "西林街道"
 
 
 def _questions_in_trimmed_reports(seeds: Path, n: int) -> list[dict]:
@@ -232,7 +232,7 @@ def test_reports_lists_place_facts_with_their_sources(cli_index, tmp_path):
     manifest = read_manifest(SEEDS / "manifest.csv")
     assert sorted(rows) == sorted(manifest)
     for doc, row in rows.items():  # the seeds' manifest names each street: the place, from the manifest
-        assert (row["place"], row["place_source"], row["place_confidence"]) == (manifest[doc].street, "manifest", 1.0)
+        assert (row["place"], row["place_source"], row["place_confidence"]) == (manifest[doc].name, "manifest", 1.0)
         assert row["level"] == "街道" and row["year"] == manifest[doc].year and row["year_source"] == "manifest"
         assert row["kind_source"] in ("detected", "unknown")
 

@@ -11,8 +11,9 @@ from rag import present
 from rag.answering.verify import citations_in
 from rag.indexing.indicators import Indicator
 from rag.ingest.documents import ReportMeta
+from rag.text.places import Place
 
-XILIN = ReportMeta(street="西林街道", district="钟楼区", city="常州市", year=2024, period="上半年")
+XILIN = ReportMeta(place=Place("西林街道", "街道", ("常州市", "钟楼区")), year=2024, period="上半年")
 
 
 def _indicator(
@@ -41,7 +42,7 @@ def test_labels_leave_out_missing_parts():
 
 def test_source_label_says_which_year_the_figures_describe_and_what_the_report_is():
     """A 2021 plan reviews 2020: "2020年 全年 · 秦灶街道2021年工作计划" read as a contradiction."""
-    plan = ReportMeta(street="秦灶街道", year=2020, period="全年", title="秦灶街道2021年工作计划")
+    plan = ReportMeta(place=Place("秦灶街道", "街道"), year=2020, period="全年", title="秦灶街道2021年工作计划")
     label = present.source_label(plan, "一、2020年工作回顾", "003.txt")
     assert label == "秦灶街道 · 数据期 2020年全年 · 《秦灶街道2021年工作计划》 · 一、2020年工作回顾"
 
@@ -153,8 +154,8 @@ def test_report_html_shows_page_breaks_and_table_rows():
 def _rows():
     metas = {
         "a.txt": XILIN,
-        "b.txt": ReportMeta(street="新闸街道", year=2021, period="上半年"),
-        "c.txt": ReportMeta(street="河海街道", year=2017, period="全年"),
+        "b.txt": ReportMeta(place=Place("新闸街道", "街道"), year=2021, period="上半年"),
+        "c.txt": ReportMeta(place=Place("河海街道", "街道"), year=2017, period="全年"),
     }
     indicators = [
         ("a.txt", _indicator("固定资产投资", 17.03, start=10)),
@@ -171,7 +172,7 @@ def test_indicator_rows_join_report_meta():
     rows = _rows()
     assert [r.row_id for r in rows] == list(range(6))
     first = rows[0]
-    assert (first.street, first.year, first.period, first.value_text, first.start) == (
+    assert (first.place, first.year, first.period, first.value_text, first.start) == (
         "西林街道",
         2024,
         "1-6月",
@@ -186,8 +187,8 @@ def test_indicator_rows_join_report_meta():
 def test_filter_rows():
     rows = _rows()
     assert len(present.filter_rows(rows)) == 6
-    assert {r.street for r in present.filter_rows(rows, streets=["新闸街道"])} == {"新闸街道"}
-    assert len(present.filter_rows(rows, metrics=["固定资产投资"], streets=["西林街道"])) == 2
+    assert {r.place for r in present.filter_rows(rows, places=["新闸街道"])} == {"新闸街道"}
+    assert len(present.filter_rows(rows, metrics=["固定资产投资"], places=["西林街道"])) == 2
     assert [r.row_id for r in present.filter_rows(rows, query="17.03")] == [0]
     assert [r.row_id for r in present.filter_rows(rows, query="地区生产")] == [5]
     assert present.filter_rows(rows, periods=["全年"]) == []
@@ -199,7 +200,7 @@ def test_filter_rows_reads_english_with_the_glossary_and_pinyin():
 
     rows = _rows()
     rows[0] = replace(rows[0], rank=1, rank_text="位列全区第一")
-    assert {r.street for r in present.filter_rows(rows, query="Xilin")} == {"西林街道"}
+    assert {r.place for r in present.filter_rows(rows, query="Xilin")} == {"西林街道"}
     assert [r.row_id for r in present.filter_rows(rows, query="GDP")] == [5]
     assert [r.row_id for r in present.filter_rows(rows, query="first")] == [0]
     assert [r.row_id for r in present.filter_rows(rows, query="Xilin fixed asset investment ranked first")] == [0]
@@ -208,7 +209,7 @@ def test_filter_rows_reads_english_with_the_glossary_and_pinyin():
     assert present.filter_rows(rows, query="zzz") == []  # nothing it knows: plain text, which matches nothing
 
 
-def test_metric_choices_most_streets_first():
+def test_metric_choices_most_places_first():
     assert present.metric_choices(_rows()) == ["固定资产投资", "地区生产总值"]
 
 
@@ -240,7 +241,7 @@ def test_chart_series_one_metric_unit_kind_and_span():
 
 def test_chart_series_leave_out_metrics_that_only_share_a_word():
     """ "面积" of demolished buildings (秦灶) and of expropriated land (西林) are not one indicator."""
-    metas = {"a.txt": XILIN, "b.txt": ReportMeta(street="秦灶街道", year=2020, period="全年")}
+    metas = {"a.txt": XILIN, "b.txt": ReportMeta(place=Place("秦灶街道", "街道"), year=2020, period="全年")}
     rows = present.indicator_rows(
         [("a.txt", _indicator("面积", 15709, unit="平方米")), ("b.txt", _indicator("面积", 2500, unit="平方米"))],
         metas,
@@ -257,7 +258,7 @@ def test_chart_rows_number_repeated_bars():
 def test_answer_indicator_table_tolerates_missing_keys():
     rows = [
         {
-            "street": "西林街道",
+            "place": "西林街道",
             "metric": "固定资产投资",
             "value_text": "17.03",
             "unit": "亿元",
@@ -268,7 +269,7 @@ def test_answer_indicator_table_tolerates_missing_keys():
     ]
     table = present.answer_indicator_table(rows)
     assert table[0] == {
-        "街道": "西林街道",
+        "地点": "西林街道",
         "时期": "",
         "指标": "固定资产投资",
         "数值": "17.03亿元",
@@ -399,7 +400,8 @@ def test_answer_markdown_has_no_links_or_images_from_the_text():
 
 
 def test_export_of_hostile_report_text_is_inert():
-    meta = replace_meta(XILIN, title=HOSTILE[0], street="西林街道" + HOSTILE[1], period=HOSTILE[2])
+    hostile_place = replace_meta(XILIN.place, name="西林街道" + HOSTILE[1])
+    meta = replace_meta(XILIN, title=HOSTILE[0], place=hostile_place, period=HOSTILE[2])
     quote = "完成一般公共预算收入1.52亿元。" + "".join(HOSTILE[3:])
     sources = present.export_sources(
         [_source(1, "a`![](http://host.invalid/f.png)`.txt", meta, quote, 0, ((0, len(quote)),))]

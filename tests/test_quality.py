@@ -25,7 +25,7 @@ def test_real_reports_pass_without_warnings(seeds: list[Document]) -> None:
         assert report.ok, (doc.doc_id, report.warnings)
         assert report.chars > 3000 and report.cjk_share > 0.7
         assert report.figures >= 20 and report.sections >= 1
-        assert report.place and report.place.endswith(doc.meta.street)
+        assert report.place and report.place.endswith(doc.meta.name)
         assert report.pages is None and report.tables == 0
 
 

@@ -220,7 +220,7 @@ def test_other_encodings_are_accepted_and_answered(work, embeddings):
         record = index.reports[name]
         assert record.encoding == encoding
         assert index.report_text(name) == texts[name], f"{name} must decode to exactly the original text"
-        assert record.meta.street == street
+        assert record.meta.name == street
         answer = assistant.ask(f"{street}上半年完成固定资产投资多少？", mode="extractive")
         assert answer.status == "answered" and figure in answer.text, (name, answer.text)
         assert any(s.hit.chunk.doc_id == name for s in answer.sources if s.cited), "the cited passage is this report's"

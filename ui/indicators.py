@@ -1,4 +1,4 @@
-"""The indicators page: every figure the reports state, searchable, charted across streets, traced to its passage."""
+"""The indicators page: every figure the reports state, searchable, charted across places, traced to its passage."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _keep_valid(key: str, options: list, single: bool = False) -> None:
 def render() -> None:
     ctx = common.load()
     st.title("📊 指标")
-    st.caption("报告中的经济指标，可按指标、街道、时期筛选；点击表格行或柱子查看原文出处。"
+    st.caption("报告中的经济指标，可按指标、地点、时期筛选；点击表格行或柱子查看原文出处。"
                "Indicators stated in the reports — click a row or a bar to see the passage it comes from.")  # fmt: skip
     if ctx.index is None:
         common.show_index_problem(ctx)
@@ -57,20 +57,18 @@ def render() -> None:
     metrics = present.metric_choices(rows) + sorted(
         {r.metric for r in rows if r.value is None} - set(present.metric_choices(rows))
     )
-    streets = sorted({r.street for r in rows})
+    places = sorted({r.place for r in rows})
     periods = sorted({r.period for r in rows if r.period})
-    for key, options in (("ind_metrics", metrics), ("ind_streets", streets), ("ind_periods", periods)):
+    for key, options in (("ind_metrics", metrics), ("ind_places", places), ("ind_periods", periods)):
         _keep_valid(key, options)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1.5])
     query = c1.text_input(
         "搜索 Search", key="ind_query", placeholder="例如 固定资产投资 / 位列全区第一 / Xilin GDP first"
     )
     chosen_metrics = c2.multiselect("指标 Metric", metrics, key="ind_metrics", placeholder="全部 all")
-    chosen_streets = c3.multiselect("街道 Street", streets, key="ind_streets", placeholder="全部 all")
+    chosen_places = c3.multiselect("地点 Place", places, key="ind_places", placeholder="全部 all")
     chosen_periods = c4.multiselect("时期 Period", periods, key="ind_periods", placeholder="全部 all")
-    shown = present.filter_rows(
-        rows, query=query, metrics=chosen_metrics, streets=chosen_streets, periods=chosen_periods
-    )
+    shown = present.filter_rows(rows, query=query, metrics=chosen_metrics, places=chosen_places, periods=chosen_periods)
 
     _chart(shown, chosen_metrics)
     _table(shown, len(rows))
@@ -79,13 +77,13 @@ def render() -> None:
 
 
 def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None:
-    st.markdown("#### 📈 街道对比 Compare streets")
+    st.markdown("#### 📈 地点对比 Compare places")
     series = {se.key: se for se in present.chart_series(shown)}
     if not series:
         st.caption("筛选结果中没有可比较的数值（no values to compare）")
         return
     _keep_valid(METRIC_KEY, list(series), single=True)
-    if METRIC_KEY not in st.session_state:  # the metric chosen above, else the series most streets report
+    if METRIC_KEY not in st.session_state:  # the metric chosen above, else the series most places report
         first = next((k for k, se in series.items() if se.metric in chosen_metrics), next(iter(series)))
         st.session_state[METRIC_KEY] = first
     key = st.selectbox(
@@ -96,10 +94,10 @@ def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None
     )
     chosen = series[key]
     records = present.chart_rows(shown, chosen)
-    data = pd.DataFrame(records).sort_values(["街道", "柱"])
+    data = pd.DataFrame(records).sort_values(["地点", "柱"])
     pick = alt.selection_point(name="pick", fields=["row_id"], on="click")
     base = alt.Chart(data).encode(
-        # One bar per street (and report year); the axis label carries both, on two lines.
+        # One bar per place (and report year); the axis label carries both, on two lines.
         x=alt.X(
             "柱:N",
             title=None,
@@ -111,9 +109,9 @@ def _chart(shown: list[present.IndicatorRow], chosen_metrics: list[str]) -> None
     bars = (
         base.mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3, cursor="pointer", size=36)
         .encode(
-            color=alt.Color("街道:N", legend=None),
+            color=alt.Color("地点:N", legend=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
-            tooltip=["街道:N", "时期:N", "原文:N", "文件:N"],
+            tooltip=["地点:N", "时期:N", "原文:N", "文件:N"],
         )
         .add_params(pick)
     )
@@ -146,7 +144,7 @@ def _table(shown: list[present.IndicatorRow], total: int) -> None:
         hide_index=True,
         on_select=functools.partial(_pick_from_table, row_ids),
         selection_mode="single-row",
-        column_order=["街道", "年份", "时期", "指标", "数值", "类别", "增幅", "进度", "排名", "原文指标", "文件"],
+        column_order=["地点", "年份", "时期", "指标", "数值", "类别", "增幅", "进度", "排名", "原文指标", "文件"],
         column_config={"年份": st.column_config.NumberColumn("数据年份 year", format="%d", help="数字所描述的年份")},
         height=320,
     )

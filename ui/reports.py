@@ -14,10 +14,11 @@ import streamlit as st
 from rag import present
 from rag.config import Settings
 from rag.indexing.store import Progress
+from rag.ingest.detect.facts import LOW as LOW_CONFIDENCE
 from rag.ingest.documents import ReportMeta
 from rag.ingest.extract import SUPPORTED_SUFFIXES
-from rag.ingest.metadata import with_place
-from rag.ingest.places import LOW as LOW_CONFIDENCE
+from rag.ingest.manifest import PARENTS_SEP
+from rag.ingest.metadata import place_of, with_place
 from rag.library import add_reports, delete_report, os_reason, update_metadata
 from ui import auth, common
 
@@ -74,20 +75,21 @@ def upload_reports(
     return messages, [o.doc_id for o in outcomes if o.status == "added" and o.doc_id]
 
 
-def reviewed_meta(meta: ReportMeta, place: str, district: str, city: str, year: str, period: str) -> ReportMeta:
+def reviewed_meta(meta: ReportMeta, place: str, parents: str, year: str, period: str) -> ReportMeta:
     """The review form's values over the detected ones. The place goes through `with_place`, as in the table
-    editor: a place typed there is the report's place (what is shown and filtered on), whatever its level, not only
-    its `street`. ValueError on a bad year."""
+    editor: a place typed there is the report's place (what is shown and filtered on), whatever its level; the units
+    above it are typed top-down, "常州市/钟楼区". ValueError on a bad year."""
     corrected = with_place(meta, present.clean_text(place))
-    changes = {"district": present.clean_text(district), "city": present.clean_text(city)}
-    changes = {name: value for name, value in changes.items() if value != getattr(meta, name)}  # typed, not derived
-    return replace(corrected, **changes, year=present.parse_year(year), period=present.clean_text(period))
+    above = tuple(p for p in (present.clean_text(u) for u in parents.split(PARENTS_SEP)) if p)
+    if above != corrected.parents:
+        corrected = replace(corrected, place=place_of(corrected.name, corrected.level, above))
+    return replace(corrected, year=present.parse_year(year), period=present.clean_text(period))
 
 
 def missing_metadata(meta: ReportMeta) -> list[str]:
     """What a question needs to find a report and the upload did not reveal: its place, its year."""
     missing = []
-    if not (meta.street or meta.district or meta.city):
+    if not (meta.place and meta.place.full_name):
         missing.append("地点 place")
     if not meta.year:
         missing.append("年份 year")
@@ -244,7 +246,7 @@ def _table(ctx: common.Context, editable: bool) -> None:
         return
     st.markdown(f"共 **{len(index.reports)}** 份报告、**{len(index.chunks)}** 个段落。"
                 "双击 **地点 / 年份 / 时期** 单元格即可修正，然后点击保存。"
-                "<span class='rqa-muted'>Double-click a street / year / period cell to correct it, then save.</span>",
+                "<span class='rqa-muted'>Double-click a place / year / period cell to correct it, then save.</span>",
                 unsafe_allow_html=True)  # fmt: skip
     original = reports_frame(index)
     disabled = [c for c in original.columns if c not in EDITABLE]
@@ -321,19 +323,20 @@ def _review_one(ctx: common.Context, doc_id: str) -> None:
     else:
         st.success(f"**{md(doc_id)}** → {md(present.report_label(meta))}")
     with st.form(f"review_{doc_id}", border=False):
-        c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 1, 1.2])
+        c1, c2, c4, c5 = st.columns([2, 2.8, 1, 1.2])
         place = c1.text_input(
             "地点 Place", meta.name or "", key=f"rv_place_{doc_id}", placeholder="例如 东湖街道 / XX镇 / 嘉兴市"
         )
-        district = c2.text_input("区县 District", meta.district or "", key=f"rv_district_{doc_id}")
-        city = c3.text_input("城市 City", meta.city or "", key=f"rv_city_{doc_id}")
+        parents = c2.text_input(
+            "上级 Above", PARENTS_SEP.join(meta.parents), key=f"rv_parents_{doc_id}", placeholder="常州市/钟楼区"
+        )
         year = c4.text_input("年份 Year", str(meta.year or ""), key=f"rv_year_{doc_id}", placeholder="2024")
         period = c5.text_input(
             "时期 Period", meta.period or "", key=f"rv_period_{doc_id}", help="、".join(PERIOD_HINTS)
         )
         if st.form_submit_button("💾 保存 Save", type="primary" if missing else "secondary"):
             try:
-                corrected = reviewed_meta(meta, place, district, city, year, period)
+                corrected = reviewed_meta(meta, place, parents, year, period)
             except ValueError as exc:
                 st.error(md(str(exc)))
                 return

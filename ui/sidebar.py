@@ -1,4 +1,4 @@
-"""The sidebar: index status, filters (street, year), answer mode and number of sources.
+"""The sidebar: index status, filters (place, year), answer mode and number of sources.
 
 Widget values live in st.session_state under the keys below; the chat page reads them with `chat_options()`.
 """
@@ -14,7 +14,7 @@ from rag.answering.retrieval import Filters
 from ui import auth
 from ui.common import Context
 
-STREETS_KEY = "filter_streets"
+PLACES_KEY = "filter_places"
 YEARS_KEY = "filter_years"
 MODE_KEY = "answer_mode"
 K_KEY = "answer_k"
@@ -30,12 +30,12 @@ class ChatOptions:
     @property
     def label(self) -> str:
         """ "西林街道 · 2024年" for the active filters, "" when none."""
-        parts = [*self.filters.streets, *(f"{y}年" for y in self.filters.years)]
+        parts = [*self.filters.places, *(f"{y}年" for y in self.filters.years)]
         return " · ".join(parts)
 
 
 def _keep_valid(key: str, options: list) -> None:
-    # A street or year may disappear (report deleted): drop it from the selection before the widget is drawn.
+    # A place or year may disappear (report deleted): drop it from the selection before the widget is drawn.
     if key in st.session_state:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
 
@@ -70,11 +70,11 @@ def _status(ctx: Context) -> None:
 def _filters(ctx: Context) -> None:
     st.markdown("#### 🔎 筛选 Filters")
     reports = ctx.index.reports.values() if ctx.index is not None else []
-    streets = sorted({r.meta.name for r in reports if r.meta.name})  # places at any level: 西林街道, 嘉兴市
+    names = sorted({r.meta.name for r in reports if r.meta.name})  # places at any level: 西林街道, 嘉兴市
     years = sorted({r.meta.year for r in reports if r.meta.year}, reverse=True)
-    _keep_valid(STREETS_KEY, streets)
+    _keep_valid(PLACES_KEY, names)
     _keep_valid(YEARS_KEY, years)
-    st.multiselect("地点 Place", streets, key=STREETS_KEY, placeholder="全部地点 all places")
+    st.multiselect("地点 Place", names, key=PLACES_KEY, placeholder="全部地点 all places")
     st.multiselect("年份 Year", years, key=YEARS_KEY, placeholder="全部年份 all years", format_func=lambda y: f"{y}年")
 
 
@@ -95,7 +95,7 @@ def _answer_settings(ctx: Context) -> None:
 
 def chat_options() -> ChatOptions:
     filters = Filters(
-        streets=tuple(st.session_state.get(STREETS_KEY) or ()),
+        places=tuple(st.session_state.get(PLACES_KEY) or ()),
         years=tuple(st.session_state.get(YEARS_KEY) or ()),
     )
     return ChatOptions(filters, st.session_state.get(MODE_KEY) or "auto", int(st.session_state.get(K_KEY) or 5))

@@ -37,7 +37,7 @@ from rag.answering.named_places import (
 from rag.answering.query import Query, asks_target, content_terms, understand
 from rag.answering.quoting import best_quote
 from rag.answering.results import Answer, Source
-from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, street_aliases
+from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, place_aliases
 from rag.answering.scope import other_years, refusal, rescue, resolve_scope, whose
 from rag.answering.validation import validate_question
 from rag.answering.verify import strip_citations, unsupported_numbers
@@ -93,7 +93,7 @@ class Assistant:
         use_llm = self._use_llm(mode)
         k = k or self.settings.k
         corpus = self.corpus()
-        known = corpus.index.streets()
+        known = corpus.index.place_names()
         standalone = self._standalone(question, history, known, use_llm)
         query = understand(standalone, self.searcher.analyze(standalone), known)
         scope, narrowed = resolve_scope(query, corpus, filters or Filters())
@@ -118,7 +118,7 @@ class Assistant:
     def _standalone(self, question: str, history: Sequence[object] | None, known: list[str], use_llm: bool) -> str:
         if not history:
             return question
-        return rewrite_followup(question, history, self.settings if use_llm else None, known_streets=known)
+        return rewrite_followup(question, history, self.settings if use_llm else None, known_places=known)
 
     def _with_llm(
         self,
@@ -170,27 +170,27 @@ class Assistant:
         query = without_places(query, unnamed, corpus) if unnamed else query  # answered apart, below
         draft = None
         if reason is None:
-            lookup, by_year = self._street_lookup(query, corpus, scope), self._year_lookup(query, corpus)
+            lookup, by_year = self._place_lookup(query, corpus, scope), self._year_lookup(query, corpus)
             draft = indicator_draft(query, corpus, scope, lookup, by_year)
             meaning = self._meaning(query.text) if query.english else None
             more = rescue(query, corpus, hits, scope)
             draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
             draft = draft or self._closest(query, corpus, hits, scope)
-            if draft is not None and query.rank and query.which_street and not states_rank(draft, query, corpus):
+            if draft is not None and query.rank and query.which_place and not states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
                     None,
                     f"{whose(query, corpus, scope, '')}写明该排名的内容（no report in scope states that rank）",
                 )
-        if draft is not None and query.streets:
+        if draft is not None and query.places:
             draft = self._with_unnamed_reports(draft, query, corpus)
-        strange = strangers(draft, query, corpus) if draft is not None and not query.streets else []
+        strange = strangers(draft, query, corpus) if draft is not None and not query.places else []
         if strange:  # the passages mention the place, but what they answer is about another one
             draft, reason = None, f"关于{'、'.join(strange)}的内容"
         if draft is None:
             return not_found(query, reason or other_years(query, corpus, scope), book, k)
         text = render(draft, book, query.english)
-        missing = unknown_places(query, corpus) if query.streets else []
+        missing = unknown_places(query, corpus) if query.places else []
         if missing:  # "新闸街道和青龙街道…": answer what is there, say what is not
             names = "、".join(missing)
             text += f"\n（{NOT_FOUND}关于{names}的内容 / not found: {names}）"
@@ -212,10 +212,10 @@ class Assistant:
         of unknown place names in its text ("市桥街…") is answered from that report too, under the name asked."""
         parts: list[Part] = []
         for mention in unnamed_places(query, corpus):
-            docs = [d for d in docs_naming(mention, corpus) if corpus.street(d) is None]
+            docs = [d for d in docs_naming(mention, corpus) if corpus.place(d) is None]
             if any(isinstance(p, Cite) and p.doc_id in docs for p in draft.parts):
                 continue
-            sub_draft = self._quote(replace(query, streets=()), corpus, docs, target=False)
+            sub_draft = self._quote(replace(query, places=()), corpus, docs, target=False)
             if sub_draft is not None:
                 parts += ["\n- ", f"{clean_place(mention)}：", *sub_draft.parts[1:]]
         return replace(draft, parts=["- ", *draft.parts, *parts]) if parts else draft
@@ -230,18 +230,18 @@ class Assistant:
 
         return closeness
 
-    def _street_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
-        """For a comparison row the indicator table lacks (a target, say): quote that street's report instead."""
+    def _place_lookup(self, query: Query, corpus: Corpus, scope: list[str]) -> compare.Fallback:
+        """For a comparison row the indicator table lacks (a target, say): quote that place's report instead."""
 
-        def lookup(street: str, segment: str) -> list[Part] | None:
-            docs = [d for d in scope if corpus.street(d) == street]
+        def lookup(name: str, segment: str) -> list[Part] | None:
+            docs = [d for d in scope if corpus.place(d) == name]
             if not docs:
                 return None
             sub = replace(
                 query,
                 text=segment,
-                terms=tuple(content_terms(segment, street_aliases(street))) if not query.english else query.terms,
-                streets=(street,),
+                terms=tuple(content_terms(segment, place_aliases(name))) if not query.english else query.terms,
+                places=(name,),
                 plan=asks_target(segment) or query.plan,
                 compare=False,
             )

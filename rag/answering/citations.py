@@ -60,4 +60,4 @@ def render(draft: Draft, book: SourceBook, english: bool) -> str:
 def row_json(row: Row, book: SourceBook) -> dict:
     numbers = book.cite(row.cite)
     ind = row.indicator
-    return {"street": row.street, "doc": row.doc_id, **asdict(ind), "estimate": ind.estimate, "sources": numbers}
+    return {"place": row.place, "doc": row.doc_id, **asdict(ind), "estimate": ind.estimate, "sources": numbers}

@@ -1,7 +1,7 @@
 """Answers from the indicator table (Index.indicators): values, comparisons, rankings, "which indicators rank first".
 
 Every row quoted is one extracted Indicator, cited at its own offsets. Two things are kept apart on purpose:
-- a *stated rank* ("位列全区第一") is the report's own claim about its district;
+- a *stated rank* ("位列全区第一") is the report's own claim about the area it names (全区, 全市, 全省);
 - a *comparison across the loaded reports* only compares what was loaded, often for different periods and years,
   which the answer says instead of pretending the figures are comparable.
 Figures are shown as written; nothing is summed, converted or rounded in the text.
@@ -31,7 +31,7 @@ from rag.answering.picks import (
     rows_of,
     sort_key,
 )
-from rag.answering.query import Query, asks_target, street_english
+from rag.answering.query import Query, asks_target, place_english
 from rag.answering.wording import (
     answer_row,
     cite,
@@ -46,10 +46,11 @@ from rag.answering.wording import (
     said,
     scope_en,
 )
+from rag.ingest.detect.facts import delivered_span
 from rag.ingest.metadata import ReportMeta
-from rag.ingest.places import delivered_span
 from rag.text.numerals import en_ordinal
 from rag.text.periods import asked_period
+from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
 _FORECAST = re.compile(alternation(markers("forecast")))
@@ -58,7 +59,7 @@ _FORECAST = re.compile(alternation(markers("forecast")))
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
 
 
-# Lookup for a street the table cannot answer (a target, a figure the extractor skipped): (street, part of the
+# Lookup for a place the table cannot answer (a target, a figure the extractor skipped): (place, part of the
 # question about it) -> parts quoting the report, or None.
 Fallback = Callable[[str, str], list[Part] | None]
 # The same for one year of a trend: (reports covering that year, target asked) -> parts quoting them, or None.
@@ -66,7 +67,7 @@ YearFallback = Callable[[list[str], bool], list[Part] | None]
 
 
 def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool = False) -> Draft | None:
-    """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
+    """One place's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
     has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？"); with
     `target`, the target the report sets for it and nothing else."""
     picks = of_years(corpus, rows_of(corpus, doc_ids, query.metric or "", target), query.years, target)
@@ -81,7 +82,7 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     rows = [
         Row(
             p.doc_id,
-            corpus.street(p.doc_id),
+            corpus.place(p.doc_id),
             p.ind,
             next(m for g, m in marks.items() if g[0] <= p.ind.start and p.ind.end <= g[1]),
         )
@@ -121,7 +122,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
-    """ "西林街道哪些指标位列全区第一？": every indicator of the street's reports stating that rank."""
+    """ "西林街道哪些指标位列全区第一？": every indicator of the place's reports stating that rank."""
     picks = [
         Pick(d, ind)
         for d, ind in corpus.indicators_of(doc_ids)
@@ -139,12 +140,14 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
     if not chosen:
         return None
     who = "、".join(dict.fromkeys(place_label(corpus, p.doc_id, query.english) for p in chosen))
+    scope = _stated_scope(chosen)
     if query.english:
         parts: list[Part] = [
-            f"{who}: the report states this rank for these indicators (a rank within its own district, as the report claims):"
+            f"{who}: the report states this rank for these indicators (a rank within its own {scope_en(scope)}, as "
+            "the report claims):"
         ]
     else:
-        parts = [f"{who}报告中标明这一名次的指标（为报告自述的区内排名）："]
+        parts = [f"{who}报告中标明这一名次的指标（为报告自述的{within(scope)}排名）："]
     for p in chosen:
         when = label(corpus, p)
         sep = ": " if query.english else "："
@@ -157,7 +160,7 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
     return Draft(parts, [answer_row(corpus, p) for p in chosen])
 
 
-def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: str | None) -> Draft | None:
+def which_place_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: str | None) -> Draft | None:
     """ "哪个街道的固定资产投资位列全区第一？": the reports that state that rank for that metric."""
     picks = [
         Pick(d, ind)
@@ -173,12 +176,19 @@ def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: 
     parts: list[Part] = []
     for i, p in enumerate(picks):
         parts += (["\n"] if i else []) + line(corpus, p, query.english) + (["。"] if not query.english else ["."])
+    scope = _stated_scope(picks)
     note = (
-        "\n(The rank is the report's own claim about its district, not a comparison of the loaded reports.)"
+        f"\n(The rank is the report's own claim about its {scope_en(scope)}, not a comparison of the loaded reports.)"
         if query.english
-        else "\n（名次为该报告自述的区内排名，不是已载入报告之间的比较。）"
+        else f"\n（名次为该报告自述的{within(scope)}排名，不是已载入报告之间的比较。）"
     )
     return Draft([*parts, note], [answer_row(corpus, p) for p in picks])
+
+
+def _stated_scope(picks: list[Pick]) -> str | None:
+    """The one rank scope the picked facts state ("全区": the rank is within the district), else None."""
+    scopes = {p.ind.rank_scope for p in picks}
+    return scopes.pop() if len(scopes) == 1 else None
 
 
 def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
@@ -199,17 +209,17 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
     picks.sort(key=lambda p: sort_key(p, facet), reverse=query.superlative != "min")
     top = picks[0]
     word = "最高" if query.superlative != "min" else "最低"
-    street = place_label(corpus, top.doc_id, query.english)
+    who = place_label(corpus, top.doc_id, query.english)
     if query.english:
         parts: list[Part] = [
-            f"Among the loaded reports, {street} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "
+            f"Among the loaded reports, {who} has the {'highest' if word == '最高' else 'lowest'} {query.metric}{_FACET_WORD[facet]}: "
         ]
         parts += [fact_text(top.ind) + " ", cite(top), ".\nAll reports:"]
     else:
         parts = [
-            f"在已载入的报告中，{street}的{query.metric}{_FACET_WORD[facet]}{word}：{fact_text(top.ind)}",
+            f"在已载入的报告中，{who}的{query.metric}{_FACET_WORD[facet]}{word}：{fact_text(top.ind)}",
             cite(top),
-            "。\n各街道：",
+            f"。\n{together(corpus.meta(p.doc_id).level for p in picks)}：",
         ]
     for p in picks:
         parts += ["\n- ", *line(corpus, p, query.english)]
@@ -224,15 +234,15 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
 
 
 def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
-    """Two or more named streets: each street's figure with its period, cited; which is higher only when the
+    """Two or more named places: each place's figure with its period, cited; which is higher only when the
     figures can be ordered, and a warning when their periods differ."""
     parts: list[Part] = []
     picks: list[Pick] = []
     rows: list[Row] = []
     answered = 0
-    for i, street in enumerate(query.streets):
-        segment = query.segments.get(street, query.text)
-        docs = [d for d in scope if corpus.street(d) == street]
+    for i, name in enumerate(query.places):
+        segment = query.segments.get(name, query.text)
+        docs = [d for d in scope if corpus.place(d) == name]
         period = asked_period(segment) or query.period
         plan = asks_target(segment)
         estimate = bool(_FORECAST.search(segment)) or query.estimate
@@ -244,12 +254,12 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
             parts += line(corpus, best, query.english)
             answered += 1
             continue
-        quoted = fallback(street, segment)
+        quoted = fallback(name, segment)
         if quoted:
             parts += quoted
             answered += 1
         else:
-            parts.append(f"{street_english(street) if query.english else street}：报告中未找到该指标（not found）")
+            parts.append(f"{place_english(name) if query.english else name}：报告中未找到该指标（not found）")
     if not answered:
         return None
     if query.order and len(picks) >= 2 and all(comparable(picks[0], p, query.facet) for p in picks[1:]):
@@ -332,7 +342,7 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
 def several_metrics(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
     """One place, several metrics ("财政总收入和一般公共预算收入分别是多少"): each metric's figure on its own line,
     from the table or else quoted from the report; None when none of them is found."""
-    street = corpus.street(scope[0]) or ""
+    name = corpus.place(scope[0]) or ""
     target = asks_target(query.text)
     parts: list[Part] = []
     rows: list[Row] = []
@@ -344,7 +354,7 @@ def several_metrics(query: Query, corpus: Corpus, scope: list[str], fallback: Fa
             parts += draft.parts
             rows += draft.rows
             found += 1
-        elif street and (quoted := fallback(street, f"{street}{metric}")):
+        elif name and (quoted := fallback(name, f"{name}{metric}")):
             parts += quoted
             found += 1
         else:

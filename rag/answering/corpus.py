@@ -30,7 +30,7 @@ class Row:
     """One indicator used by an answer (becomes one dict of Answer.indicators)."""
 
     doc_id: str
-    street: str | None
+    place: str | None
     indicator: Indicator
     cite: Cite
 
@@ -66,7 +66,7 @@ class Corpus:
     def meta(self, doc_id: str) -> ReportMeta:
         return self.index.reports[doc_id].meta
 
-    def street(self, doc_id: str) -> str | None:
+    def place(self, doc_id: str) -> str | None:
         """The report's place, whatever its level (a 街道, a 市, 全国)."""
         return self.meta(doc_id).name
 

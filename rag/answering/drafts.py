@@ -42,8 +42,8 @@ def indicator_draft(
         draft = targets.attainment_draft(query, corpus, scope)
         if draft is not None:
             return draft
-    one_place = len({corpus.street(d) for d in scope}) == 1
-    own_figures = len(query.streets) < 2 and one_place and not query.share  # one place's figures, not a share
+    one_place = len({corpus.place(d) for d in scope}) == 1
+    own_figures = len(query.places) < 2 and one_place and not query.share  # one place's figures, not a share
     if len(query.years) >= 2 and own_figures:
         draft = compare.trend(query, corpus, scope, by_year)
         if draft is not None:
@@ -54,18 +54,18 @@ def indicator_draft(
             return draft
     if query.metric and own_figures and asks_target(query.text):
         return compare.single_value(query, corpus, scope, target=True)
-    if (query.plan and not (query.metric and len(query.streets) >= 2)) or query.share:
+    if (query.plan and not (query.metric and len(query.places) >= 2)) or query.share:
         return None
     if query.rank and query.which_metrics:
         return compare.rank_list(query, corpus, scope)
-    if query.rank and query.which_street:
-        return compare.which_street_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
-    if len(query.streets) >= 2 and not query.superlative:
-        # A comparison: the table's figures where it has the metric, else each street's own sentence, quoted.
+    if query.rank and query.which_place:
+        return compare.which_place_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
+    if len(query.places) >= 2 and not query.superlative:
+        # A comparison: the table's figures where it has the metric, else each place's own sentence, quoted.
         return compare.comparison(query, corpus, scope, lookup)
     if not query.metric:
         return None
-    if query.superlative and len(query.streets) != 1:
+    if query.superlative and len(query.places) != 1:
         return compare.superlative(query, corpus, scope)
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
     if one_place and (not query.several or query.asks_rank) and not multi_year(query.text):  # rows are one year's
@@ -104,7 +104,7 @@ def extractive_draft(
     target: bool = False,
     meaning: Meaning | None = None,
 ) -> Draft | None:
-    """Quote the sentence(s) that answer, naming the street (from metadata) and the period. `meaning` scores the
+    """Quote the sentence(s) that answer, naming the place (from metadata) and the period. `meaning` scores the
     sentences by closeness to the question (given for English questions)."""
     chosen = select(query, hits, corpus, scope, meaning)
     if not chosen or union_coverage(chosen, query, corpus) < MIN_COVERAGE:
@@ -150,7 +150,7 @@ def quote_draft(
 
 
 def _heading(query: Query, corpus: Corpus, doc_id: str, spans: list[Span]) -> str:
-    """ "西林街道（1-6月）：" — the street from the report's metadata, the period stated by the quoted figures (or
+    """ "西林街道（1-6月）：" — the place from the report's metadata, the period stated by the quoted figures (or
     the report's own period). A period whose digits the quote does not contain is left out."""
     meta = corpus.meta(doc_id)
     who = wording.place_label(corpus, doc_id, english=False)

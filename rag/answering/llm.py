@@ -134,12 +134,12 @@ def neutralise(text: str) -> str:
 
 def _attrs(n: int, hit: Hit) -> dict[str, str]:
     meta = hit.report.meta
-    values = {"id": n, "street": meta.name, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
+    values = {"id": n, "place": meta.name, "year": meta.year, "period": meta.period, "section": hit.chunk.section}
     return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
 def render_source(n: int, hit: Hit) -> str:
-    """`<source id="n" street=… year=… period=… section=…>` passage `</source>`, all of it neutralised."""
+    """`<source id="n" place=… year=… period=… section=…>` passage `</source>`, all of it neutralised."""
     attrs = " ".join(f'{k}="{neutralise(v).replace(chr(34), "&quot;")}"' for k, v in _attrs(n, hit).items())
     return f"<source {attrs}>\n{neutralise(hit.chunk.text)}\n</source>"
 
@@ -218,7 +218,7 @@ def _stream(model: ChatOpenAI, messages: list[BaseMessage], on_token: Callable[[
 
 
 def source_passage(n: int, hit: Hit) -> str:
-    """What the model saw of source n, for checking figures: its labels (street, year, period) and its text."""
+    """What the model saw of source n, for checking figures: its labels (place, year, period) and its text."""
     labels = " ".join(v for k, v in _attrs(n, hit).items() if k != "id")
     return f"{labels}\n{hit.chunk.text}"
 

@@ -15,7 +15,7 @@ from rag.text import places
 def unknown_places(query: Query, corpus: Corpus) -> list[str]:
     """Places the question names that no loaded report covers: not in any report's metadata (place, parents,
     title, file name) nor anywhere in their text, by full or short name ("沈家门街道" is covered by a report that
-    says "沈家门"). A "street" the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
+    says "沈家门"). A 街道 the reports themselves write ("建成街道非诉服务中心") is a phrase, and "有几个街道"
     is a question, not a place."""
     return [clean_place(u) for u in place_mentions(query) if not docs_naming(u, corpus)]
 
@@ -28,9 +28,9 @@ def docs_naming(mention: str, corpus: Corpus) -> list[str]:
 
 def unnamed_places(query: Query, corpus: Corpus) -> list[str]:
     """Places named beside known ones that only reports of undetected place name in their text ("市桥街道")."""
-    if not query.streets:
+    if not query.places:
         return []
-    return [m for m in place_mentions(query) if any(corpus.street(d) is None for d in docs_naming(m, corpus))]
+    return [m for m in place_mentions(query) if any(corpus.place(d) is None for d in docs_naming(m, corpus))]
 
 
 def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
@@ -41,7 +41,7 @@ def without_places(query: Query, names: list[str], corpus: Corpus) -> Query:
 
 def _labels(doc_id: str, corpus: Corpus) -> str:
     meta = corpus.meta(doc_id)
-    return " ".join(filter(None, (doc_id, meta.title, meta.name, meta.district, meta.city, *meta.parents)))
+    return " ".join(filter(None, (doc_id, meta.title, meta.name, *meta.parents)))
 
 
 def mention_forms(mention: str, corpus: Corpus) -> list[str]:
@@ -60,7 +60,7 @@ def _pinyin_names(corpus: Corpus) -> dict[str, tuple[str, ...]]:
     names: set[str] = set()
     for doc_id in corpus.doc_ids:
         meta = corpus.meta(doc_id)
-        names.update(places.short_name(n) for n in (meta.name, meta.district, meta.city, *meta.parents) if n)
+        names.update(places.short_name(n) for n in (meta.name, *meta.parents) if n)
         for pattern in _STEMS:
             names.update(m.group(1) for m in pattern.finditer(corpus.texts[doc_id]))
     out: dict[str, set[str]] = {}
@@ -83,7 +83,7 @@ def strangers(draft: Draft, query: Query, corpus: Corpus) -> list[str]:
         if query.referent and mention in query.referent:
             continue  # "建成街道非诉服务中心的那个街道": words of the report that the referent picked, not a place asked
         forms = mention_forms(mention, corpus)
-        own = any(corpus.street(c.doc_id) is None or any(f in _labels(c.doc_id, corpus) for f in forms) for c in cites)
+        own = any(corpus.place(c.doc_id) is None or any(f in _labels(c.doc_id, corpus) for f in forms) for c in cites)
         quoted = any(f in corpus.quote(c.doc_id, c.start, c.end) for c in cites for f in forms)
         if cites and not own and not quoted:
             out.append(clean_place(mention))

@@ -1,6 +1,6 @@
-"""What a question asks, read off its text with general rules: streets, reports in scope, metric, period, intent.
+"""What a question asks, read off its text with general rules: places, reports in scope, metric, period, intent.
 
-Nothing here knows a particular report: streets come from the loaded reports' metadata, metrics from the
+Nothing here knows a particular report: places come from the loaded reports' metadata, metrics from the
 synonym table and English words from the report vocabulary (rag.text.vocab).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from rag.answering.retrieval import QueryAnalysis, street_aliases
+from rag.answering.retrieval import QueryAnalysis, place_aliases
 from rag.indexing.indicators import find_metric, find_metrics, metric_spans
 from rag.indexing.keywords import keyword_tokens
 from rag.text import places
@@ -39,7 +39,10 @@ _GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")\b", re.IGNOR
 _YEAR_RE = YEAR_MENTION
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _RELATIVE_YEAR = re.compile(r"[今本当去明]年度?")  # "今年" is the report's year: not something to match in the text
-_WHICH_STREET = re.compile(r"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich\s+(?:subdistrict|street|town)s?\b", re.I)
+# "哪个街道", "which town": the question asks which of the loaded 街道/镇/乡 (a place picked by its figures).
+_WHICH_PLACE = re.compile(
+    rf"哪(?:个|些|一个|一)(?:街道|镇|乡)|\bwhich\s+(?:{alternation(places.english_words_of(('街道', '镇')))})s?\b", re.I
+)
 _WHICH_METRICS = re.compile(r"哪些(?:指标|数据|方面|经济指标)|\bwhich\s+(?:indicators|metrics|figures)\b", re.I)
 _SCOPES = alternation(rank_scopes())
 _RANK_ASKED = re.compile(
@@ -104,8 +107,8 @@ class Query:
     words: tuple[str, ...]  # the question's content words (Chinese questions), for finding rare names
     terms: tuple[str, ...]  # Chinese content terms a supporting sentence should contain (bigrams / glossary words)
     search_text: str  # what retrieval is asked (English questions get their Chinese glossary words appended)
-    streets: tuple[str, ...]  # known streets named, in order of mention
-    unknown_streets: tuple[str, ...]
+    places: tuple[str, ...]  # known places named, in order of mention
+    unknown_places: tuple[str, ...]
     years: tuple[int, ...]
     metric: str | None  # a catalog metric (a key of rag.text.vocab.metric_synonyms())
     metrics: tuple[str, ...]  # every catalog metric named, in order ("财政总收入和一般公共预算收入…")
@@ -113,10 +116,10 @@ class Query:
     rank: int | None  # "位列全区第一" asked -> 1
     rank_scope: str | None
     asks_rank: bool  # "排第几", "how did it rank"
-    which_street: bool
+    which_place: bool
     which_metrics: bool
     superlative: str | None  # "max" | "min"
-    order: str | None  # "哪个多" -> "max", "哪个少" -> "min" (between the streets named)
+    order: str | None  # "哪个多" -> "max", "哪个少" -> "min" (between the places named)
     compare: bool
     facet: str  # "value" | "growth" | "progress"
     plan: bool  # asks about a target or plan
@@ -128,7 +131,7 @@ class Query:
     asks: int  # how many things are asked ("多少…？整改率多少？" -> 2)
     item: int | None = None  # "第一项是什么" -> 1: an item of the list a sentence introduces
     several: bool = False  # more than one figure asked of one place ("是多少？增长多少？", "…和…分别是多少")
-    segments: dict[str, str] = field(default_factory=dict)  # street -> the part of the question about it
+    segments: dict[str, str] = field(default_factory=dict)  # place -> the part of the question about it
     # The terms that make up the question's metric ("规上工业产值" -> 规上, 工业, 业产, 产值): a sentence naming that
     # metric in any of its written forms ("规模工业总产值") holds them all.
     metric_terms: tuple[str, ...] = ()
@@ -153,7 +156,7 @@ def asked_rank(text: str) -> tuple[int | None, str | None]:
     """ "位列全区第一" / "排名第三" / "ranked first" asked -> (1, "全区"); a bare "第一" (第一书记) is not a rank."""
     m = _RANK_EN.search(text)
     if m:
-        return parse_en_ordinal(m.group(1)), "全区" if "district" in text.lower() else None
+        return parse_en_ordinal(m.group(1)), _english_scope(text)
     for m in _RANK_ASKED.finditer(text):
         if m.group("first"):
             return 1, m.group("scope")
@@ -166,15 +169,15 @@ def asked_rank(text: str) -> tuple[int | None, str | None]:
     return None, None
 
 
-def mentions(text: str, streets: Iterable[str]) -> list[tuple[int, str, str]]:
-    """(position, street, as written) of each known street named in the text, in order."""
+def mentions(text: str, known: Iterable[str]) -> list[tuple[int, str, str]]:
+    """(position, place, as written) of each known place named in the text, in order."""
     found: list[tuple[int, str, str]] = []
     lowered = text.lower()
-    for street in streets:
-        for alias in dict.fromkeys(street_aliases(street)):
+    for name in known:
+        for alias in dict.fromkeys(place_aliases(name)):
             pos = lowered.find(alias.lower())
             if pos >= 0:
-                found.append((pos, street, text[pos : pos + len(alias)]))
+                found.append((pos, name, text[pos : pos + len(alias)]))
                 break
     return sorted(found)
 
@@ -182,18 +185,18 @@ def mentions(text: str, streets: Iterable[str]) -> list[tuple[int, str, str]]:
 _JOINERS = re.compile(r"以及|还有|\band\b|\bvs\.?|versus|[和与及跟同、,，;；\s]", re.I)
 
 
-def street_segments(text: str, named: list[tuple[int, str, str]]) -> dict[str, str]:
-    """Each street's part of a comparison: from its name to the next street's name. A part that is only the name
+def place_segments(text: str, named: list[tuple[int, str, str]]) -> dict[str, str]:
+    """Each place's part of a comparison: from its name to the next place's name. A part that is only the name
     and a joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks."""
     last_pos, _s, last_written = named[-1]
     shared = text[last_pos + len(last_written) :]
     out: dict[str, str] = {}
-    for i, (pos, street, written) in enumerate(named):
+    for i, (pos, name, written) in enumerate(named):
         end = named[i + 1][0] if i + 1 < len(named) else len(text)
         part = text[pos:end]
         if not _JOINERS.sub("", part[len(written) :]):
             part = written + shared
-        out.setdefault(street, part)
+        out.setdefault(name, part)
     return out
 
 
@@ -250,16 +253,16 @@ def english_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def understand(question: str, analysis: QueryAnalysis, known_streets: list[str]) -> Query:
+def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Query:
     english = is_english(question)
-    named = mentions(question, analysis.streets or known_streets) if analysis.streets else []
-    streets = tuple(dict.fromkeys(s for _p, s, _w in named)) or analysis.streets
+    named = mentions(question, analysis.places or known) if analysis.places else []
+    named_places = tuple(dict.fromkeys(s for _p, s, _w in named)) or analysis.places
     zh_words = glossary_terms(question) if english else []
     zh_text = " ".join(zh_words) if english else question
     written_out = expand_abbreviations(zh_text)  # "规上工业产值" -> "规模以上工业产值": the reports' long forms
     progress_free = _PROGRESS.sub("", question)
-    remove = [w for _p, _s, w in named] + [a for s in streets for a in street_aliases(s)]
-    referent = None if english or streets else referent_clause(question)
+    remove = [w for _p, _s, w in named] + [a for s in named_places for a in place_aliases(s)]
+    referent = None if english or named_places else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.
         list(dict.fromkeys([*english_terms(question), *content_terms(" ".join(_CJK_RUN.findall(question)), remove)]))
@@ -276,8 +279,8 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         words=() if english else tuple(content_words(question, [*remove, referent or ""])),
         terms=tuple(terms),
         search_text=_search_text(question, zh_words),
-        streets=tuple(streets),
-        unknown_streets=analysis.unknown_streets,
+        places=tuple(named_places),
+        unknown_places=analysis.unknown_places,
         years=analysis.years,
         metric=find_metric(zh_text) or find_metric(written_out),
         metrics=tuple(find_metrics(zh_text) or find_metrics(written_out)),
@@ -285,11 +288,11 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         rank=rank,
         rank_scope=rank_scope,
         asks_rank=bool(_ASKS_RANK.search(question)) or (english and "全区" in zh_words),
-        which_street=bool(_WHICH_STREET.search(question)),
+        which_place=bool(_WHICH_PLACE.search(question)),
         which_metrics=bool(_WHICH_METRICS.search(question)),
         superlative="max" if _MAX.search(question) else "min" if _MIN.search(question) else None,
-        order=order if len(streets) >= 2 else None,
-        compare=len(streets) >= 2 and bool(_COMPARE.search(question) or order),
+        order=order if len(named_places) >= 2 else None,
+        compare=len(named_places) >= 2 and bool(_COMPARE.search(question) or order),
         facet=facet,
         plan=bool(_PLAN.search(progress_free)),
         estimate=bool(_ESTIMATE.search(question)),
@@ -299,8 +302,8 @@ def understand(question: str, analysis: QueryAnalysis, known_streets: list[str])
         referent=referent,
         asks=asks,
         item=asked_item(question),
-        several=asks >= 2 or (len(streets) < 2 and bool(_SEVERAL.search(question))),
-        segments=street_segments(question, named) if len(streets) >= 2 else {},
+        several=asks >= 2 or (len(named_places) < 2 and bool(_SEVERAL.search(question))),
+        segments=place_segments(question, named) if len(named_places) >= 2 else {},
         metric_terms=() if english else _metric_terms(question, terms),
     )
 
@@ -334,7 +337,7 @@ _ASKING = re.compile(r"几|多少|哪|什么|这|那|每|各|所有|全部|^有|
 
 def place_mentions(query: Query) -> list[str]:
     """The places the question names that no report is about: "有几个街道" asks, "建成了街道" is a phrase."""
-    return [u for u in query.unknown_streets if not _ASKING.search(u)]
+    return [u for u in query.unknown_places if not _ASKING.search(u)]
 
 
 def asked_item(question: str) -> int | None:
@@ -348,7 +351,7 @@ def quoted_terms(question: str) -> list[str]:
 
 
 def referent_clause(question: str) -> str | None:
-    """ "有大庙弄片区的那个街道，…" -> "有大庙弄片区": the street is picked by what its report says."""
+    """ "有大庙弄片区的那个街道，…" -> "有大庙弄片区": the place is picked by what its report says."""
     m = re.search(r"([^，,。？?；;]{2,40}?)的?(?:那个|这个|那一个)(?:街道|镇|乡)", question)
     if m:
         return m.group(1)
@@ -363,25 +366,19 @@ def metric_surfaces(metric: str) -> tuple[str, ...]:
     return surfaces + shorts
 
 
-_LEVEL_ENGLISH = {
-    "街道": "subdistrict",
-    "镇": "town",
-    "乡": "township",
-    "区": "district",
-    "县": "county",
-    "县级市": "city",
-    "市": "city",
-    "州": "prefecture",
-    "自治州": "autonomous prefecture",
-    "盟": "league",
-    "省": "province",
-}
+def _english_scope(text: str) -> str | None:
+    """ "ranked first in the district" -> 全区, "… in the city" -> 全市: the scope an English rank question names, the
+    last level word that is not the one it asks about ("Which subdistrict ranked first in the district")."""
+    words = places.english_levels()
+    found = re.finditer(rf"(\bwhich\s+)?\b({alternation(words)})\b", text, re.I)
+    scopes = [words[m.group(2).lower()] for m in found if not m.group(1)]
+    return places.vocabulary().scopes.get(scopes[-1]) if scopes else None
 
 
-def street_english(street: str) -> str:
+def place_english(name: str) -> str:
     """ "西林街道" -> "Xilin subdistrict (西林街道)", "嘉兴市" -> "Jiaxing city (嘉兴市)", "全国" -> "China (全国)"."""
-    if street == places.NATION:
-        return f"China ({street})"
-    kind = _LEVEL_ENGLISH.get(places.level_of(street) or "", "")
-    name = places.pinyin_name(street)
-    return f"{name} {kind} ({street})" if kind else f"{name} ({street})"
+    if name == places.NATION:
+        return f"China ({name})"
+    kind = places.Place(name, places.level_of(name)).english
+    pinyin = places.pinyin_name(name)
+    return f"{pinyin} {kind} ({name})" if kind else f"{pinyin} ({name})"

@@ -21,7 +21,7 @@ from pathlib import Path
 from rag.answering.corpus import Corpus
 from rag.answering.extractive import Meaning, Span, asks_number, coverage, gives_figure, has_unit_asked, sentences
 from rag.answering.query import Query
-from rag.answering.retrieval import Hit, street_aliases
+from rag.answering.retrieval import Hit, place_aliases
 from rag.answering.years import other_year_only
 
 MODEL = Path(__file__).with_name("quote_model.json")
@@ -60,7 +60,7 @@ def overlap(asked: set[str], sentence: str) -> float:
 def _asked_text(query: Query) -> str:
     """The question less the places it names: they pick the report, the sentence rarely repeats them."""
     text = query.text
-    for name in sorted({a for s in query.streets for a in street_aliases(s)}, key=len, reverse=True):
+    for name in sorted({a for s in query.places for a in place_aliases(s)}, key=len, reverse=True):
         text = text.replace(name, " ")
     return text
 

@@ -20,7 +20,6 @@ class Source:
         return {
             "rank": self.rank,
             "doc": chunk.doc_id,
-            "street": meta.street,
             "place": meta.name,
             "level": meta.level,
             "period": meta.period,

@@ -1,7 +1,7 @@
 """Hybrid search: BM25 over character bigrams + dense e5 vectors, fused by weighted reciprocal-rank fusion.
 
-Streets named in the question (full name "西林街道", short name "西林", or pinyin "Xilin" in English questions)
-restrict the search to those streets' reports; years named boost reports of that year. Filters chosen in the UI
+Places named in the question (full name "西林街道", short name "西林", or pinyin "Xilin" in English questions)
+restrict the search to those places' reports; years named boost reports of that year. Filters chosen in the UI
 are hard restrictions. `Searcher` re-opens the index when a newer generation has been swapped in, so a report
 added through the app is searchable at once, without a restart.
 """
@@ -35,13 +35,13 @@ YEAR_BOOST = 1.25
 class Filters:
     """Hard restrictions chosen by the user (UI sidebar / CLI)."""
 
-    streets: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # place names, at any level
     years: tuple[int, ...] = ()
     doc_ids: tuple[str, ...] = ()
 
     def allows(self, report: ReportRecord) -> bool:
         return (
-            (not self.streets or report.meta.name in self.streets)
+            (not self.places or report.meta.name in self.places)
             and (not self.years or report.meta.year in self.years)
             and (not self.doc_ids or report.doc_id in self.doc_ids)
         )
@@ -49,8 +49,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class QueryAnalysis:
-    streets: tuple[str, ...] = ()  # streets of the loaded reports that the question names
-    unknown_streets: tuple[str, ...] = ()  # "XX街道" named but not among the loaded reports
+    places: tuple[str, ...] = ()  # places of the loaded reports that the question names
+    unknown_places: tuple[str, ...] = ()  # "XX街道", "杭州市" named but not among the loaded reports
     years: tuple[int, ...] = ()
 
 
@@ -66,9 +66,9 @@ class Hit:
     dense_score: float = 0.0  # cosine similarity
 
 
-def street_aliases(street: str) -> list[str]:
+def place_aliases(name: str) -> list[str]:
     """How a question may name a place: 西林街道, 西林, xilin; 甘孜藏族自治州, 甘孜, 甘孜州, ganzi. Pinyin last."""
-    return [*places.aliases(street), places.pinyin(street)]
+    return [*places.aliases(name), places.pinyin(name)]
 
 
 @dataclass(frozen=True)
@@ -111,25 +111,24 @@ def _group(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=16)
-def _place_names(streets: tuple[str, ...]) -> _PlaceNames:
+def _place_names(known: tuple[str, ...]) -> _PlaceNames:
     return _PlaceNames(
-        order={s: i for i, s in enumerate(streets)},
-        chinese=_group([(a, s) for s in streets for a in places.aliases(s)]),
-        latin=_group([(places.pinyin(s), s) for s in streets]),
-        short=frozenset(places.short_name(s) for s in streets),
+        order={s: i for i, s in enumerate(known)},
+        chinese=_group([(a, s) for s in known for a in places.aliases(s)]),
+        latin=_group([(places.pinyin(s), s) for s in known]),
+        short=frozenset(places.short_name(s) for s in known),
     )
 
 
 @lru_cache(maxsize=8192)
 def _pinyin_patterns(pinyin: str) -> tuple[re.Pattern, re.Pattern]:
-    """ "xilin" as a word of its own, or glued to what an English question calls the place ("xilinstreet")."""
-    return re.compile(rf"\b{re.escape(pinyin)}"), re.compile(
-        rf"{re.escape(pinyin)}(street|subdistrict|town|county|district|city|prefecture|province)"
-    )
+    """ "xilin" as a word of its own, or glued to what an English question calls its level ("xilinsubdistrict")."""
+    levels = "|".join(sorted(places.english_levels(), key=len, reverse=True))
+    return re.compile(rf"\b{re.escape(pinyin)}"), re.compile(rf"{re.escape(pinyin)}({levels})")
 
 
-def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
-    names = _place_names(tuple(known_streets))
+def analyze_query(question: str, known: list[str]) -> QueryAnalysis:
+    names = _place_names(tuple(known))
     named = names.named(question)
     known_short = names.short
     unknown = []
@@ -144,11 +143,11 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
         if name[-1] in _NOT_NAME_END or not places.is_unit_name(name + match.group(2)):
             continue  # "位列全区", "城市", "超市": words, not places
         unknown.append(name + match.group(2))
-    known_pinyin = {places.pinyin(s) for s in known_streets}
+    known_pinyin = {places.pinyin(s) for s in known}
     # "Hefei's GDP": a place in pinyin that no loaded report is about (its Chinese forms are looked up later).
     unknown += [n for n in places.english_place_mentions(question) if places.pinyin_key(n) not in known_pinyin]
     years = tuple(sorted({int(y) for y in YEAR_MENTION.findall(question)}))
-    return QueryAnalysis(streets=tuple(named), unknown_streets=tuple(dict.fromkeys(unknown)), years=years)
+    return QueryAnalysis(places=tuple(named), unknown_places=tuple(dict.fromkeys(unknown)), years=years)
 
 
 @dataclass
@@ -176,16 +175,16 @@ class Searcher:
                     self._index.store.vectors.count()
             return self._index
 
-    def known_streets(self) -> list[str]:
-        return self.index.streets()
+    def known_places(self) -> list[str]:
+        return self.index.place_names()
 
     def analyze(self, question: str) -> QueryAnalysis:
-        return analyze_query(question, self.known_streets())
+        return analyze_query(question, self.known_places())
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         index = self.index
         k = k or self.settings.k
-        analysis = analyze_query(question, index.streets())
+        analysis = analyze_query(question, index.place_names())
         allowed = _allowed_docs(index, filters or Filters(), analysis)
         if not allowed or not index.chunks:
             return []
@@ -201,8 +200,8 @@ def _allowed_docs(index: Index, filters: Filters, analysis: QueryAnalysis) -> se
         allowed = set(index.reports)
     else:
         allowed = {doc_id for doc_id, r in index.reports.items() if filters.allows(r)}
-    if analysis.streets:
-        named = {doc_id for street in analysis.streets for doc_id in index.reports_of(street)} & allowed
+    if analysis.places:
+        named = {doc_id for name in analysis.places for doc_id in index.reports_of(name)} & allowed
         allowed = named or allowed
     return allowed
 
@@ -242,8 +241,8 @@ def hit_to_document(hit: Hit) -> LCDocument:
         metadata={
             "chunk_id": hit.chunk.chunk_id,
             "doc_id": hit.chunk.doc_id,
-            "street": meta.street,
             "place": meta.name,
+            "level": meta.level,
             "year": meta.year,
             "period": meta.period,
             "section": hit.chunk.section,

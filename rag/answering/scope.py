@@ -17,9 +17,9 @@ RARE_WEIGHT = 3.5
 def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[str], bool]:
     """The reports an answer may come from, and whether the question's content (not a name) picked them."""
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
-    if query.streets:
-        return of_year(query, corpus, [d for d in allowed if corpus.street(d) in query.streets]), False
-    for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
+    if query.places:
+        return of_year(query, corpus, [d for d in allowed if corpus.place(d) in query.places]), False
+    for mention in query.unknown_places:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
             return naming, True
@@ -29,7 +29,7 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
         if having and len(having) < len(allowed):
             return having, True
     clause = query.referent
-    if clause and not query.which_street:
+    if clause and not query.which_place:
         terms = content_terms(clause)
         scores = {d: _share(terms, corpus.texts[d], corpus) for d in allowed}
         best = max(scores.values(), default=0.0)
@@ -71,8 +71,8 @@ def _share(terms: list[str], text: str, corpus: Corpus) -> float:
 def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
     """Why the loaded reports cannot answer, from the question alone (None: go and look)."""
     unknown = unknown_places(query, corpus)
-    if unknown and not query.streets:
-        loaded = "、".join(dict.fromkeys(s for d in corpus.doc_ids if (s := corpus.street(d))))
+    if unknown and not query.places:
+        loaded = "、".join(dict.fromkeys(s for d in corpus.doc_ids if (s := corpus.place(d))))
         return f"关于{'、'.join(unknown)}的内容（已载入的报告涉及：{loaded}）"
     if not scope:
         return "符合当前筛选条件的相关报告（no report matches the filters）"
@@ -101,5 +101,5 @@ def other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
 
 
 def whose(query: Query, corpus: Corpus, scope: list[str], joiner: str) -> str:
-    streets = query.streets or tuple(dict.fromkeys(s for d in scope if (s := corpus.street(d))))
-    return f"{'、'.join(streets)}{joiner}" if len(scope) < len(corpus.doc_ids) and streets else ""
+    names = query.places or tuple(dict.fromkeys(s for d in scope if (s := corpus.place(d))))
+    return f"{'、'.join(names)}{joiner}" if len(scope) < len(corpus.doc_ids) and names else ""

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
-from rag.answering.query import Query, asks_target, street_english
+from rag.answering.query import Query, asks_target, place_english
 from rag.indexing.indicators import Indicator, format_value
 from rag.ingest.metadata import ReportMeta
 from rag.text.goals import ABOUT_TOLERANCE_POINTS, ABOUT_TOLERANCE_SHARE, Goal, read_goal
@@ -315,12 +315,12 @@ def asks_attainment(text: str) -> bool:
 
 
 def _places_asked(query: Query, corpus: Corpus, scope: list[str]) -> list[str]:
-    if query.streets:
-        return list(query.streets)
-    known = set(corpus.index.streets())
+    if query.places:
+        return list(query.places)
+    known = set(corpus.index.place_names())
     if NATION in known and (NATION in query.text or (query.english and _NATION_EN.search(query.text))):
         return [NATION]
-    in_scope = {corpus.street(d) for d in scope} - {None}
+    in_scope = {corpus.place(d) for d in scope} - {None}
     return sorted(in_scope) if len(in_scope) == 1 else []  # type: ignore[arg-type]
 
 
@@ -362,7 +362,7 @@ def attainment_draft(query: Query, corpus: Corpus, scope: list[str]) -> Draft | 
 
 
 def _row(corpus: Corpus, side: Figure) -> Row:
-    return Row(side.doc_id, corpus.street(side.doc_id), side.ind, Cite(side.doc_id, side.ind.start, side.ind.end))
+    return Row(side.doc_id, corpus.place(side.doc_id), side.ind, Cite(side.doc_id, side.ind.start, side.ind.end))
 
 
 def _year_label(pair: Pair, corpus: Corpus, english: bool) -> str:
@@ -377,7 +377,7 @@ def _year_label(pair: Pair, corpus: Corpus, english: bool) -> str:
 
 def _pair_line(pair: Pair, corpus: Corpus, english: bool) -> list[Part]:
     """ "- 嘉兴市2020年 地区生产总值（增速）：目标“生产总值增长7%左右”[1]；实际“生产总值增长3.5%”[2]。判断：未完成。" """
-    who = street_english(pair.place) if english else pair.place
+    who = place_english(pair.place) if english else pair.place
     if english:
         name = next((en for en, words in en_glossary().items() if pair.metric in words), None)
         metric = f"{name} ({pair.metric})" if name else pair.metric

@@ -7,7 +7,7 @@ import re
 
 from rag.answering.corpus import Cite, Corpus, Part, Row
 from rag.answering.picks import Pick, is_target
-from rag.answering.query import metric_surfaces, street_english
+from rag.answering.query import metric_surfaces, place_english
 from rag.answering.verify import numbers_in, unsupported_numbers
 from rag.indexing.indicators import Indicator, cell_phrase, format_value, row_sentence
 from rag.ingest.tables import KEY_SEP, is_table_row
@@ -99,15 +99,15 @@ def cite(pick: Pick) -> Cite:
 
 
 def answer_row(corpus: Corpus, pick: Pick) -> Row:
-    return Row(pick.doc_id, corpus.street(pick.doc_id), pick.ind, cite(pick))
+    return Row(pick.doc_id, corpus.place(pick.doc_id), pick.ind, cite(pick))
 
 
 def place_label(corpus: Corpus, doc_id: str, english: bool) -> str:
     """The report's place, or "该报告" when none was detected: a title or file name ("…/104_…_2022.txt") would
     state digits that no cited passage holds (the sources list shows which report it is)."""
-    street = corpus.street(doc_id)
-    if street:
-        return street_english(street) if english else street
+    name = corpus.place(doc_id)
+    if name:
+        return place_english(name) if english else name
     return "this report" if english else "该报告"
 
 
@@ -141,7 +141,7 @@ def name_en(metric: str | None) -> str:
 
 def period_caveat(corpus: Corpus, picks: list[Pick], english: bool) -> str | None:
     """Say so when the figures are for different periods or come from reports of different years."""
-    labels = {corpus.street(p.doc_id) or p.doc_id: label(corpus, p) for p in picks}
+    labels = {corpus.place(p.doc_id) or p.doc_id: label(corpus, p) for p in picks}
     years = {corpus.meta(p.doc_id).year for p in picks}
     if len(set(labels.values())) <= 1 and len(years) <= 1:
         return None

@@ -30,6 +30,7 @@ from rag.indexing.records import (
     _missing_message,
     _record,
     _revision,
+    _stored,
 )
 from rag.indexing.vectors import ChromaVectors, local_client
 
@@ -64,6 +65,14 @@ ON revisions(retired_at, rid, doc_id, fingerprint, source_key, n_chunks, written
 _PENDING = "CREATE TABLE pending (rid TEXT PRIMARY KEY) WITHOUT ROWID"
 _LIVE_PASSAGES = "SELECT sum(n_chunks) FROM revisions WHERE retired_at IS NULL AND rid IN (SELECT rid FROM live)"
 _IN_BATCH = 500  # rids per `IN (...)` list
+# Named columns: a catalog built before `Place` has three more metadata columns, left empty (records._META_FIELDS).
+_REVISION_COLUMNS = ", ".join(
+    [
+        *("rid", "doc_id", "sha256", "fingerprint", "encoding"),
+        *(f'"{f}"' for f in _META_FIELDS),
+        *("text", "n_chunks", "indexed_at", "written", "source_key", "retired_at"),
+    ]
+)
 _REVISION_MARKS = ",".join("?" * (10 + len(_META_FIELDS)))  # rid … encoding, the meta fields, text … source_key
 
 
@@ -253,14 +262,14 @@ class SqliteStore:
         doc = rev.doc
         with self._tx("IMMEDIATE") as conn:
             conn.execute(
-                f"INSERT INTO revisions VALUES ({_REVISION_MARKS},NULL)",
+                f"INSERT INTO revisions ({_REVISION_COLUMNS}) VALUES ({_REVISION_MARKS},NULL)",
                 (
                     rev.rid,
                     doc.doc_id,
                     doc.sha256,
                     rev.fingerprint,
                     doc.encoding,
-                    *(_meta_cell(getattr(doc.meta, f)) for f in _META_FIELDS),
+                    *(_meta_cell(_stored(doc.meta, f)) for f in _META_FIELDS),
                     doc.text,
                     len(rev.chunks),
                     rev.indexed_at,

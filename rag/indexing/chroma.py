@@ -27,6 +27,7 @@ from rag.indexing.records import (
     _missing_message,
     _record,
     _revision,
+    _stored,
 )
 from rag.indexing.vectors import ChromaVectors
 
@@ -189,7 +190,7 @@ class ChromaStore:
             "sha256": doc.sha256,
             "fingerprint": rev.fingerprint,
             "encoding": doc.encoding,
-            **{f: getattr(doc.meta, f) for f in _META_FIELDS},
+            **{f: _stored(doc.meta, f) for f in _META_FIELDS},
             "text": doc.text,
             "n_chunks": len(rev.chunks),
             "indexed_at": rev.indexed_at,

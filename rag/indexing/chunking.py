@@ -1,7 +1,7 @@
 """Chinese-aware chunking: section headings, sentence ends, exact character offsets into the report.
 
 A chunk's `text` is always `document.text[start:end]`, so a citation can be shown and highlighted exactly as the
-report reads. What is embedded and keyword-indexed is `indexed_text`: a short context header (street · period ·
+report reads. What is embedded and keyword-indexed is `indexed_text`: a short context header (place · period ·
 section) plus the whitespace-normalised passage, so that "固定资产投资17.03亿元,位列全区第一" is found by a question
 that names "西林街道" even though the sentence itself never does.
 """
@@ -16,6 +16,7 @@ from rag.ingest.documents import Document, DocumentError, ReportMeta
 from rag.ingest.tables import is_table_row
 from rag.text.headings import CN_NUMBERED
 from rag.text.numerals import CN_DIGITS
+from rag.text.places import level_of, vocabulary
 from rag.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
 
 # Bump when chunking changes: it is part of every report's fingerprint, so a change re-indexes everything.
@@ -192,9 +193,15 @@ def context_header(meta: ReportMeta, section: tuple[str, ...]) -> str:
     """ "西林街道 · 2023年上半年 · 一是致力产业培育": who and when, for retrieval; never displayed as the passage."""
     when = f"{meta.year}年" if meta.year else ""
     when += meta.period or ""
-    place = meta.name or meta.district or ""  # the report's own place at any level: 西林街道, 嘉兴市, 全国
+    place = meta.name or _county_above(meta) or ""  # the report's own place at any level: 西林街道, 嘉兴市, 全国
     parts = [p for p in (place, when, " > ".join(section[-2:])) if p]
     return " · ".join(parts)
+
+
+def _county_above(meta: ReportMeta) -> str | None:
+    """An unnamed place's county-level parent (钟楼区 for an unnamed 街道 of 常州市 › 钟楼区): the header names it."""
+    county = vocabulary().rank["区"]
+    return next((p for p in reversed(meta.parents) if vocabulary().rank.get(level_of(p) or "") == county), None)
 
 
 def chunk_document(doc: Document, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS) -> list[Chunk]:

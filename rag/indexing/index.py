@@ -138,7 +138,7 @@ class Index:
         self.info = {**state.info, "version": state.version, "reports": len(self.reports), "chunks": len(self.chunks)}
         self._checked = time.monotonic()
         self._current = True
-        self._streets: list[str] | None = None
+        self._place_names: list[str] | None = None
         self._by_place: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
@@ -152,15 +152,14 @@ class Index:
         _CACHE.keep(store.key, revisions)
         return cls(settings, store, state, list(revisions.values()))
 
-    def streets(self) -> list[str]:
-        """The places the indexed reports are about (a 街道 … a 市, a 省, 全国), sorted, each once. The answer
-        engine calls them streets for history: a question names a place, whatever its level."""
-        if self._streets is None:  # asked on every question; the version never changes
-            self._streets = sorted({r.meta.name for r in self.reports.values() if r.meta.name})
-        return list(self._streets)
+    def place_names(self) -> list[str]:
+        """The names of the places the indexed reports are about (a 街道 … a 市, a 省, 全国), sorted, each once."""
+        if self._place_names is None:  # asked on every question; the version never changes
+            self._place_names = sorted({r.meta.name for r in self.reports.values() if r.meta.name})
+        return list(self._place_names)
 
     def reports_of(self, place: str) -> tuple[str, ...]:
-        """The doc_ids of the reports about this place (its name as `streets` lists it)."""
+        """The doc_ids of the reports about this place (its name as `place_names` lists it)."""
         if self._by_place is None:
             by_place: dict[str, list[str]] = {}
             for doc_id, record in self.reports.items():

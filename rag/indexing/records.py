@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from rag.ingest.documents import (
     Document,
     ReportMeta,
 )
+from rag.ingest.metadata import place_of
 
 # Bump when the stored layout or what is stored changes: older indexes are then refused with a clear message.
 SCHEMA_VERSION = 9  # 9: passages and vectors in Chroma (index/chroma/ or the server); 8: indicator rows carry kind (result / forecast / target); 7: reports carry place, level, …
@@ -117,8 +118,16 @@ def fingerprint(doc: Document) -> str:
 
 # ---------------------------------------------------------------------------------------------- what is stored
 
-_META_FIELDS = tuple(f.name for f in fields(ReportMeta))  # every field; the tuples (parents, origin) as JSON
+# A report's metadata as stored: one catalog column (or server document key) per name, the place as its parts
+# (name, level, parents), the tuples as JSON. Indexes built before `Place` also hold three columns of the place's
+# units by level: nothing reads them and new rows leave them empty, so such an index opens and updates as it is.
+_META_FIELDS = ("year", "period", "title", "place", "level", "parents", "plan_year", "kind", "origin")
 _TUPLE_FIELDS = ("parents", "origin")
+
+
+def _stored(meta: ReportMeta, name: str) -> object:
+    """One stored field of `meta`: "place" holds the place's name."""
+    return meta.name if name == "place" else getattr(meta, name)
 
 
 def _meta_cell(value: object) -> object:
@@ -132,6 +141,12 @@ def _meta_value(name: str, cell: object) -> object:
         return cell
     items = json.loads(cell) if isinstance(cell, str) else cell or ()
     return tuple(tuple(x) if isinstance(x, list) else x for x in items)
+
+
+def _meta_from_stored(values: dict) -> ReportMeta:
+    parts = {f: _meta_value(f, values.get(f)) for f in _META_FIELDS}
+    place = place_of(parts.pop("place"), parts.pop("level"), parts.pop("parents"))
+    return ReportMeta(place=place, **parts)
 
 
 _INDICATOR_FIELDS = tuple(Indicator.__dataclass_fields__)
@@ -200,7 +215,7 @@ def _record(doc_id: str, values: dict, n_chars: int) -> ReportRecord:
         sha256=values["sha256"],
         fingerprint=values["fingerprint"],
         encoding=values["encoding"],
-        meta=ReportMeta(**{f: _meta_value(f, values[f]) for f in _META_FIELDS}),
+        meta=_meta_from_stored(values),
         n_chunks=values["n_chunks"],
         n_chars=n_chars,
         indexed_at=values["indexed_at"],

@@ -12,19 +12,19 @@ from pathlib import Path
 from rag.config import Settings
 from rag.indexing.chunking import CHUNKER_VERSION, check_passages
 from rag.indexing.filehash import FileHashes
-from rag.indexing.records import _META_FIELDS, SCHEMA_VERSION, BuildResult
+from rag.indexing.records import SCHEMA_VERSION, BuildResult
 from rag.ingest.documents import (
     MANIFEST_NAME,
     SUPPORTED_SUFFIXES,
     Document,
     DocumentError,
-    ReportMeta,
     folder_manifest,
     link_error,
     load_document,
     report_entries,
 )
 from rag.ingest.limits import Limits
+from rag.ingest.manifest import RowCells, read_row_cells
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ def scan_entries(
     """`scan_folder` of these (doc_id, path) entries of the folder's listing; `partial`: they are not all of it."""
     hashes = hashes or FileHashes(None)
     manifest, problems = folder_manifest(folder)
+    rows = read_row_cells(Path(folder) / MANIFEST_NAME) if manifest else {}
     errors = [(path.name, message) for path, message in problems]
     sources = []
     for doc_id, path in entries:
@@ -85,21 +86,20 @@ def scan_entries(
         except OSError as exc:
             errors.append((os.path.basename(path), f"文件无法读取（cannot read file）: {exc}"))
             continue
-        sources.append(Source(doc_id, path, sha, source_key(sha, manifest.get(doc_id))))
+        sources.append(Source(doc_id, path, sha, source_key(sha, rows.get(doc_id))))
     hashes.save(partial=partial)
     return sources, errors
 
 
-def source_key(sha: str, row: ReportMeta | None) -> str:
+def source_key(sha: str, row: RowCells | None) -> str:
     """Changes whenever what a file's revision is built from may change: its bytes, its manifest row, the chunker,
-    the schema. Computed for every file on every update, so remembered (origin is not part of a row's hash)."""
-    return _source_key(sha, row, row.origin if row else ())
+    the schema. Computed for every file on every update, so remembered."""
+    return _source_key(sha, row)
 
 
 @lru_cache(maxsize=1 << 16)
-def _source_key(sha: str, row: ReportMeta | None, origin: tuple) -> str:
-    fields_ = {f: getattr(row, f) for f in _META_FIELDS} if row else None  # = asdict(row), without deep copies
-    payload = [sha, fields_, CHUNKER_VERSION, SCHEMA_VERSION]
+def _source_key(sha: str, row: RowCells | None) -> str:
+    payload = [sha, dict(row) if row is not None else None, CHUNKER_VERSION, SCHEMA_VERSION]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 

@@ -13,11 +13,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.ingest.detect import detect_meta
 from rag.ingest.errors import DocumentError
 from rag.ingest.extract import SUPPORTED_SUFFIXES, extract_text, unsupported_error
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import MANIFEST_NAME, read_manifest
-from rag.ingest.metadata import ReportMeta, detect_meta, merge_meta
+from rag.ingest.metadata import ReportMeta, merge_meta
 
 __all__ = ["Document", "DocumentError", "ReportMeta", "load_document", "load_folder"]
 

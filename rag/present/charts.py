@@ -44,17 +44,17 @@ def period_span(row: IndicatorRow) -> str:
 
 
 def chart_series(rows: Iterable[IndicatorRow]) -> list[Series]:
-    """The series worth a chart, the most streets first. Only metrics the synonym table declares one statistical
+    """The series worth a chart, the most places first. Only metrics the synonym table declares one statistical
     indicator are set side by side: "面积" of demolished buildings and "面积" of expropriated land share a word,
     not a meaning."""
-    streets: dict[Series, set[str]] = {}
+    places: dict[Series, set[str]] = {}
     for row in rows:
         if row.value is None or row.metric not in metric_synonyms():
             continue
-        streets.setdefault(series_of(row), set()).add(row.street)
+        places.setdefault(series_of(row), set()).add(row.place)
     # achieved figures first, then forecasts, then targets
     order = list(SERIES_KINDS)
-    return sorted(streets, key=lambda se: (order.index(se.kind), -len(streets[se]), se.metric, se.span, se.unit))
+    return sorted(places, key=lambda se: (order.index(se.kind), -len(places[se]), se.metric, se.span, se.unit))
 
 
 def series_of(row: IndicatorRow) -> Series:
@@ -62,27 +62,27 @@ def series_of(row: IndicatorRow) -> Series:
 
 
 def chart_rows(rows: Iterable[IndicatorRow], series: Series) -> list[dict]:
-    """One bar per street (and report year) for the rows of one series."""
+    """One bar per place (and report year) for the rows of one series."""
     records = []
     seen: Counter[str] = Counter()
     for r in rows:
         if r.value is None or series_of(r) != series:
             continue
-        bar = f"{r.street} · {r.year}年" if r.year else r.street
+        bar = f"{r.place} · {r.year}年" if r.year else r.place
         seen[bar] += 1
-        if seen[bar] > 1:  # the same street and year twice (two passages state it): still a bar each
+        if seen[bar] > 1:  # the same place and year twice (two passages state it): still a bar each
             bar = f"{bar} ({seen[bar]})"
         records.append(
-            {"柱": bar, "街道": r.street, "年份": r.year, "时期": r.period_label or "未注明", "数值": r.value, "原文": r.value_text,
+            {"柱": bar, "地点": r.place, "年份": r.year, "时期": r.period_label or "未注明", "数值": r.value, "原文": r.value_text,
              "row_id": r.row_id, "文件": r.doc_id}
         )  # fmt: skip
     return records
 
 
 def metric_choices(rows: Iterable[IndicatorRow]) -> list[str]:
-    """Metrics with a value, the most reported (across streets) first."""
-    streets: dict[str, set[str]] = {}
+    """Metrics with a value, the most reported (across places) first."""
+    places: dict[str, set[str]] = {}
     for row in rows:
         if row.value is not None:
-            streets.setdefault(row.metric, set()).add(row.street)
-    return sorted(streets, key=lambda m: (-len(streets[m]), m))
+            places.setdefault(row.metric, set()).add(row.place)
+    return sorted(places, key=lambda m: (-len(places[m]), m))

@@ -33,7 +33,7 @@ def export_sources(sources: Iterable[object]) -> list[ExportSource]:
         chunk, meta = s.hit.chunk, s.hit.report.meta
         spans = merge_spans(s.highlights, chunk.start, chunk.end)
         quote = " … ".join(chunk.text[a - chunk.start : b - chunk.start] for a, b in spans) or chunk.text
-        place = "".join(p for p in (meta.city, meta.district, meta.street) if p) or place_label(meta)
+        place = (meta.place.full_name if meta.place else None) or place_label(meta)
         cited = bool(getattr(s, "cited", False) or s.highlights)
         out.append(
             ExportSource(

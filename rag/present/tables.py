@@ -21,7 +21,7 @@ class IndicatorRow:
 
     row_id: int
     doc_id: str
-    street: str
+    place: str
     year: int | None
     report_period: str
     period: str  # the fact's own period if stated ("1-6月"), else the report's
@@ -52,11 +52,11 @@ class IndicatorRow:
     def label(self) -> str:
         """ "西林街道 · 2024年 1-6月 · 固定资产投资 17.03亿元" """
         value = self.value_text or self.growth_text or self.rank_text
-        return " · ".join(p for p in (self.street, self.period_label, f"{self.metric} {value}".strip()) if p)
+        return " · ".join(p for p in (self.place, self.period_label, f"{self.metric} {value}".strip()) if p)
 
     def as_dict(self) -> dict:
         return {
-            "街道": self.street,
+            "地点": self.place,
             "年份": self.year,
             "时期": self.period,
             "指标": self.metric,
@@ -80,7 +80,7 @@ def indicator_rows(indicators: Sequence[tuple[str, Indicator]], metas: dict[str,
             IndicatorRow(
                 row_id=i,
                 doc_id=doc_id,
-                street=meta.name or "未识别",
+                place=meta.name or "未识别",
                 year=meta.year,
                 report_period=meta.period or "",
                 period=ind.period or meta.period or "",
@@ -106,19 +106,19 @@ def filter_rows(
     *,
     query: str = "",
     metrics: Sequence[str] = (),
-    streets: Sequence[str] = (),
+    places: Sequence[str] = (),
     periods: Sequence[str] = (),
 ) -> list[IndicatorRow]:
     """Rows matching every given filter. `query` is matched (case-insensitively) against all the labels; an English
-    query ("Xilin GDP", "first") is read with the answer engine's glossary and pinyin street names."""
+    query ("Xilin GDP", "first") is read with the answer engine's glossary and pinyin place names."""
     rows = list(rows)
     needle = (query or "").strip().lower()
-    english = english_search(needle, {r.street for r in rows}) if is_english(needle) else None
+    english = english_search(needle, {r.place for r in rows}) if is_english(needle) else None
     out = []
     for row in rows:
         if metrics and row.metric not in metrics:
             continue
-        if streets and row.street not in streets:
+        if places and row.place not in places:
             continue
         if periods and row.period not in periods:
             continue
@@ -131,38 +131,38 @@ def filter_rows(
 
 
 def _haystack(row: IndicatorRow) -> str:
-    fields = (row.metric, row.raw_metric, row.street, row.period_label, row.value_text, row.growth_text,
+    fields = (row.metric, row.raw_metric, row.place, row.period_label, row.value_text, row.growth_text,
               row.rank_text, row.doc_id)  # fmt: skip
     return " ".join(fields).lower()
 
 
 @dataclass(frozen=True)
 class EnglishSearch:
-    """An English indicator search: the Chinese words its glossary phrases stand for, the streets it names (by
+    """An English indicator search: the Chinese words its glossary phrases stand for, the places it names (by
     pinyin), the rank it names ("first"). A row matches when it has all of them."""
 
     words: tuple[str, ...]
-    streets: frozenset[str]
+    places: frozenset[str]
     rank: int | None
 
     def matches(self, row: IndicatorRow) -> bool:
         hay = _haystack(row)
         return (
             all(w in hay for w in self.words)
-            and (not self.streets or row.street in self.streets)
+            and (not self.places or row.place in self.places)
             and (self.rank is None or row.rank == self.rank)
         )
 
 
-def english_search(query: str, streets: Iterable[str]) -> EnglishSearch | None:
-    """None when the query names nothing the glossary, a street's pinyin or an ordinal knows (then it is matched
+def english_search(query: str, names: Iterable[str]) -> EnglishSearch | None:
+    """None when the query names nothing the glossary, a place's pinyin or an ordinal knows (then it is matched
     as plain text: a file name, "2024")."""
     from rag.answering.query import glossary_terms  # the one glossary
     from rag.text.numerals import parse_en_ordinal
     from rag.text.places import pinyin
 
     words = re.findall(r"[a-z]+", query.lower())
-    named = frozenset(s for s in streets if pinyin(s) in words)
+    named = frozenset(s for s in names if pinyin(s) in words)
     ordinals = [n for w in words if (n := parse_en_ordinal(w))]
     chinese = tuple(w.lower() for w in glossary_terms(query))
     if not (chinese or named or ordinals):
@@ -176,7 +176,7 @@ def is_english(text: str) -> bool:
 
 
 def answer_indicator_table(rows: Sequence[dict]) -> list[dict]:
-    """An answer's indicator rows (Answer.indicators: Indicator fields + street, doc, sources) for a small table.
+    """An answer's indicator rows (Answer.indicators: Indicator fields + place, doc, sources) for a small table.
 
     Unknown or missing keys are tolerated: the answer engine may add fields."""
     table = []
@@ -186,7 +186,7 @@ def answer_indicator_table(rows: Sequence[dict]) -> list[dict]:
         sources = row.get("sources") or []
         table.append(
             {
-                "街道": row.get("street") or "",
+                "地点": row.get("place") or "",
                 "时期": row.get("period") or "",
                 "指标": row.get("metric") or row.get("raw_metric") or "",
                 "数值": value,

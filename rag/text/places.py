@@ -1,13 +1,15 @@
 """Place names at every level (街道 … 国家): levels, short forms, aliases, pinyin, and mentions in a text.
 
 The administrative vocabulary (level suffixes, self-reference words, provinces, ethnic short forms, customary
-abbreviations) is data: rag/text/data/places.toml. Which place a report is about is decided in rag.ingest.places.
+abbreviations, scope words) is data: rag/text/data/places.toml. Which place a report is about is decided in
+rag.ingest.detect; `Place` carries it from there to the answer's labels.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -18,8 +20,9 @@ DATA = Path(__file__).resolve().parent / "data" / "places.toml"
 LEVELS = ("国家", "省", "市", "州", "自治州", "盟", "区", "县", "县级市", "街道", "镇", "乡")
 NATION = "全国"
 HAN = "\u4e00-\u9fff"
-# "青龙街道" in a text: a 街道/镇/乡 the loaded reports may or may not cover (2-4 Han characters, then the suffix).
-STREET_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
+# "青龙街道" in a text: a 街道/镇/乡 (township level) the loaded reports may or may not cover (2-4 Han characters,
+# then the suffix).
+TOWNSHIP_MENTION = re.compile(r"([\u4e00-\u9fff]{2,4}?)(街道|镇|乡)")
 # "青龙街道", "杭州市" in a question: a place at any level. A bare "XX州" is most often a city's short name
 # ("常州精神"), so only 自治州 counts here; 甘孜州 is known by alias.
 PLACE_MENTION = re.compile(
@@ -38,6 +41,9 @@ class Vocabulary:
     provinces: dict[str, str]  # full -> short
     ethnic: tuple[str, ...]  # longest first
     abbreviations: dict[str, str]  # abbreviation -> short name
+    scopes: dict[str, str]  # level -> scope word: "区" -> "全区"
+    english: dict[str, str]  # level -> English noun: "区" -> "district"
+    english_also: dict[str, tuple[str, ...]]  # level -> other English words questions use for it
 
 
 @cache
@@ -54,6 +60,9 @@ def vocabulary() -> Vocabulary:
         provinces=dict(data["provinces"]),
         ethnic=tuple(sorted(data["short_forms"]["ethnic"], key=len, reverse=True)),
         abbreviations=dict(data["abbreviations"]),
+        scopes=dict(data["scopes"]),
+        english=dict(data["english"]),
+        english_also={level: tuple(w) for level, w in data["english_also"].items()},
     )
 
 
@@ -88,6 +97,74 @@ def short_name(name: str) -> str:
                     return stem[: -len(ethnic)]
             return stem
     return name
+
+
+ANY_SCOPE = "各地"  # units of mixed or unknown levels together
+
+
+@dataclass(frozen=True)
+class Place:
+    """A report's own unit at any level: "西林街道" (街道, parents 常州市 › 钟楼区), "嘉兴市" (市), "全国" (国家).
+
+    The one model of place from detection to the answer's labels: the scope words follow the level. The name may be
+    unknown while the level is known (a report that speaks as "全街道" without naming itself)."""
+
+    name: str | None = None
+    level: str | None = None  # one of LEVELS; None when unknown
+    parents: tuple[str, ...] = ()  # the units above, top-down, where stated: ("常州市", "钟楼区")
+
+    @property
+    def aliases(self) -> list[str]:
+        """How a text or a question may name it ("嘉兴市", "嘉兴"): derived from the name, never stored."""
+        return aliases(self.name) if self.name else []
+
+    @property
+    def full_name(self) -> str | None:
+        """ "常州市钟楼区西林街道": the name after the units above it from the 市 down (a province is left out, as
+        reports write it); "江苏省" for a province; None when nothing is known."""
+        units = [u for u in (*self.parents, self.name) if u]
+        local = [u for u in units if vocabulary().rank.get(level_of(u) or "", 9) >= vocabulary().rank["市"]]
+        return "".join(local) or self.name
+
+    @property
+    def scope(self) -> str | None:
+        """Its own area as a scope: 全区 for a 区, 全市 for a 市, 全省 for a 省 ("位列全区第一"); None when unknown."""
+        return vocabulary().scopes.get(self.level or "")
+
+    @property
+    def english(self) -> str | None:
+        """What English calls its level: "district", "city", "province" ("ranked within the district")."""
+        return vocabulary().english.get(self.level or "")
+
+
+def together(levels: Iterable[str | None]) -> str:
+    """How units of these levels are named together: "各街道" when all are 街道, "各地" for mixed or unknown ones."""
+    found = set(levels)
+    scope = vocabulary().scopes.get(found.pop() or "") if len(found) == 1 else None
+    return "各" + scope[1:] if scope and scope != "全国" else ANY_SCOPE
+
+
+def within(scope: str | None) -> str:
+    """ "全区" -> "区内", "全省" -> "省内": the area a stated rank is measured in ("区内排名"); "" when unknown."""
+    return f"{scope[1:]}内" if scope and scope.startswith("全") and len(scope) > 1 else ""
+
+
+def english_words_of(levels: Iterable[str]) -> list[str]:
+    """The English words for these levels, as `english_levels` lists them: ("镇",) -> ["town"]."""
+    wanted = set(levels)
+    return [word for word, level in english_levels().items() if level in wanted]
+
+
+@cache
+def english_levels() -> dict[str, str]:
+    """Every English word for a level, as an English question writes it -> the level: "district" -> 区."""
+    vocab = vocabulary()
+    words: dict[str, str] = {}
+    for level, noun in vocab.english.items():  # "city": 市 before 县级市 (the file lists the higher level first)
+        words.setdefault(noun, level)
+    for level, also in vocab.english_also.items():
+        words.update(dict.fromkeys(also, level))
+    return words
 
 
 def aliases(name: str) -> list[str]:
@@ -129,10 +206,12 @@ def pinyin_name(name: str) -> str:
 
 # "Hefei's GDP", "Caogou town", "Jiaxing City": a capitalised word where English puts a place (before 's or a
 # level word). Whether it IS a place is decided by `english_place_mentions` (it must read as pinyin).
-_EN_PLACE = re.compile(
-    r"\b([A-Z][a-z]+(?:[ -]?[A-Z][a-z]+)?)"
-    r"(?='s\b|’s\b|\s+(?i:city|subdistrict|town|township|county|district|province|prefecture|street)\b)"
-)
+@cache
+def _en_place() -> re.Pattern[str]:
+    words = "|".join(sorted(english_levels(), key=len, reverse=True))
+    return re.compile(rf"\b([A-Z][a-z]+(?:[ -]?[A-Z][a-z]+)?)(?='s\b|’s\b|\s+(?i:{words})\b)")
+
+
 _GLOSS_AFTER = re.compile(r"^(?:\s+[A-Za-z]+)?\s*[（(][\u4e00-\u9fff]")  # "Xiandai City (现代城)": glossed
 
 
@@ -173,7 +252,7 @@ def english_place_mentions(question: str) -> list[str]:
     """Places an English question names in pinyin ("What was Hefei's GDP" -> ["Hefei"]), as written. A name
     glossed in Chinese ("Xiandai City (现代城)") is left to the Chinese gloss."""
     found = []
-    for m in _EN_PLACE.finditer(question):
+    for m in _en_place().finditer(question):
         name = m.group(1)
         rest = question[m.end() :]
         if is_pinyin(name) and not _GLOSS_AFTER.match(rest):

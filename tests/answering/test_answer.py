@@ -54,14 +54,14 @@ def test_ranking_across_reports_cites_every_value(assistant):
     answer = assistant.ask("哪个街道的规模工业产值增幅最高？")
     assert answer.status == "answered"
     rows = answer.indicators
-    assert len({r["street"] for r in rows}) >= 4, "every loaded report with the metric is listed"
+    assert len({r["place"] for r in rows}) >= 4, "every loaded report with the metric is listed"
     for row in rows:
         assert row["metric"] == "规模工业产值"
         assert row["growth_text"] in answer.text or str(abs(row["growth"])) in answer.text
         # each row's citation points to a passage that states that figure
         assert all(row["value_text"] in _passage(answer, n) for n in row["sources"])
     top = max(rows, key=lambda r: r["growth"])
-    assert answer.text.index(top["street"]) < answer.text.index("各街道")
+    assert answer.text.index(top["place"]) < answer.text.index("各街道")
     assert "已载入报告之间的比较" in answer.text, "a comparison of loaded reports is not a stated rank"
     assert "统计时期不同" in answer.text and "1-5月" in answer.text and "1-10月" in answer.text
     _assert_honest(answer)
@@ -82,7 +82,7 @@ def test_stated_rank_names_the_street_and_says_whose_claim_it_is(assistant):
     assert answer.text.startswith("西林街道")
     assert "17.03亿元" in answer.text and "自述" in answer.text
     assert "位列全区第一" in _passage(answer, _cited_after(answer, "17.03亿元")[0])
-    assert [r["street"] for r in answer.indicators] == ["西林街道"]
+    assert [r["place"] for r in answer.indicators] == ["西林街道"]
     _assert_honest(answer)
 
 
@@ -155,7 +155,7 @@ def test_which_street_question_names_the_street_from_metadata(assistant):
     assert answer.text.startswith("荷花池街道")
     n = _cited_after(answer, "非诉服务中心")[0]
     assert "荷花池街道" not in _passage(answer, n), "the report itself never names the street"
-    assert answer.sources[n - 1].hit.report.meta.street == "荷花池街道"
+    assert answer.sources[n - 1].hit.report.meta.name == "荷花池街道"
 
 
 def test_highlights_are_the_quoted_report_text(assistant, searcher):
@@ -251,8 +251,8 @@ def test_json_shape_and_api(assistant):
     assert data["status"] == "answered" and data["mode"] == "extractive"
     assert [s["rank"] for s in data["sources"]] == list(range(1, len(data["sources"]) + 1))
     source = data["sources"][0]
-    assert set(source) >= {"rank", "doc", "street", "period", "text", "start", "end", "score", "highlights", "cited"}
-    assert source["cited"] and source["street"] == "西林街道"
+    assert set(source) >= {"rank", "doc", "place", "period", "text", "start", "end", "score", "highlights", "cited"}
+    assert source["cited"] and source["place"] == "西林街道"
     assert all(source["start"] <= a < b <= source["end"] for a, b in source["highlights"])
     assert "50个" in data["answer"]
     assert len(data["sources"]) <= assistant.settings.k
@@ -261,7 +261,7 @@ def test_json_shape_and_api(assistant):
 def test_indicator_rows_are_plain_dicts_with_sources(assistant):
     data = assistant.ask("新闸和西林上半年限额以上批零住餐销售额哪个更高？分别是多少？").to_json()
     json.dumps(data, ensure_ascii=False)
-    assert {r["street"] for r in data["indicators"]} == {"新闸街道", "西林街道"}
+    assert {r["place"] for r in data["indicators"]} == {"新闸街道", "西林街道"}
     for row in data["indicators"]:
         assert {"metric", "value_text", "unit", "period", "estimate", "sources", "start", "end"} <= set(row)
         assert all(row["value_text"] in data["sources"][n - 1]["text"] for n in row["sources"])
@@ -271,7 +271,7 @@ def test_indicator_rows_are_plain_dicts_with_sources(assistant):
 
 
 def _query(question: str, streets: tuple[str, ...] = (), unknown: tuple[str, ...] = ()):
-    return understand(question, QueryAnalysis(streets=streets, unknown_streets=unknown), STREETS)
+    return understand(question, QueryAnalysis(places=streets, unknown_places=unknown), STREETS)
 
 
 def test_query_reads_intent_rank_and_segments():
@@ -283,10 +283,11 @@ def test_query_reads_intent_rank_and_segments():
     assert q.segments["秦灶街道"].startswith("秦灶街道年底力争") and "1-6月" in q.segments["西林街道"]
     shared = _query("秦灶街道和河海街道全年发放的救助资金分别是多少？", ("秦灶街道", "河海街道"))
     assert shared.segments["秦灶街道"] == "秦灶街道全年发放的救助资金分别是多少？"  # a bare name shares the ask
-    assert _query("哪个街道的固定资产投资位列全区第一？").which_street
+    assert _query("哪个街道的固定资产投资位列全区第一？").which_place
     assert asked_rank("西林街道哪些指标位列全区第五？") == (5, "全区")
     assert asked_rank("第一书记是谁？") == (None, None)
     assert asked_rank("Which subdistrict ranked first in the district?") == (1, "全区")
+    assert asked_rank("Which indicators ranked first in the city?") == (1, "全市")  # the scope the question names
     assert _query("西林街道下半年外资到账的目标是多少？", ("西林街道",)).plan
     assert not _query("河海街道公共财政预算收入完成年度目标的百分之多少？", ("河海街道",)).plan
     assert _query("新闸和西林上半年限额以上批零住餐销售额哪个更高？", ("新闸街道", "西林街道")).order == "max"

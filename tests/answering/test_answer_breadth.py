@@ -189,6 +189,6 @@ def test_a_short_name_that_is_an_everyday_word_does_not_name_the_place() -> None
     from rag.answering.retrieval import analyze_query
 
     # "建设" of 建设街道 is the verb in "高标准农田建设"; the full name still names it, and names stay short.
-    assert analyze_query("平湖镇高标准农田建设面积在全县排名如何？", ["建设街道", "平湖镇"]).streets == ("平湖镇",)
-    assert analyze_query("建设街道反诈APP推广完成率排第几？", ["建设街道"]).streets == ("建设街道",)
-    assert analyze_query("西林上半年GDP是多少？", ["西林街道"]).streets == ("西林街道",)
+    assert analyze_query("平湖镇高标准农田建设面积在全县排名如何？", ["建设街道", "平湖镇"]).places == ("平湖镇",)
+    assert analyze_query("建设街道反诈APP推广完成率排第几？", ["建设街道"]).places == ("建设街道",)
+    assert analyze_query("西林上半年GDP是多少？", ["西林街道"]).places == ("西林街道",)

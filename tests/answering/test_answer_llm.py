@@ -90,7 +90,7 @@ def test_followup_is_rewritten_before_retrieval(searcher, seed_settings):
     assert answer.rewritten and "新闸街道" in answer.rewritten and "预算收入" in answer.rewritten
     assert answer.status == "answered"
     assert "2.5亿元" in answer.text
-    assert answer.sources[0].hit.report.meta.street == "新闸街道"
+    assert answer.sources[0].hit.report.meta.name == "新闸街道"
 
 
 def test_llm_mode_without_endpoint_is_a_clear_error(searcher, seed_settings):

@@ -35,6 +35,7 @@ from rag.config import ROOT, Settings
 from rag.indexing.chunking import Chunk
 from rag.indexing.store import ReportRecord
 from rag.ingest.documents import ReportMeta
+from rag.text.places import Place
 
 SEEDS = ROOT / "seeds"
 STREETS = ["新闸街道", "西林街道", "秦灶街道", "河海街道", "荷花池街道"]
@@ -51,8 +52,8 @@ def _hit(file: str, meta: ReportMeta, first: str, last: str, rank: int, text: st
     return Hit(chunk, record, score=1.0 / rank, rank=rank)
 
 
-XILIN_META = ReportMeta(street="西林街道", year=2023, period="上半年")
-QINZAO_META = ReportMeta(street="秦灶街道", year=2021, period="工作计划")
+XILIN_META = ReportMeta(place=Place("西林街道", "街道"), year=2023, period="上半年")
+QINZAO_META = ReportMeta(place=Place("秦灶街道", "街道"), year=2021, period="工作计划")
 XILIN = "002_fe0a95f5f2085df9.txt"
 QINZAO = "003_0cdd634d9f14d8d9.txt"
 
@@ -297,8 +298,8 @@ def test_a_figure_of_another_metric_or_unit_is_flagged(fake, hits):
 def test_sources_carry_their_labels(hits):
     messages = build_messages("西林街道上半年固定资产投资多少？", hits, [])
     user = messages[-1].content
-    assert '<source id="1" street="西林街道" year="2023" period="上半年" section="一是致力产业培育">' in user
-    assert '<source id="3" street="秦灶街道" year="2021" period="工作计划"' in user
+    assert '<source id="1" place="西林街道" year="2023" period="上半年" section="一是致力产业培育">' in user
+    assert '<source id="3" place="秦灶街道" year="2021" period="工作计划"' in user
     assert "固定资产投资17.03亿元,进度54.1%,位列全区第一" in user
 
 
@@ -366,7 +367,7 @@ def _history(question: str) -> list[Turn]:
     ],
 )
 def test_followup_heuristic(previous, question, expected):
-    assert rewrite_followup(question, _history(previous), known_streets=STREETS) == expected
+    assert rewrite_followup(question, _history(previous), known_places=STREETS) == expected
 
 
 @pytest.mark.parametrize(
@@ -375,22 +376,22 @@ def test_followup_heuristic(previous, question, expected):
 )
 def test_standalone_questions_are_left_alone(question):
     assert not looks_like_followup(question, STREETS)
-    assert rewrite_followup(question, _history(XILIN_BUDGET), known_streets=STREETS) == question
+    assert rewrite_followup(question, _history(XILIN_BUDGET), known_places=STREETS) == question
 
 
 def test_followups_chain_through_every_earlier_turn():
     """西林…多少？ → 那秦灶街道呢？ → 那河海街道呢？: the third keeps the topic of the first."""
     history = [*_history(XILIN_BUDGET), *_history("那秦灶街道呢？"), *_history("增幅呢？")]
     assert (
-        rewrite_followup("那河海街道呢？", history[:4], known_streets=STREETS) == "河海街道上半年一般公共预算收入多少？"
+        rewrite_followup("那河海街道呢？", history[:4], known_places=STREETS) == "河海街道上半年一般公共预算收入多少？"
     )
     assert (
-        rewrite_followup("那河海街道呢？", history, known_streets=STREETS) == "河海街道上半年一般公共预算收入增幅多少？"
+        rewrite_followup("那河海街道呢？", history, known_places=STREETS) == "河海街道上半年一般公共预算收入增幅多少？"
     )
 
 
 def test_first_question_is_left_alone():
-    assert rewrite_followup("那秦灶街道呢？", [], known_streets=STREETS) == "那秦灶街道呢？"
+    assert rewrite_followup("那秦灶街道呢？", [], known_places=STREETS) == "那秦灶街道呢？"
 
 
 def test_followup_rewritten_by_the_llm(fake):

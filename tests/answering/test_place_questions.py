@@ -31,12 +31,12 @@ XILIN = "002_fe0a95f5f2085df9.txt"
 )
 def test_places_are_named_by_short_forms_and_pinyin(question, known, named) -> None:
     analysis = analyze_query(question, known)
-    assert analysis.streets == named and analysis.unknown_streets == ()
+    assert analysis.places == named and analysis.unknown_places == ()
 
 
 def test_unknown_places_at_every_level_are_noticed_but_words_are_not() -> None:
-    assert analyze_query("杭州市2020年地区生产总值是多少？", ["嘉兴市"]).unknown_streets == ("杭州市",)
-    assert analyze_query("请问沈家门街道1-11月规上工业产值", []).unknown_streets == ("沈家门街道",)
+    assert analyze_query("杭州市2020年地区生产总值是多少？", ["嘉兴市"]).unknown_places == ("杭州市",)
+    assert analyze_query("请问沈家门街道1-11月规上工业产值", []).unknown_places == ("沈家门街道",)
     words_only = (
         "城市更新和超市建设情况",
         "全市GDP是多少",
@@ -46,7 +46,7 @@ def test_unknown_places_at_every_level_are_noticed_but_words_are_not() -> None:
         "“你好!北大街”夏日消费节期间常州金店延陵店销售额是多少？",  # 常州 here is a shop's city, not a report's
     )
     for words in words_only:
-        assert analyze_query(words, ["嘉兴市"]).unknown_streets == (), words
+        assert analyze_query(words, ["嘉兴市"]).unknown_places == (), words
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def assistant(undetected_index, embeddings):
 
 def test_a_place_no_metadata_holds_is_answered_from_the_text_that_names_it(assistant) -> None:
     corpus = assistant.corpus()
-    assert corpus.meta(HEHUACHI).place is None  # the premise: detection could not name this report
+    assert corpus.meta(HEHUACHI).name is None  # the premise: detection could not name this report
     answer = assistant.ask("荷花池街道1-5月规模工业产值是多少？")
     assert answer.status == "answered", answer.text
     assert "0.96亿元" in answer.text

@@ -19,7 +19,7 @@ def _texts(hits) -> str:
 def test_which_street_ranks_first_in_fixed_asset_investment(searcher):
     hits = searcher.search("哪个街道的固定资产投资位列全区第一？", k=5)
     assert "固定资产投资17.03亿元" in hits[0].chunk.text
-    assert hits[0].report.meta.street == "西林街道"
+    assert hits[0].report.meta.name == "西林街道"
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
@@ -27,25 +27,25 @@ def test_which_street_ranks_first_in_fixed_asset_investment(searcher):
 def test_fact_question_finds_the_figure(searcher):
     hits = searcher.search("西林街道上半年一般公共预算收入多少？", k=3)
     assert "1.52亿元" in _texts(hits)
-    assert {h.report.meta.street for h in hits} == {"西林街道"}
+    assert {h.report.meta.name for h in hits} == {"西林街道"}
 
 
 def test_english_question_is_answered_by_the_dense_side(searcher):
     hits = searcher.search("What was Xilin subdistrict's fixed asset investment in the first half of the year?", k=5)
     assert "17.03亿元" in _texts(hits)
-    assert all(h.report.meta.street == "西林街道" for h in hits), "pinyin street name should filter"
+    assert all(h.report.meta.name == "西林街道" for h in hits), "pinyin street name should filter"
     assert any(h.dense_rank is not None for h in hits)
 
 
 def test_named_street_restricts_the_search(searcher):
     hits = searcher.search("新闸的规模工业总产值是多少", k=5)
-    assert {h.report.meta.street for h in hits} == {"新闸街道"}
+    assert {h.report.meta.name for h in hits} == {"新闸街道"}
     assert "80.1亿元" in _texts(hits)
 
 
 def test_user_filter_is_a_hard_restriction(searcher):
-    hits = searcher.search("固定资产投资", k=5, filters=Filters(streets=("秦灶街道",)))
-    assert hits and {h.report.meta.street for h in hits} == {"秦灶街道"}
+    hits = searcher.search("固定资产投资", k=5, filters=Filters(places=("秦灶街道",)))
+    assert hits and {h.report.meta.name for h in hits} == {"秦灶街道"}
     assert searcher.search("固定资产投资", filters=Filters(years=(1999,))) == []
 
 
@@ -60,7 +60,7 @@ def test_langchain_retriever_interface(searcher):
     docs = retriever.invoke("限额以上批零住餐销售额位列全区第一")
     assert len(docs) == 3
     top = docs[0]
-    assert top.metadata["street"] == "西林街道" and "69.95亿元" in top.page_content
+    assert top.metadata["place"] == "西林街道" and "69.95亿元" in top.page_content
     report = searcher.index.report_text(top.metadata["doc_id"])
     assert report[top.metadata["start"] : top.metadata["end"]] == top.page_content
 
@@ -71,11 +71,11 @@ def test_searcher_picks_up_a_new_generation(small_settings, embeddings):
 
     build_index(small_settings, embeddings=embeddings)
     live = Searcher(small_settings, embeddings)
-    assert live.search("东湖街道 固定资产投资", k=3)[0].report.meta.street != "东湖街道"
+    assert live.search("东湖街道 固定资产投资", k=3)[0].report.meta.name != "东湖街道"
     text = (small_settings.seeds_dir / "002_fe0a95f5f2085df9.txt").read_text(encoding="utf-8")
     (small_settings.seeds_dir / "901.txt").write_text(text.replace("西林街道", "东湖街道"), encoding="utf-8")
     build_index(small_settings, embeddings=embeddings)
-    assert live.search("东湖街道 固定资产投资", k=3)[0].report.meta.street == "东湖街道"
+    assert live.search("东湖街道 固定资产投资", k=3)[0].report.meta.name == "东湖街道"
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,8 @@ def test_searcher_picks_up_a_new_generation(small_settings, embeddings):
 )
 def test_analyze_query(question, streets, unknown):
     analysis = analyze_query(question, STREETS)
-    assert set(analysis.streets) == set(streets)
-    assert analysis.unknown_streets == unknown
+    assert set(analysis.places) == set(streets)
+    assert analysis.unknown_places == unknown
 
 
 def test_analyze_query_years():

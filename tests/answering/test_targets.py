@@ -7,7 +7,7 @@ from target_reports import BULLETIN_2021, JIAXING_2019, JIAXING_2020, JIAXING_20
 
 from rag.answering.targets import MET, NOT_COMPARABLE, NOT_MET, Report, target_table
 from rag.indexing.indicators import extract_indicators
-from rag.ingest.metadata import detect_meta
+from rag.ingest.detect import detect_meta
 
 
 def reports(texts: dict[str, str]) -> list[Report]:

@@ -20,6 +20,7 @@ from test_browser import _ask, _idle, _new_page, _open, app_server, browser  # n
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import write_manifest_entry
 from rag.present import WORD_JOINER
+from rag.text.places import Place
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +56,7 @@ def hostile_server(tmp_path_factory, seed_settings, embeddings):
     for path in seeds.iterdir():
         path.chmod(0o644)
     (seeds / FILE).write_text(REPORT, encoding="utf-8")
-    meta = ReportMeta(street="好运街道", district="钟楼区", city="常州市", year=2023, period="上半年", title=TITLE)
+    meta = ReportMeta(place=Place("好运街道", "街道", ("常州市", "钟楼区")), year=2023, period="上半年", title=TITLE)
     write_manifest_entry(seeds / "manifest.csv", FILE, meta)
     settings = replace(seed_settings, seeds_dir=seeds, index_dir=index)
     assert FILE in build_index(settings, embeddings=embeddings).added

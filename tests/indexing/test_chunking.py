@@ -7,6 +7,7 @@ import pytest
 from rag.config import ROOT
 from rag.indexing.chunking import MAX_CHARS, chunk_document, heading_level, heading_title
 from rag.ingest.documents import Document, ReportMeta, load_folder
+from rag.text.places import Place
 
 SEEDS = ROOT / "seeds"
 _ENDS = "。！？；!?;”’」』）)"
@@ -20,10 +21,9 @@ def seed_docs() -> list[Document]:
     return docs
 
 
-def _doc(text: str, street: str = "西林街道") -> Document:
-    return Document(
-        "t.txt", SEEDS / "t.txt", text, "0" * 64, "utf-8", ReportMeta(street=street, year=2023, period="上半年")
-    )
+def _doc(text: str, place: str = "西林街道") -> Document:
+    meta = ReportMeta(place=Place(place, "街道"), year=2023, period="上半年")
+    return Document("t.txt", SEEDS / "t.txt", text, "0" * 64, "utf-8", meta)
 
 
 def test_offsets_are_exact_on_every_seed(seed_docs):
@@ -59,8 +59,8 @@ def test_nothing_is_lost(seed_docs):
         assert "".join(covered.split()) == "".join(doc.text.split())
 
 
-def test_section_path_and_header_name_the_street(seed_docs):
-    xilin = next(d for d in seed_docs if d.meta.street == "西林街道")
+def test_section_path_and_header_name_the_place(seed_docs):
+    xilin = next(d for d in seed_docs if d.meta.name == "西林街道")
     chunk = next(c for c in chunk_document(xilin) if "固定资产投资17.03亿元" in c.text)
     assert "一是致力产业培育" in chunk.section
     assert chunk.header.startswith("西林街道")

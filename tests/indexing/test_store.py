@@ -79,7 +79,7 @@ def test_incremental_add_change_remove(small_settings, embeddings):
     new_chunks = [c for c in index.chunks if c.doc_id == "900_new.txt"]
     assert added.added == ["900_new.txt"] and len(added.unchanged) == 2
     assert added.chunks_embedded == len(new_chunks) > 0
-    assert index.reports["900_new.txt"].meta.street == "东湖街道"
+    assert index.reports["900_new.txt"].meta.name == "东湖街道"
     assert added.chunks_total == first.chunks_total + len(new_chunks)
     # Proportional: the unchanged reports keep their revisions, and only the new one's rows were written.
     live = SqliteStore(small_settings.index_dir).state().live
@@ -344,7 +344,7 @@ def test_server_mode_holds_everything(small_settings, embeddings, chroma_server)
     added = build_index(settings, embeddings=embeddings)
     assert added.added == ["900_new.txt"] and added.chunks_embedded < added.chunks_total
     hits = Searcher(settings, embeddings).search("东湖街道固定资产投资位列全区第一", k=3)
-    assert hits[0].report.meta.street == "东湖街道"
+    assert hits[0].report.meta.name == "东湖街道"
     assert "17.03亿元" in " ".join(h.chunk.text for h in hits)
     assert "东湖街道" in Index.open(settings).report_text("900_new.txt")
 
@@ -377,7 +377,7 @@ _HOST = textwrap.dedent(
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         hit = searcher.search("东湖街道固定资产投资多少？", k=1)[0]
-        if hit.report.meta.street == "东湖街道":
+        if hit.report.meta.name == "东湖街道":
             print(json.dumps({"event": "seen", "at": time.time(), "doc": hit.chunk.doc_id,
                               "text": hit.chunk.text, "embedded": len(calls)}), flush=True)
             break

@@ -9,6 +9,7 @@ from helpers import make_docx
 
 from rag.ingest.documents import ReportMeta, load_folder
 from rag.ingest.manifest import write_manifest_entry
+from rag.text.places import Place
 
 
 def test_load_folder_collects_errors_without_raising(tmp_path: Path, passage: str) -> None:
@@ -20,11 +21,11 @@ def test_load_folder_collects_errors_without_raising(tmp_path: Path, passage: st
     (tmp_path / ".hidden.txt").write_text("不应读取", encoding="utf-8")
     (tmp_path / ".cache").mkdir()
     (tmp_path / ".cache" / "x.txt").write_text("不应读取", encoding="utf-8")
-    write_manifest_entry(tmp_path / "manifest.csv", "sub/report.docx", ReportMeta(district="某县"))
+    write_manifest_entry(tmp_path / "manifest.csv", "sub/report.docx", ReportMeta(place=Place(parents=("某县",))))
     docs, errors = load_folder(tmp_path)
     assert [d.doc_id for d in docs] == ["good.txt", "sub/report.docx"]
     assert docs[0].encoding == "gb18030" and docs[0].text == passage
-    assert docs[1].meta.street == "梅林镇" and docs[1].meta.district == "某县"
+    assert docs[1].meta.name == "梅林镇" and docs[1].meta.parents == ("某县",)  # the row states what is above
     assert sorted(p.name for p, _ in errors) == ["bad.pdf", "empty.md"]
     messages = dict((p.name, m) for p, m in errors)
     assert messages["empty.md"] == "文件为空：empty.md（empty file）"

@@ -21,6 +21,7 @@ from rag.ingest.archive import MAX_MEMBERS, check_unpacked
 from rag.ingest.documents import Document, DocumentError, ReportMeta, load_document, load_folder, report_entries
 from rag.ingest.limits import Limits
 from rag.ingest.manifest import read_manifest, write_manifest_entry
+from rag.text.places import Place
 
 GOOD = "西林街道2023年上半年工作总结\n1-6月，西林街道完成固定资产投资12.5亿元，同比增长6.7%。\n"
 LIMITS = Limits(pdf_pages=500, passages=2000)
@@ -163,21 +164,21 @@ def test_symlinks_in_the_report_folder_are_refused_never_read(tmp_path):
 )
 def test_manifest_cells_are_never_formulas_and_read_back_as_written(tmp_path, value):
     path = tmp_path / "manifest.csv"
-    meta = ReportMeta(street="西林街道", year=2023, period="上半年", title=value, place="西林街道")
+    meta = ReportMeta(place=Place("西林街道", "街道"), year=2023, period="上半年", title=value)
     write_manifest_entry(path, "a.txt", meta)
-    write_manifest_entry(path, "b.txt", ReportMeta(street=value, year=2024))  # rewrites row a: no double escape
+    write_manifest_entry(path, "b.txt", ReportMeta(place=Place(value), year=2024))  # rewrites row a: no double escape
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), rows
     manifest = read_manifest(path)
     assert manifest["a.txt"].title == value.strip()
-    assert manifest["b.txt"].street == value.strip()
-    assert manifest["a.txt"].street == "西林街道" and manifest["a.txt"].year == 2023
+    assert manifest["b.txt"].name == value.strip()
+    assert manifest["a.txt"].name == "西林街道" and manifest["a.txt"].year == 2023
 
 
 def test_a_manifest_written_before_keeps_its_plain_values(tmp_path):
     path = tmp_path / "manifest.csv"
     path.write_text("file,street,year,period\nx.txt,新闸街道,2021,上半年\n", encoding="utf-8")
-    write_manifest_entry(path, "y.txt", ReportMeta(street="荷花池街道", year=2022))
-    assert read_manifest(path)["x.txt"].street == "新闸街道"
-    assert "x.txt,新闸街道" in path.read_text(encoding="utf-8")
+    write_manifest_entry(path, "y.txt", ReportMeta(place=Place("荷花池街道", "街道"), year=2022))
+    assert read_manifest(path)["x.txt"].name == "新闸街道"
+    assert "x.txt,,,,2021,上半年,,,,新闸街道\n" in path.read_text(encoding="utf-8")  # plain, in its old column

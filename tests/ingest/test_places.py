@@ -1,4 +1,4 @@
-"""rag/ingest/places.py: a report's place at every level, its parents, years and kind, on real and synthetic reports."""
+"""rag/ingest/detect: a report's place at every level, its parents, years and kind, on real and synthetic reports."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from rag.config import ROOT
+from rag.ingest.detect import detect_meta
+from rag.ingest.detect.facts import describe
 from rag.ingest.documents import ReportMeta
 from rag.ingest.manifest import read_manifest
-from rag.ingest.metadata import detect_meta, merge_meta
-from rag.ingest.places import describe
-from rag.text.places import LEVELS, aliases, level_of, pinyin, short_name
+from rag.ingest.metadata import merge_meta
+from rag.text.places import LEVELS, Place, aliases, level_of, pinyin, short_name
 
 SEEDS = ROOT / "seeds"
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -46,7 +47,7 @@ def test_the_corpus_truth_table_was_read() -> None:
 @pytest.mark.parametrize(("name", "place", "level", "year", "plan_year"), CORPUS_TRUTH)
 def test_government_reports_of_the_corpus(name: str, place: str, level: str, year: int, plan_year: int) -> None:
     meta = detect_meta((CORPUS / name).read_text(encoding="utf-8"), name)
-    assert (meta.place, meta.level, meta.year, meta.plan_year, meta.kind) == (
+    assert (meta.name, meta.level, meta.year, meta.plan_year, meta.kind) == (
         place,
         level,
         year,
@@ -54,10 +55,8 @@ def test_government_reports_of_the_corpus(name: str, place: str, level: str, yea
         "政府工作报告",
     )
     assert meta.source_of("place") == ("detected", 0.95)  # stated in the congress line
-    # Back compatibility: a 市 report is the city, never a street or a made-up district ("大湾区", "建成区").
-    assert meta.street is None
-    assert meta.city == (place if level == "市" else None)
-    assert meta.district is None
+    # A 市 report's parents are at most its province: never a made-up district ("大湾区", "建成区").
+    assert all(level_of(p) == "省" for p in meta.parents)
     assert meta.period == "全年"
 
 
@@ -90,10 +89,10 @@ def test_seed_reports_without_manifest(prefix: str) -> None:
     manifest = read_manifest(SEEDS / "manifest.csv")[path.name]
     meta = detect_meta(path.read_text(encoding="utf-8"), path.name)
     place, kind, year, plan_year = SEED_TRUTH[prefix]
-    assert (meta.place, meta.level, meta.kind, meta.year, meta.plan_year) == (place, "街道", kind, year, plan_year)
-    assert meta.place in (None, manifest.street)
+    assert (meta.name, meta.level, meta.kind, meta.year, meta.plan_year) == (place, "街道", kind, year, plan_year)
+    assert meta.name in (None, manifest.name)
     assert meta.year in (None, manifest.year)
-    assert all(p in (manifest.district, manifest.city) for p in meta.parents)  # never a made-up parent
+    assert set(meta.parents) <= set(manifest.parents)  # never a made-up parent
     if place is None:
         assert meta.source_of("place") == ("unknown", 0.0)
 
@@ -162,13 +161,12 @@ def test_sub_units_a_report_mentions_are_not_its_place() -> None:
     # A 区 report naming its 街道 over and over is still the 区's report; a county's 镇 are not the county.
     for text, place in ((DISTRICT, "钟楼区"), (COUNTY, "平阳县")):
         meta = detect_meta(text, "x.txt")
-        assert meta.place == place and meta.street is None
+        assert meta.name == place and meta.level == level_of(place)
 
 
 def test_town_named_by_the_file_name() -> None:
     meta = detect_meta(TOWN, "梅林镇2024年上半年工作总结.txt")
-    assert (meta.place, meta.level, meta.year, meta.plan_year, meta.kind) == ("梅林镇", "镇", 2024, 2024, "半年总结")
-    assert meta.street == "梅林镇"
+    assert (meta.name, meta.level, meta.year, meta.plan_year, meta.kind) == ("梅林镇", "镇", 2024, 2024, "半年总结")
 
 
 def test_unsure_fields_stay_empty() -> None:
@@ -192,8 +190,8 @@ def test_rank_scopes_are_not_self_references() -> None:
 
 def test_manifest_values_win_and_say_so() -> None:
     detected = detect_meta(DISTRICT, "x.txt")
-    meta = merge_meta(detected, ReportMeta(place="天宁区", level="区", plan_year=2024))
-    assert (meta.place, meta.district, meta.plan_year, meta.year) == ("天宁区", "钟楼区", 2024, 2022)
+    meta = merge_meta(detected, ReportMeta(place=Place("天宁区", "区"), plan_year=2024))
+    assert (meta.name, meta.level, meta.parents, meta.plan_year, meta.year) == ("天宁区", "区", ("常州市",), 2024, 2022)
     assert meta.source_of("place") == ("manifest", 1.0)
     assert meta.source_of("year")[0] == "detected"
 
@@ -225,20 +223,20 @@ def test_a_short_report_naming_itself_once_as_the_subject() -> None:
         "完成一般公共预算收入2.1亿元,同比增长5.2%。\n(一)精准服务企业。"
     )
     meta = detect_meta(text, "x.txt")
-    assert (meta.place, meta.level, meta.year, meta.kind) == ("东湖街道", "街道", 2023, "年度总结")
+    assert (meta.name, meta.level, meta.year, meta.kind) == ("东湖街道", "街道", 2023, "年度总结")
     assert meta.source_of("place") == ("detected", 0.5)  # named once: shown as uncertain
 
 
-def test_a_guangdong_street_that_calls_itself_x_jie() -> None:
+def test_a_guangdong_subdistrict_that_calls_itself_x_jie() -> None:
     # 广州's 街道 write "市桥街…全街干部群众" (eval/reports/113); a shopping street ("步行街") is never a place.
     text = (
         "2021年工作总结\n2021年,东涌街团结带领全街干部群众增强“四个意识”,推动经济社会发展取得新成效。"
         "一年来,全街上下深入开展调研,完成固定资产投资12.3亿元。\n二是改造北门步行街,建成美食街1条。"
     )
     meta = detect_meta(text, "x.txt")
-    assert (meta.place, meta.level, meta.year) == ("东涌街道", "街道", 2021)
+    assert (meta.name, meta.level, meta.year) == ("东涌街道", "街道", 2021)
     once = text.replace("全街上下", "镇上下")  # one self-reference is too little to trust a short name
-    assert detect_meta(once, "x.txt").place is None
+    assert detect_meta(once, "x.txt").name is None
 
 
 def test_a_year_reviewed_then_the_next_planned() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.ingest.places import describe
+from rag.ingest.detect.facts import describe
 
 
 def test_a_december_session_plans_the_next_year() -> None:

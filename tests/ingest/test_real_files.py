@@ -78,9 +78,9 @@ def test_text_is_fit_to_quote(loaded) -> None:
 
 
 def test_detected_place_and_period(loaded) -> None:
-    assert (loaded[".pdf"].meta.street, loaded[".pdf"].meta.period) == ("西林街道", "上半年")
-    assert loaded[".docx"].meta.street == "新闸街道"
-    assert loaded[".html"].meta.street == "河海街道"
+    assert (loaded[".pdf"].meta.name, loaded[".pdf"].meta.period) == ("西林街道", "上半年")
+    assert loaded[".docx"].meta.name == "新闸街道"
+    assert loaded[".html"].meta.name == "河海街道"
 
 
 def test_rows_keep_their_header(loaded) -> None:

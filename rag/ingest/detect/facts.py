@@ -6,8 +6,8 @@ A person reading a report looks at the title, the line "——2021年1月12日�
 in rag/text/data/places.toml. A field it is unsure of stays empty (never a made-up name); every value carries the
 confidence of the signal it came from.
 
-The lower-level guesses (street, district, city, year, period, title) come from the older street detector and
-are passed in, so this module depends on nothing else in rag.ingest.
+The names a text gives its units at the lower levels (its 街道/镇/乡, 区/县 and 市), its year, period and title
+come from rag.ingest.detect.names as `Hints`; this module weighs them against the formal lines.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rag.text.headings import NUMBERED_LINE
+from rag.ingest.detect.lines import ENUMERATED, head_lines
 from rag.text.numerals import CN_LIST_DIGITS, CN_YEAR, parse_int, year_number
 from rag.text.periods import PLAN_TITLE, YEAR, YEAR_RE
 from rag.text.places import HAN as _HAN
@@ -48,18 +48,21 @@ class Facts:
     kind: str | None = None  # one of KINDS
     confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
+    def confidence_of(self, name: str) -> float:
+        return dict(self.confidence).get(name, 0.0)
+
 
 @dataclass(frozen=True)
 class Hints:
-    """The older detector's guesses for the lower levels and the report's period/title."""
+    """The units the text names at the lower levels (rag.ingest.detect.names), and the report's period/title."""
 
-    street: str | None = None
-    district: str | None = None
-    city: str | None = None
+    township: str | None = None  # the 街道/镇/乡 named most formally
+    county: str | None = None  # the 区/县 named most formally
+    prefecture: str | None = None  # the 市 named most formally
     year: int | None = None
     period: str | None = None
     title: str | None = None
-    subject_street: str | None = None  # the one 街道/镇 named as a sentence's subject ("2022年,文新街道坚持…")
+    subject: str | None = None  # the one 街道/镇 named as a sentence's subject ("2022年,文新街道坚持…")
 
 
 # ------------------------------------------------------------------------------------------------ signals
@@ -104,10 +107,6 @@ def delivered_span(text: str, head_chars: int = 400) -> tuple[int, int] | None:
     """Offsets of the date a report was delivered, when its opening lines state one (an answer cites it)."""
     m = _DATE.search(text[:head_chars])
     return m.span() if m else None
-
-
-def _lines(text: str, n: int) -> list[str]:
-    return [line.strip(" \t\u3000—-") for line in text.split("\n") if line.strip(" \t\u3000—-")][:n]
 
 
 @dataclass
@@ -161,7 +160,7 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
             level.offer(level_of(unit), TITLE)
         elif name in vocabulary().self_words:
             level.offer(vocabulary().self_words[name], TITLE)
-    for line in _lines(head_text, 8):
+    for line in head_lines(head_text, 8):
         if m := _speaker().match(line):
             level.offer(vocabulary().heads[m.group("head")], BODY)
             who = re.sub(r"(?:人民政府|政府)$", "", m.group("who"))
@@ -247,19 +246,16 @@ def _chain_units(line: str) -> list[str]:
     return units if ranks == sorted(ranks) else []
 
 
-_ENUMERATED = NUMBERED_LINE
-
-
 def _year_headings(text: str) -> list[str]:
     """Numbered headings that name a year's work ("一、2022年工作总结"): they tell the kind, never the place."""
-    return [line for line in _lines(text, 12) if len(line) <= 30 and _ENUMERATED.match(line) and _YEAR.search(line)]
+    return [line for line in head_lines(text, 12) if len(line) <= 30 and ENUMERATED.match(line) and _YEAR.search(line)]
 
 
-def _title_lines(text: str, filename: str, hints: Hints) -> list[str]:
+def _title_candidates(text: str, filename: str, hints: Hints) -> list[str]:
     lines = [
         line
-        for line in _lines(text, 6)
-        if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not _ENUMERATED.match(line)
+        for line in head_lines(text, 6)
+        if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not ENUMERATED.match(line)
     ]
     stem = Path(filename).stem
     if re.search(rf"[{_HAN}]", stem):
@@ -277,7 +273,7 @@ def _province_parent(text: str) -> tuple[str | None, float]:
     for full, short in vocabulary().provinces.items():
         if full.endswith("市"):  # a 直辖市 has no 省委 above a city
             continue
-        # "白云南路" is a road, not 云南: a name followed by a street word does not count.
+        # "白云南路" is a road, not 云南: a name followed by a road word does not count.
         counts[full] = len(re.findall(rf"{short}(?!路|街|大道|巷|桥|村|社区)", text))
     ranked = counts.most_common(2)
     if not ranked or ranked[0][1] < 2 or ranked[0][1] < 2 * ranked[1][1]:
@@ -353,7 +349,7 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     """Place, level, parents, years and kind of one report; an unsure field stays empty."""
     hints = hints or Hints()
     head = text[:3000]
-    titles = _title_lines(text, filename, hints)
+    titles = _title_candidates(text, filename, hints)
     place, level, stated, government = _government_signals(head)
     if _NATIONAL_BULLETIN.search(head[:300]):  # the national statistical bulletin names no place: it is the country's
         place.offer(NATION, STATED)
@@ -399,22 +395,22 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
 
 
 def _lower_level_place(place: _Guess, level: _Guess, hints: Hints, body_level: str | None) -> None:
-    """Without a formal line, the older detector's street/district/city, when the report speaks at that level."""
+    """Without a formal line, a unit the text names at the level the report speaks at."""
     if place.value:
         return
     wanted = level.value or body_level
-    for guess in (hints.street, hints.district, hints.city):
+    for guess in (hints.township, hints.county, hints.prefecture):
         if not guess or not is_unit_name(guess):
             continue
         guess_level = level_of(guess)
-        if wanted is None and guess == hints.street:
+        if wanted is None and guess == hints.township:
             place.offer(guess, WEAK)  # a named 街道/镇 but the report never speaks of itself: uncertain
         elif guess_level == wanted or (wanted == "县" and guess_level == "区"):
             place.offer(guess, BODY if level.confidence >= BODY or body_level == guess_level else WEAK)
         if place.value:
             level.offer(guess_level, place.confidence)
             return
-    subject = hints.subject_street
+    subject = hints.subject
     if subject and is_unit_name(subject) and wanted in (None, level_of(subject)):
         place.offer(subject, WEAK)  # named once as the subject of a sentence: likely, but shown as uncertain
         level.offer(level_of(subject), WEAK)
@@ -434,8 +430,8 @@ def _parents(text: str, place: str | None, level: str | None, chain: list[str], 
         city_over_city = level == "市" and level_of(name) == "市"  # 金华市 leads 义乌市: a 县级市
         if name != place and (above or city_over_city) and name not in found:
             found.append(name)
-    if rank >= 3:  # a 区/县 or a 街道/镇 under them: the older detector's district and city
-        for name in (hints.city, hints.district):
+    if rank >= 3:  # a 区/县 or a 街道/镇 under them: the 市 and 区/县 the text names
+        for name in (hints.prefecture, hints.county):
             if name and name != place and is_unit_name(name) and vocabulary().rank.get(level_of(name) or "", 9) < rank:
                 found.append(name)
     if rank >= 2 and not any(level_of(p) == "省" for p in found):
