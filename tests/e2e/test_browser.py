@@ -9,6 +9,8 @@ tests/e2e/artifacts/ (git-ignored): look at them when changing the UI.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import math
 import os
 import re
@@ -415,7 +417,8 @@ def test_upload_with_undetected_place_prompts_for_metadata(server, page):
     review.get_by_role("button", name=re.compile("保存 Save")).click()
     page.get_by_text(re.compile(f"已保存 {name}")).first.wait_for(timeout=LOAD_TIMEOUT_MS)
     _idle(page)
-    assert f"{name},南湖街道,,,2024,上半年" in _manifest(server)
+    row = next(r for r in csv.DictReader(io.StringIO(_manifest(server))) if r["file"] == name)
+    assert (row["place"], row["level"], row["year"], row["period"]) == ("南湖街道", "街道", "2024", "上半年")
     assert page.get_by_text(re.compile("未识别出地点")).count() == 0
 
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=re.compile("问答 Chat")).click()
