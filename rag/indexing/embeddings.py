@@ -124,6 +124,11 @@ class E5Embeddings(Embeddings):
                 self._queries.popitem(last=False)
         return vector.copy()
 
+    def clear_query_cache(self) -> None:
+        """Forget the question vectors kept (benchmarks timing each question as if first asked)."""
+        with self._queries_lock:
+            self._queries.clear()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode_passages(texts).tolist()
 
