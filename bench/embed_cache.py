@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     embeddings = get_embeddings(Settings.from_env())
     load_s = time.perf_counter() - t
     figures = fill(texts, embeddings, EmbeddingCache(), args.batch, args.out.with_suffix(".progress"))
-    figures |= {"reports": args.reports, "city_every": args.city_every, "load_chunk_s": round(chunk_s, 1)}
+    corpus = {"folder": str(args.folder)} if args.folder else {"reports": args.reports, "city_every": args.city_every}
+    figures |= corpus | {"load_chunk_s": round(chunk_s, 1)}
     figures |= {"model_load_s": round(load_s, 1), "device": embeddings.device, "machine": machine()}
     print(json.dumps(figures, ensure_ascii=False))
     write_json(args.out, figures)
