@@ -53,6 +53,7 @@ from bench.common import (
     write_json,
 )
 from bench.corpus import add_synthetic, make_corpus, perturb_report
+from bench.query_latency import forget_queries, load_rows
 
 RESULT = "RESULT "
 CITY_EVERY = 14
@@ -89,14 +90,6 @@ def sized_corpus(folder: Path, n: int, real: Path | None, rows: list[dict]) -> l
     if n > len(files):
         make_corpus(folder, n - len(files), city_every=CITY_EVERY)
     return [p.name for p in files]
-
-
-def question_rows(path: Path | None) -> list[dict]:
-    """The rows of a question file, each with its `kind` (its `type`)."""
-    if path is None:
-        return []
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r | {"kind": r.get("type") or ("unanswerable" if r.get("unanswerable") else "answerable")} for r in rows]
 
 
 def questions_for(rows: list[dict], present: list[str]) -> list[dict]:
@@ -272,7 +265,6 @@ def _ask_stats(rows: list[dict], seconds: list[float]) -> dict:
 
 
 def _child_query(args: argparse.Namespace) -> dict:
-    from bench.query_latency import forget_queries
     from rag.answering.answer import Assistant
     from rag.answering.retrieval import Searcher
 
@@ -402,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(set(args.reports))
     extra = ["--synthetic-misses"] if args.synthetic_misses else []
 
-    rows = question_rows(args.questions if args.real else None)
+    rows = load_rows(args.questions) if args.real else []
     with workdir(args, "scale") as work:
         paths = {n: (work / f"seeds{n}", work / f"index{n}") for n in [1, *sizes]}
         build, size_mib, asked = {}, {}, {}
