@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from rag.answering import corpus as corpus_module
 from rag.answering.answer import Assistant
 from rag.answering.corpus import Corpus
 from rag.indexing.store import Index, build_index
@@ -70,6 +71,7 @@ def test_lookups_follow_a_new_index_version(small_settings, embeddings):
     assistant = Assistant(small_settings)
     word = "龙舟竞渡邀请赛"
     assert assistant.corpus().reports_with(word) == [] and assistant.corpus().passages_with(word) == []
+    before = {r.sha256: corpus_module._TEXT_TERMS._counts[r.sha256] for r in assistant.corpus().index.reports.values()}
     (small_settings.seeds_dir / "900_new.txt").write_text(
         "东湖街道2023年工作总结\n一、主要工作\n全年举办龙舟竞渡邀请赛2场，参与群众1.2万人次。\n", encoding="utf-8"
     )
@@ -78,6 +80,8 @@ def test_lookups_follow_a_new_index_version(small_settings, embeddings):
     assert corpus.reports_with(word) == ["900_new.txt"]
     assert [c.doc_id for c in corpus.passages_with(word)] == ["900_new.txt"]
     assert corpus.weight(word) < Corpus(Index.open(small_settings)).weight("龘龘")
+    # the reports of the earlier version are not counted again
+    assert all(corpus_module._TEXT_TERMS._counts[sha] is counts for sha, counts in before.items())
 
 
 def test_a_question_is_encoded_once(embeddings):
