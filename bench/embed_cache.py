@@ -6,6 +6,7 @@ on how the index stores them, so they are computed once (`main` below, in the ba
 falls back to the real model for any text not in the cache (a changed chunker or header just costs model time).
 
     nice -n 19 .venv/bin/python -m bench.embed_cache --reports 1000 --city-every 14   # fills the cache, resumable
+    nice -n 19 .venv/bin/python -m bench.embed_cache --folder ../shared/corpus-large  # the passages of a folder
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ class EmbeddingCache:
 class CachedEmbeddings:
     """The real embeddings object, with passage vectors taken from the cache where it has them."""
 
-    def __init__(self, inner, cache: EmbeddingCache, synthetic_misses: bool = False) -> None:
+    def __init__(
+        self, inner, cache: EmbeddingCache, synthetic_misses: bool = False, store_misses: bool = False
+    ) -> None:
         self.inner = inner
         self.cache = cache
         self.synthetic_misses = synthetic_misses  # random unit vectors instead of the model (storage benchmarks)
+        self.store_misses = store_misses and not synthetic_misses  # the model's vectors of misses kept for next time
         self.name, self.dim, self.device = inner.name, inner.dim, getattr(inner, "device", "?")
         self.hits = self.misses = self.synthetic = 0
 
@@ -80,6 +84,8 @@ class CachedEmbeddings:
             self.synthetic += len(missing)
         elif missing:
             vectors = self.inner.encode_passages([texts[i] for i in missing], batch_size=batch_size)
+            if self.store_misses:
+                self.cache.put_many({keys[i]: v for i, v in zip(missing, vectors, strict=True)})
         if missing:
             for i, v in zip(missing, vectors, strict=True):
                 found[keys[i]] = v
@@ -141,21 +147,25 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--folder", type=Path, help="the reports of this folder instead of the synthetic corpus")
     parser.add_argument("--city-every", type=int, default=14)
     parser.add_argument("--batch", type=int, default=64, help="passages per cache commit")
     parser.add_argument("--out", type=Path, default=OUT / "embed_cache.json")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp:
-        make_corpus(Path(tmp) / "seeds", args.reports, city_every=args.city_every)
+        folder = args.folder or Path(tmp) / "seeds"
+        if args.folder is None:
+            make_corpus(folder, args.reports, city_every=args.city_every)
         t = time.perf_counter()
-        texts = corpus_passages(Path(tmp) / "seeds")
+        texts = corpus_passages(folder)
         chunk_s = time.perf_counter() - t
-    print(f"{args.reports} reports: {len(texts)} passages (load + chunk {chunk_s:.1f} s)", flush=True)
+    print(f"{args.folder or args.reports} reports: {len(texts)} passages (load + chunk {chunk_s:.1f} s)", flush=True)
     t = time.perf_counter()
     embeddings = get_embeddings(Settings.from_env())
     load_s = time.perf_counter() - t
     figures = fill(texts, embeddings, EmbeddingCache(), args.batch, args.out.with_suffix(".progress"))
-    figures |= {"reports": args.reports, "city_every": args.city_every, "load_chunk_s": round(chunk_s, 1)}
+    corpus = {"folder": str(args.folder)} if args.folder else {"reports": args.reports, "city_every": args.city_every}
+    figures |= corpus | {"load_chunk_s": round(chunk_s, 1)}
     figures |= {"model_load_s": round(load_s, 1), "device": embeddings.device, "machine": machine()}
     print(json.dumps(figures, ensure_ascii=False))
     write_json(args.out, figures)

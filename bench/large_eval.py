@@ -62,7 +62,7 @@ def build(settings) -> dict:
     from rag.indexing.embeddings import get_embeddings
     from rag.indexing.store import build_index
 
-    embeddings = CachedEmbeddings(get_embeddings(settings), EmbeddingCache())
+    embeddings = CachedEmbeddings(get_embeddings(settings), EmbeddingCache(), store_misses=True)
     started = time.perf_counter()
     result = build_index(settings, rebuild=True, embeddings=embeddings)
     return {

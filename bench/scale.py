@@ -14,14 +14,18 @@ report (the baseline of the "≤ 1.5×" target), once by name as the app's uploa
 scanning the folder as `python -m rag index` does.
 
 With `--real DIR` (../shared/corpus-large: 347 real 政府工作报告 and statistical bulletins) a corpus of n reports is
-the first n real reports (those whose vectors the shared cache already holds first), under `real/`, no manifest
-rows; past the real ones, the synthetic corpus makes up the rest (1,000 = 347 real + 653 synthetic).
+the first n real reports, those the `--questions` set cites first (then by name), under `corpus-large/` (so their
+doc ids are the questions' `doc`s), no manifest rows; past the real ones, the synthetic corpus makes up the rest
+(1,000 = 347 real + 653 synthetic). The query and app phases then ask the questions of `--questions`
+(eval/large_dev.jsonl) whose reports are all in that size's index, plus its unanswerable ones, and report
+`Assistant.ask` p50/p95 per question kind. Passages the cache lacks are embedded by the model and added to it (the
+JSON and the table say how many), so a second run finds them all.
 
 Every phase runs in a child process, so its peak resident memory (ru_maxrss from wait4) is its own, torch included;
 the index folder's loopback Chroma server is a process of its own, and its peak RSS (VmHWM) is reported beside.
 
     .venv/bin/python -m bench.scale --reports 5 100 1000 --rounds 2 --repeats 3 --out bench/out/scale.json
-    .venv/bin/python -m bench.scale --real ../shared/corpus-large --reports 5 100 347 1000 --rounds 1 --repeats 1
+    .venv/bin/python -m bench.scale --real ../shared/corpus-large --reports 5 100 347 --rounds 1 --repeats 1
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from bench.common import (
     write_json,
 )
 from bench.corpus import add_synthetic, make_corpus, perturb_report
+from bench.query_latency import forget_queries, load_rows
 
 RESULT = "RESULT "
 CITY_EVERY = 14
@@ -56,36 +61,49 @@ PROBE = 1000  # index of the synthetic report added / changed / deleted at every
 
 
 EF_SEARCH = (10, 32, 64)  # besides the configured one, for the recall table
-LARGE_DONE = ROOT / "bench" / "out" / "large_done.txt"  # the reports of corpus-large whose vectors are cached
+LARGE_QUESTIONS = ROOT / "eval" / "large_dev.jsonl"
+REAL = "corpus-large"  # the folder of the real reports in a corpus, so their doc ids are the questions' `doc`s
 
 
-def real_files(real: Path) -> list[Path]:
-    """The real reports, those already in the shared embedding cache first (in the order they were cached)."""
+def cited(row: dict) -> set[str]:
+    """The file names of the reports a question row cites (`doc`, `docs`: corpus-large/<file>)."""
+    return {d.split("/", 1)[-1] for d in [row.get("doc", ""), *row.get("docs", [])] if d}
+
+
+def real_files(real: Path, rows: list[dict]) -> list[Path]:
+    """The real reports, those the questions cite first, each group by name."""
     files = sorted(p for p in Path(real).iterdir() if p.suffix == ".txt")
-    done = LARGE_DONE.read_text(encoding="utf-8").split() if LARGE_DONE.exists() else []
-    order = {name: i for i, name in enumerate(done)}
-    return sorted(files, key=lambda p: (order.get(p.name, len(order)), p.name))
+    asked = {name for r in rows for name in cited(r)}
+    return sorted(files, key=lambda p: (p.name not in asked, p.name))
 
 
-def sized_corpus(folder: Path, n: int, real: Path | None) -> None:
-    """n reports: the synthetic scale corpus, or with `real` the first n real reports (under real/) and the synthetic
-    corpus for the rest."""
+def sized_corpus(folder: Path, n: int, real: Path | None, rows: list[dict]) -> list[str]:
+    """n reports: the synthetic scale corpus, or with `real` the first n real reports (under corpus-large/) and the
+    synthetic corpus for the rest. The names of the real reports copied."""
     if real is None:
         make_corpus(folder, n, city_every=CITY_EVERY)
-        return
-    files = real_files(real)
-    (folder / "real").mkdir(parents=True, exist_ok=True)
-    for path in files[:n]:
-        shutil.copy(path, folder / "real" / path.name)
+        return []
+    files = real_files(real, rows)[:n]
+    (folder / REAL).mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copy(path, folder / REAL / path.name)
     if n > len(files):
         make_corpus(folder, n - len(files), city_every=CITY_EVERY)
+    return [p.name for p in files]
 
 
-def _questions() -> list[str]:
-    """The dev questions (seed 街道 reports) and the development corpus's (real reports of many places)."""
-    lines = (ROOT / "eval" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
-    corpus = [json.loads(line) for line in lines if line.strip()]
-    return [q["question"] for q in dev_questions()] + [q["question"] for q in corpus]
+def questions_for(rows: list[dict], present: list[str]) -> list[dict]:
+    """The questions about these reports: those whose cited reports are all present, and the unanswerable ones
+    (their places or years absent from the corpus). Without real reports: the dev questions (seed 街道 reports) and
+    the development corpus's (real reports of many places)."""
+    if not present:
+        lines = (ROOT / "eval" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+        corpus = [json.loads(line) for line in lines if line.strip()]
+        return [{"question": q["question"], "kind": "dev"} for q in dev_questions()] + [
+            {"question": q["question"], "kind": "corpus"} for q in corpus
+        ]
+    have = set(present)
+    return [r for r in rows if cited(r) <= have and (cited(r) or r.get("unanswerable"))]
 
 
 def chroma_peak_mib(index: Path) -> float | None:
@@ -143,7 +161,9 @@ def _embeddings(cached: bool, synthetic: bool):
     from rag.indexing.embeddings import get_embeddings
 
     model = get_embeddings(bench_settings(ROOT / "seeds", ROOT / "index"))
-    return CachedEmbeddings(model, EmbeddingCache(), synthetic_misses=synthetic) if cached else model
+    if not cached:
+        return model
+    return CachedEmbeddings(model, EmbeddingCache(), synthetic_misses=synthetic, store_misses=not synthetic)
 
 
 def _child_build(args: argparse.Namespace) -> dict:
@@ -190,8 +210,8 @@ def _child_update(args: argparse.Namespace) -> dict:
 
     embeddings = _embeddings(False, False)
     embeddings.encode_passages(["预热 warm-up"])
-    pairs = [spec.split(":", 2) for spec in args.pairs]
-    settings = {size: bench_settings(Path(seeds), Path(index)) for size, seeds, index in pairs}
+    pairs = [_pair(spec) for spec in args.pairs]
+    settings = {size: bench_settings(seeds, index) for size, seeds, index, _ in pairs}
     for s in settings.values():
         Index.open(s).store.vectors.count()  # as a serving process has it: the version in memory, Chroma up
         build_index(s, embeddings=embeddings)  # nothing changed: records the files' stamps, as any earlier run
@@ -230,42 +250,66 @@ def _median_run(rows: list[dict]) -> dict:
     return sorted(rows, key=lambda r: r["seconds"])[len(rows) // 2]
 
 
+def _pair(spec: str) -> tuple[str, Path, Path, list[dict]]:
+    """ "size:seeds:index:questions.json" -> its parts, the questions loaded."""
+    size, seeds, index, questions = spec.split(":", 3)
+    return size, Path(seeds), Path(index), json.loads(Path(questions).read_text(encoding="utf-8"))
+
+
+def _ask_stats(rows: list[dict], seconds: list[float]) -> dict:
+    """`Assistant.ask` p50/p95 over all the questions and per kind."""
+    out = {"all": stats_ms(seconds)}
+    for kind in sorted({r["kind"] for r in rows}):
+        out[kind] = stats_ms([t for r, t in zip(rows, seconds, strict=True) if r["kind"] == kind])
+    return out
+
+
 def _child_query(args: argparse.Namespace) -> dict:
     from rag.answering.answer import Assistant
     from rag.answering.retrieval import Searcher
 
     embeddings = _embeddings(False, False)
-    searchers, assistants, opened = {}, {}, {}
+    searchers, assistants, opened, rows = {}, {}, {}, {}
     for spec in args.pairs:
-        size, seeds, index = spec.split(":", 2)
+        size, seeds, index, rows[size] = _pair(spec)
         t = time.perf_counter()
-        searchers[size] = Searcher(bench_settings(Path(seeds), Path(index)), embeddings)
+        searchers[size] = Searcher(bench_settings(seeds, index), embeddings)
         searchers[size].search("预热 warm-up")
         opened[size] = round(time.perf_counter() - t, 2)
         assistants[size] = Assistant(searchers[size].settings, searchers[size])
         assistants[size].ask("预热 warm-up", mode="extractive")
-    questions = _questions()
     sizes = list(searchers)
     timings: dict[str, list[float]] = {s: [] for s in sizes}
-    asks: dict[str, list[float]] = {s: [] for s in sizes}
+    asks: dict[str, list[float]] = {s: [0.0] * len(rows[s]) * args.rounds for s in sizes}
     rng = random.Random(0)
-    for _ in range(args.rounds):
-        rng.shuffle(questions)
-        for i, q in enumerate(questions):
-            for size in sizes[i % len(sizes) :] + sizes[: i % len(sizes)]:  # rotate so load noise hits all sizes
+    longest = max(len(r) for r in rows.values())
+    for round_ in range(args.rounds):
+        order = list(range(longest))
+        rng.shuffle(order)
+        for j, i in enumerate(order):
+            for size in sizes[j % len(sizes) :] + sizes[: j % len(sizes)]:  # rotate so load noise hits all sizes
+                if i >= len(rows[size]):
+                    continue
+                q = rows[size][i]["question"]
+                forget_queries(embeddings)  # each call as a question asked first (no vector kept from before)
                 t = time.perf_counter()
                 searchers[size].search(q)
                 timings[size].append(time.perf_counter() - t)
+                forget_queries(embeddings)
                 t = time.perf_counter()
                 assistants[size].ask(q, mode="extractive")
-                asks[size].append(time.perf_counter() - t)
-    recall = {s: _recall(searchers[s].index, embeddings, questions[:60], random.Random(1)) for s in sizes}
+                asks[size][round_ * len(rows[size]) + i] = time.perf_counter() - t
+    recall = {
+        s: _recall(searchers[s].index, embeddings, [r["question"] for r in rows[s]][:60], random.Random(1))
+        for s in sizes
+    }
     return {
         size: {
             "chunks": len(searchers[size].index.chunks),
+            "questions": len(rows[size]),
             "open_s": opened[size],
             **stats_ms(t),
-            "ask": stats_ms(asks[size]),
+            "ask": _ask_stats(rows[size] * args.rounds, asks[size]),
             "recall_at_10": recall[size],
             "chroma_peak_rss_mib": chroma_peak_mib(searchers[size].settings.index_dir),
         }
@@ -274,21 +318,22 @@ def _child_query(args: argparse.Namespace) -> dict:
 
 
 def _child_serve(args: argparse.Namespace) -> dict:
-    """What the app holds at this size: model, index in memory, every dev question answered (extractive)."""
+    """What the app holds at this size: model, index in memory, the size's questions answered (extractive)."""
     from rag.answering.answer import Assistant
     from rag.answering.retrieval import Searcher
 
-    settings = bench_settings(args.seeds, args.index)
+    _, seeds, index, rows = _pair(args.pairs[0])
+    settings = bench_settings(seeds, index)
     t = time.perf_counter()
     assistant = Assistant(settings, Searcher(settings, _embeddings(False, False)))
     assistant.ask("预热 warm-up", mode="extractive")
     ready_s = time.perf_counter() - t
     times = []
-    for q in dev_questions():
+    for r in rows:
         t = time.perf_counter()
-        assistant.ask(q["question"], mode="extractive")
+        assistant.ask(r["question"], mode="extractive")
         times.append(time.perf_counter() - t)
-    return {"ready_s": round(ready_s, 2), "ask": stats_ms(times), "chroma_peak_rss_mib": chroma_peak_mib(args.index)}
+    return {"ready_s": round(ready_s, 2), "ask": _ask_stats(rows, times), "chroma_peak_rss_mib": chroma_peak_mib(index)}
 
 
 def _child(argv: list[str]) -> int:
@@ -341,26 +386,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic-misses", action="store_true", help="random vectors for passages not cached")
     parser.add_argument("--repeats", type=int, default=3, help="add / change / delete cycles per size (median)")
     parser.add_argument("--real", type=Path, help="real reports first (../shared/corpus-large), synthetic for the rest")
+    parser.add_argument(
+        "--questions", type=Path, default=LARGE_QUESTIONS, help="with --real: questions asked (default: %(default)s)"
+    )
     add_common_args(parser, "scale")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.reports))
     extra = ["--synthetic-misses"] if args.synthetic_misses else []
 
+    rows = load_rows(args.questions) if args.real else []
     with workdir(args, "scale") as work:
         paths = {n: (work / f"seeds{n}", work / f"index{n}") for n in [1, *sizes]}
-        build, size_mib = {}, {}
+        build, size_mib, asked = {}, {}, {}
         for n, (seeds, index) in paths.items():
-            sized_corpus(seeds, n, args.real)
+            asked[n] = work / f"questions{n}.json"
+            asked[n].write_text(json.dumps(questions_for(rows, sized_corpus(seeds, n, args.real, rows))))
             _say(f"building {n} reports …")
             build[n] = run_phase("build", "--seeds", str(seeds), "--index", str(index), *extra)
             size_mib[n] = round(dir_size(index) / 2**20, 2)
+            _say(f"built: {build[n]}")
         _say("timing queries …")
-        pairs = [f"{n}:{paths[n][0]}:{paths[n][1]}" for n in sizes]
-        query = run_phase("query", "--pairs", *pairs, "--rounds", str(args.rounds))
+        pairs = {n: f"{n}:{paths[n][0]}:{paths[n][1]}:{asked[n]}" for n in [1, *sizes]}
+        query = run_phase("query", "--pairs", *[pairs[n] for n in sizes], "--rounds", str(args.rounds))
         _say(f"serving {sizes[-1]} reports (app path) …")
-        serve = run_phase("serve", "--seeds", str(paths[sizes[-1]][0]), "--index", str(paths[sizes[-1]][1]))
+        serve = run_phase("serve", "--pairs", pairs[sizes[-1]])
         _say("add / change / delete one report, sizes taking turns …")
-        every = [f"{n}:{seeds}:{index}" for n, (seeds, index) in paths.items()]
+        every = [pairs[n] for n in paths]
         update = {
             int(n): u
             for n, u in run_phase("update", "--pairs", *every, "--repeats", str(args.repeats)).items()
@@ -369,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
 
     _report(sizes, build, size_mib, query, serve, update, args)
     return 0
+
+
+def _cell(stats: dict | None) -> str:
+    return f"{stats['p50_ms']} / {stats['p95_ms']} ({stats['n']})" if stats and stats.get("n") else ""
 
 
 def _report(sizes, build, size_mib, query, serve, update, args) -> None:
@@ -389,8 +444,9 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
                 q["open_s"],
                 q["p50_ms"],
                 q["p95_ms"],
-                q["ask"]["p50_ms"],
-                q["ask"]["p95_ms"],
+                q["questions"],
+                q["ask"]["all"]["p50_ms"],
+                q["ask"]["all"]["p95_ms"],
                 q["recall_at_10"]["whole"],
                 q["recall_at_10"]["3 reports"],
                 q["chroma_peak_rss_mib"],
@@ -410,6 +466,7 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
                 "open s",
                 "query p50 ms",
                 "query p95 ms",
+                "questions",
                 "ask p50 ms",
                 "ask p95 ms",
                 "HNSW recall@10",
@@ -419,6 +476,13 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
             rows,
         )
     )
+    kinds = sorted({k for n in sizes for k in query[str(n)]["ask"]} - {"all"})
+    print("\n`Assistant.ask` p50 / p95 ms (n) per question kind, and in the app process at the largest size:\n")
+    cells = [
+        [kind, *[_cell(query[str(n)]["ask"].get(kind)) for n in sizes], _cell(serve["ask"].get(kind))]
+        for kind in ["all", *kinds]
+    ]
+    print(md_table(["kind", *[f"{n} reports" for n in sizes], f"app, {sizes[-1]} reports"], cells))
     rows = []
     for way, label in PATHS.items():
         for n in [1, *sizes]:
@@ -460,7 +524,7 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
     checks[f"app peak RSS at {sizes[-1]} < 2 GiB ({serve['peak_rss_mib']} MiB)"] = serve["peak_rss_mib"] < 2048
     print(
         f"\napp path at {sizes[-1]} reports: ready in {serve['ready_s']} s, ask p50/p95 "
-        f"{serve['ask']['p50_ms']}/{serve['ask']['p95_ms']} ms, peak RSS {serve['peak_rss_mib']} MiB "
+        f"{serve['ask']['all']['p50_ms']}/{serve['ask']['all']['p95_ms']} ms, peak RSS {serve['peak_rss_mib']} MiB "
         f"(+ Chroma server {serve['chroma_peak_rss_mib']} MiB)"
     )
     print("\n" + "\n".join(f"- {k}: {'OK' if v else 'FAIL'}" for k, v in checks.items()))
@@ -469,6 +533,7 @@ def _report(sizes, build, size_mib, query, serve, update, args) -> None:
         {
             "machine": machine(),
             "sizes": sizes,
+            "questions": str(args.questions) if args.real else "eval/dev.jsonl + eval/corpus.jsonl",
             "build": build,
             "index_mib": size_mib,
             "query": query,

@@ -23,7 +23,8 @@ def unknown_places(query: Query, corpus: Corpus) -> list[str]:
 def docs_naming(mention: str, corpus: Corpus) -> list[str]:
     """The reports whose text or metadata name a place the question mentions ("请问沈家门街道" -> 沈家门)."""
     forms = mention_forms(mention, corpus)
-    return [d for d in corpus.doc_ids if any(f in _labels(d, corpus) or f in corpus.texts[d] for f in forms)]
+    in_text = {d for f in forms for d in corpus.reports_with(f)}
+    return [d for d in corpus.doc_ids if d in in_text or any(f in _labels(d, corpus) for f in forms)]
 
 
 def unnamed_places(query: Query, corpus: Corpus) -> list[str]:

@@ -56,8 +56,8 @@ def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> l
     rare = [t for t in query.words if corpus.weight(t) >= RARE_WEIGHT and not any(t in h.chunk.text for h in hits)]
     extra: list[Hit] = []
     for term in sorted(rare, key=corpus.weight, reverse=True)[:2]:
-        for chunk in corpus.index.chunks:
-            if term in chunk.text and chunk.doc_id in scope and chunk.chunk_id not in seen:
+        for chunk in corpus.passages_with(term):
+            if chunk.doc_id in scope and chunk.chunk_id not in seen:
                 seen.add(chunk.chunk_id)
                 extra.append(Hit(chunk, corpus.index.reports[chunk.doc_id], 0.0, 0))
     return extra

