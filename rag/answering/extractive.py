@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
+from rag.answering.years import other_year_only
 from rag.ingest.tables import row_spans
-from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
+from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import multi_year
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
 from rag.text.vocab import alternation, markers, rank_scopes, standing_words, term_forms, unit_families
@@ -42,6 +43,7 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
+AMOUNT_WEIGHT = 0.2  # an amount asked, a sentence stating only growth: as far below as a missing unit and more
 MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
@@ -106,7 +108,27 @@ def _trim(hit: Hit, start: int, end: int) -> Span | None:
 
 
 def has_figure(text: str) -> bool:
+    text = NOTE_MARK.sub("", text)
     return bool(_DIGIT.search(text) or _COUNT_WORD.search(text))
+
+
+# A figure that is an amount, not a change or a share: a number not followed by a percent sign ("1015986亿元",
+# "1850万人次"); years, note marks and "增长6.1%" alone are not.
+_AMOUNT = re.compile(rf"\d[\d.,]*\s*[余多]?[{SCALE_CHARS}]*\s*(?![\d.,%％‰]|个百分点|年|[{SCALE_CHARS}])")
+
+
+def growth_for_amount(text: str, query: Query) -> bool:
+    """Is an amount asked ("地区生产总值是多少", "接待了多少游客") of a text stating only changes or shares
+    ("增长6.1%", "分别增长10%以上")? It does not answer: amount and growth are two facts of one metric."""
+    if query.facet != "value" or query.wants_percent or query.share or query.asks_rank or not asks_number(query):
+        return False
+    return has_figure(text) and not states_amount(text)
+
+
+def states_amount(text: str) -> bool:
+    """Does the text state an amount (not only growth rates or shares)?"""
+    text = NOTE_MARK.sub("", text)
+    return bool(_AMOUNT.search(text) or _COUNT_WORD.search(text.replace("年", "")))
 
 
 def is_heading(span: Span) -> bool:
@@ -208,6 +230,8 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score += 0.2
     if asks_number(query) and not gives_figure(text, query):
         score -= 0.3
+    elif growth_for_amount(text, query):
+        score -= AMOUNT_WEIGHT
     if query.expected_units:
         score += 0.15 if _has_unit(text, query.expected_units) else -0.1
     if query.wants_percent and "%" in text:
@@ -326,17 +350,30 @@ def select(
         return []
     if meaning is not None:
         scored = with_meaning(scored, meaning)
-    best = max(scored, key=lambda s: s.score)
+    ranked = sorted(scored, key=lambda s: -s.score)
+    best = next((s for s in ranked if _of_year_asked(s.span, query, corpus)), None)
+    if best is None:
+        return []
     chosen = [best]
     missing = tuple(t for t in query.terms if t not in best.matched)
     if missing and query.asks >= 2:  # a second sentence only for a second question ("…多少？整改率多少？")
         total = sum(corpus.weight(t) for t in query.terms)
         rest = [s for s in scored if s.span.doc_id == best.span.doc_id and s.span.start != best.span.start]
         gains = [(sum(corpus.weight(t) for t in s.matched if t in missing) / total, s) for s in rest]
-        gains = [(g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0]
+        gains = [
+            (g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0 and _of_year_asked(s.span, query, corpus)
+        ]
         if gains:
             chosen.append(max(gains, key=lambda gs: (gs[0], gs[1].score))[1])
     return chosen
+
+
+def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Is the sentence about the year asked (or is no single year asked)? A figure of another year never answers:
+    its year comes from its sentence, its section, then its report (rag.answering.years)."""
+    if not query.years or multi_year(query.text):
+        return True
+    return not other_year_only(corpus, span.doc_id, span.start, span.end, query.years)
 
 
 def union_coverage(chosen: list[Scored], query: Query, corpus: Corpus) -> float:

@@ -19,7 +19,16 @@ from functools import cache
 from pathlib import Path
 
 from rag.answering.corpus import Corpus
-from rag.answering.extractive import Meaning, Span, asks_number, coverage, gives_figure, has_unit_asked, sentences
+from rag.answering.extractive import (
+    Meaning,
+    Span,
+    asks_number,
+    coverage,
+    gives_figure,
+    growth_for_amount,
+    has_unit_asked,
+    sentences,
+)
 from rag.answering.query import Query
 from rag.answering.retrieval import Hit, street_aliases
 from rag.answering.years import other_year_only
@@ -90,6 +99,8 @@ def candidates(query: Query, corpus: Corpus, hits: list[Hit], scope: set[str], m
 
 def _fits(span: Span, query: Query, corpus: Corpus) -> bool:
     if asks_number(query) and not gives_figure(span.text, query):
+        return False
+    if growth_for_amount(span.text, query):
         return False
     if not has_unit_asked([span], query):
         return False

@@ -49,15 +49,53 @@ def stated_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     return None
 
 
+# A year written as the base of a comparison or the start of a stretch ("比2015年增长", "从2015年的958.5亿元增加到…",
+# "2012年以来最高") is not the year the figure is about.
+_BASE_YEAR = re.compile(r"(?:比|较|从|与|同|自)\s*$")
+_SINCE = re.compile(r"\s*年?(?:以来|起)")
+
+
+def figure_years(text: str, start: int, end: int) -> set[int]:
+    """The years text[start:end] states for its figures: every year written, less the bases of comparisons."""
+    out = set()
+    for m in _YEAR.finditer(text, start, end):
+        if _BASE_YEAR.search(text, max(start, m.start() - 3), m.start()) or _SINCE.match(text, m.end()):
+            continue
+        out.add(int(m.group(1)))
+    return out
+
+
 def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
-    """Does the text about a figure state other years and none of those asked? Its full sentence is read ("从2015年的
-    958.5亿元增加到2020年的1425.7亿元" is about 2020 too), else its section titles."""
+    """Is a figure about other years than those asked? Its full sentence is read first ("从2015年的958.5亿元增加到
+    2020年的1425.7亿元" is about 2020; "比2015年增长" names a base, not its year), then its section titles; when
+    neither states a year, the part of the report it is in (a plan or review section, a line opening "2018年工作
+    总体思路："), and last the report's own years (the year it reviews and the year it plans): a 2024 bulletin's
+    "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
     text = corpus.texts[doc_id]
     s, e = sentence_around(text, start, end)
-    stated = {int(y) for y in _YEAR.findall(text, s, e)}
+    stated = figure_years(text, s, e)
     if not stated:
         stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
-    return bool(stated) and not stated & set(years)
+    if stated:
+        return not stated & set(years)
+    implied = _part_year(corpus, doc_id, start)
+    if implied is not None:
+        return implied not in years
+    meta = corpus.meta(doc_id)
+    own = {y for y in (meta.year, meta.plan_year) if y}
+    return bool(own) and not own & set(years)
+
+
+def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
+    """The year of the section or part of the report a position is in, by its kind: under a plan section the year
+    the report plans, under a review the year it reviews, else the year of the part a line before it opens."""
+    meta = corpus.meta(doc_id)
+    titles = _section_path(corpus, doc_id, pos)
+    if any(_PLAN_SECTION.search(t) for t in titles):
+        return meta.plan_year or meta.year
+    if any(_REVIEW_SECTION.search(t) for t in titles):
+        return meta.year or meta.plan_year
+    return part_year(corpus.texts[doc_id], pos)
 
 
 def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None:
@@ -67,13 +105,8 @@ def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     year = stated_year(corpus, doc_id, start, end)
     if year is not None:
         return year
+    part = _part_year(corpus, doc_id, start)
     meta = corpus.meta(doc_id)
-    titles = _section_path(corpus, doc_id, start)
-    if any(_PLAN_SECTION.search(t) for t in titles):
-        return meta.plan_year or meta.year
-    if any(_REVIEW_SECTION.search(t) for t in titles):
-        return meta.year or meta.plan_year
-    part = part_year(corpus.texts[doc_id], start)
     return part if part is not None else meta.year or meta.plan_year
 
 

@@ -19,6 +19,9 @@ SCALE_CHARS = "十百千万亿"
 EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 EN_ORDINAL_ABBREVIATIONS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
 _ORDINAL_WRAP = re.compile(r"^第|[位名]$")
+# A statistical bulletin's note mark ("国内生产总值[2]1015986亿元", "[19]网上零售额是指…"): it points to a note, it
+# states no figure.
+NOTE_MARK = re.compile(r"\[\d{1,3}\]")
 
 
 @lru_cache(maxsize=1)
