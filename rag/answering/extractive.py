@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, metric_surfaces
 from rag.answering.retrieval import Hit
-from rag.answering.years import other_year_only
+from rag.answering.years import one_year_figure
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import multi_year
@@ -34,6 +34,8 @@ _FULL_STOP = re.compile(r"[。！？!?\n]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MODIFIER = re.compile(
     r"(?:同比|比上年|较上年)?(?:增幅|增长|增速|下降|降幅|减少|提高|上升)|(?:完成)?进度|完成年度|位列|排名|名列|居全"
+    # the exact figure after a round threshold: "地区生产总值突破4000亿元，实现4028.51亿元"
+    r"|(?:实现|达到|达)\d"
 )
 _RANK_WORDS = re.compile(rf"位列|排名|名列|位居|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}")
 _ASKS_NUMBER = re.compile(
@@ -43,6 +45,7 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
+DEFINITION_WEIGHT = 0.5  # a definition asked: the sentence defining the term outranks those using it with figures
 AMOUNT_WEIGHT = 0.2  # an amount asked, a sentence stating only growth: as far below as a missing unit and more
 MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
@@ -115,6 +118,15 @@ def has_figure(text: str) -> bool:
 # A figure that is an amount, not a change or a share: a number not followed by a percent sign ("1015986亿元",
 # "1850万人次"); years, note marks and "增长6.1%" alone are not.
 _AMOUNT = re.compile(rf"\d[\d.,]*\s*[余多]?[{SCALE_CHARS}]*\s*(?![\d.,%％‰]|个百分点|年|[{SCALE_CHARS}])")
+
+
+_DEFINITION = alternation(markers("definition"))
+
+
+def defines(text: str, term: str) -> bool:
+    """Does the text define the term: write it, maybe with a note mark, then "是指/包括/为…" ("[19]网上零售额是指…",
+    "全员劳动生产率为国内生产总值…与全部就业人员的比率")?"""
+    return bool(re.search(rf"{re.escape(term)}(?:{NOTE_MARK.pattern})?(?:{_DEFINITION})", text))
 
 
 def growth_for_amount(text: str, query: Query) -> bool:
@@ -244,6 +256,8 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score -= 0.05
     if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
         score += 0.1
+    if query.defines and defines(text, query.defines):
+        score += DEFINITION_WEIGHT
     # A stretch of years asked gets exactly it; a one-year growth never gets an average over years ("年均增长"; an
     # amount stated beside one, "分别达到23534元、11980元，年均增长11.4%", is the year's own).
     if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
@@ -373,7 +387,7 @@ def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:
     its year comes from its sentence, its section, then its report (rag.answering.years)."""
     if not query.years or multi_year(query.text):
         return True
-    return not other_year_only(corpus, span.doc_id, span.start, span.end, query.years)
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years)
 
 
 def union_coverage(chosen: list[Scored], query: Query, corpus: Corpus) -> float:

@@ -31,7 +31,8 @@ from rag.answering.extractive import (
 )
 from rag.answering.query import Query
 from rag.answering.retrieval import Hit, street_aliases
-from rag.answering.years import other_year_only
+from rag.answering.years import one_year_figure
+from rag.text.periods import multi_year
 
 MODEL = Path(__file__).with_name("quote_model.json")
 FEATURES = ("cosine", "overlap", "coverage", "margin")
@@ -104,7 +105,9 @@ def _fits(span: Span, query: Query, corpus: Corpus) -> bool:
         return False
     if not has_unit_asked([span], query):
         return False
-    return not (query.years and other_year_only(corpus, span.doc_id, span.start, span.end, query.years))
+    if not query.years or multi_year(query.text):
+        return True
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years)
 
 
 @cache

@@ -25,7 +25,8 @@ from rag.indexing.store import Index, ReportRecord
 from rag.text import places
 from rag.text.periods import YEAR_MENTION
 
-_NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
+# Words that open no place's name: "全国城镇新增就业", "全省城镇居民" speak of a scope, not of a town "全国城镇".
+_NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "全国", "全省", "全市", "全县", "本", "该", "各")
 _NOT_NAME_END = frozenset("全各本该我每两几哪个些")
 _LEAD = re.compile(r"^(?:请问|请|问|查询|关于|那么|那|比较|对比|今年|去年|上半年|全年)+")
 YEAR_BOOST = 1.25

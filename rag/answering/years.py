@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.corpus import Corpus
+from rag.text.review import speaks_of_several_years
 from rag.text.vocab import alternation, markers
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!代)")
@@ -23,6 +24,9 @@ _PART = re.compile(
     rf"(?:{alternation(markers('plan_section') + markers('review_section'))})",
     re.M,
 )
+# A line that is only a date ("2016年2月29日" under a statistical bulletin's title) is when the report was issued, not
+# a section about that year.
+_DATE_LINE = re.compile(r"\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*")
 SENTENCE_REACH = 300  # how far back the start of a figure's sentence is looked for
 
 
@@ -50,16 +54,16 @@ def stated_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
 
 
 # A year written as the base of a comparison or the start of a stretch ("比2015年增长", "从2015年的958.5亿元增加到…",
-# "2012年以来最高") is not the year the figure is about.
-_BASE_YEAR = re.compile(r"(?:比|较|从|与|同|自)\s*$")
-_SINCE = re.compile(r"\s*年?(?:以来|起)")
+# "恢复至2019年的105.3%", "2012年以来最高") is not the year the figure is about.
+_BASE_YEAR = re.compile(r"(?:比|较|从|与|同|自|恢复至|恢复到|相当于)\s*$")
+_SINCE = re.compile(r"\s*(?:以来|起|同期|水平|的\d[\d.]*[%％])")
 
 
 def figure_years(text: str, start: int, end: int) -> set[int]:
     """The years text[start:end] states for its figures: every year written, less the bases of comparisons."""
     out = set()
     for m in _YEAR.finditer(text, start, end):
-        if _BASE_YEAR.search(text, max(start, m.start() - 3), m.start()) or _SINCE.match(text, m.end()):
+        if _BASE_YEAR.search(text, max(start, m.start() - 4), m.start()) or _SINCE.match(text, m.end()):
             continue
         out.add(int(m.group(1)))
     return out
@@ -84,6 +88,14 @@ def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tu
     meta = corpus.meta(doc_id)
     own = {y for y in (meta.year, meta.plan_year) if y}
     return bool(own) and not own & set(years)
+
+
+def one_year_figure(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
+    """Is a figure one of the years asked: of those years (other_year_only), and not stated of several years at once
+    ("五年来…", a paragraph opened by "这是…的五年": "比2016年增长30.9%" is no year's growth)?"""
+    if other_year_only(corpus, doc_id, start, end, years):
+        return False
+    return not speaks_of_several_years(corpus.texts[doc_id], start, end)
 
 
 def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
@@ -125,7 +137,7 @@ def _section_path(corpus: Corpus, doc_id: str, pos: int) -> list[str]:
     report: its year is the report's, which the metadata already says, not a section's)."""
     chunks = corpus.chunks_over(doc_id, pos, pos + 1)
     titles = [t.strip() for t in chunks[0].section.split(" > ")] if chunks and chunks[0].section else []
-    return [t for t in titles if not _is_report_title(corpus, doc_id, t)]
+    return [t for t in titles if not _is_report_title(corpus, doc_id, t) and not _DATE_LINE.fullmatch(t)]
 
 
 def _is_report_title(corpus: Corpus, doc_id: str, title: str) -> bool:
