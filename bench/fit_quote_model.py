@@ -29,9 +29,11 @@ def rows_of(path: Path) -> list[dict]:
 
 
 def features_of(pairs: list[tuple[Path, Path]]) -> tuple[list[list[float]], list[int], list[str]]:
-    from rag.answering.answer import Assistant, Filters, resolve_scope
+    from rag.answering.answer import Assistant
     from rag.answering.query import understand
     from rag.answering.quoting import FEATURES, candidates
+    from rag.answering.retrieval import Filters
+    from rag.answering.scope import resolve_scope
 
     xs: list[list[float]] = []
     ys: list[int] = []

@@ -27,7 +27,7 @@ def ask(assistant, question: str, options: ChatOptions, history: list[dict], on_
 
 
 def history_for_llm(messages: list[dict]) -> list[dict]:
-    """The conversation so far as {"role", "content"} dicts, the form rag.answering.llm.as_turns documents for Streamlit."""
+    """The conversation so far as {"role", "content"} dicts, the form rag.answering.conversation.as_turns documents for Streamlit."""
     turns = []
     for m in messages:
         if m["role"] == "user":

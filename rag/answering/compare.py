@@ -5,46 +5,58 @@ Every row quoted is one extracted Indicator, cited at its own offsets. Two thing
 - a *comparison across the loaded reports* only compares what was loaded, often for different periods and years,
   which the answer says instead of pretending the figures are comparable.
 Figures are shown as written; nothing is summed, converted or rounded in the text.
+
+The rows an answer uses are picked in rag.answering.picks and said in rag.answering.wording; this module drafts
+the answers (one value, a rank list, which place ranks, a superlative, a comparison, a trend, several metrics).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rag.answering.corpus import Cite, Corpus, Draft, Part, Row
-from rag.answering.query import Query, asks_target, metric_surfaces, street_english
-from rag.answering.verify import numbers_in, unsupported_numbers
-from rag.answering.years import figure_year, other_year_only
-from rag.indexing.indicators import Indicator, cell_phrase, format_value, row_sentence
+from rag.answering.picks import (
+    Pick,
+    answers_facet,
+    best_per_report,
+    choose,
+    comparable,
+    covering,
+    facet_of,
+    for_year,
+    is_target,
+    of_years,
+    rows_of,
+    sort_key,
+)
+from rag.answering.query import Query, asks_target, street_english
+from rag.answering.wording import (
+    answer_row,
+    cite,
+    fact_text,
+    has_rank,
+    label,
+    line,
+    name_en,
+    period_caveat,
+    period_en,
+    place_label,
+    said,
+    scope_en,
+)
 from rag.ingest.metadata import ReportMeta
 from rag.ingest.places import delivered_span
-from rag.ingest.tables import KEY_SEP, is_table_row
 from rag.text.numerals import en_ordinal
-from rag.text.periods import asked_period, same_period
-from rag.text.vocab import alternation, english_name, markers, money_scale, rank_scopes
+from rag.text.periods import asked_period
+from rag.text.vocab import alternation, markers
 
-# Same-currency units (rag/text/data/units.toml), for ordering values only (the text never shows a converted figure).
-_SCALE = money_scale()
 _FORECAST = re.compile(alternation(markers("forecast")))
-_EN_PERIOD = {"上半年": "first half of the year", "全年": "full year", "下半年": "second half of the year"}
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+
+
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
-_NUM = re.compile(r"[-+−－]?\d+(?:\.\d+)?%?")
+
 
 # Lookup for a street the table cannot answer (a target, a figure the extractor skipped): (street, part of the
 # question about it) -> parts quoting the report, or None.
@@ -53,208 +65,12 @@ Fallback = Callable[[str, str], list[Part] | None]
 YearFallback = Callable[[list[str], bool], list[Part] | None]
 
 
-@dataclass(frozen=True)
-class Pick:
-    doc_id: str
-    ind: Indicator
-
-
-def period_matches(asked: str | None, stated: str | None, year: int | None) -> bool:
-    if not asked:
-        return False
-    return same_period(asked, stated) or bool(year and asked == f"{year}年")
-
-
-def facet_of(ind: Indicator, facet: str) -> float | None:
-    return {"growth": ind.growth, "progress": ind.progress}.get(facet, ind.value)
-
-
-def _choose(cands: list[Pick], corpus: Corpus, period: str | None, facet: str, estimate: bool) -> Pick | None:
-    """Best row of one report: the period asked, the facet asked, actual before forecast (unless asked), first stated."""
-
-    def key(p: Pick) -> tuple:
-        year = corpus.meta(p.doc_id).year
-        return (
-            period_matches(period, p.ind.period, year),
-            facet_of(p.ind, facet) is not None,
-            p.ind.estimate == estimate,
-            p.ind.value is not None,
-            -p.ind.start,
-        )
-
-    return max(cands, key=key) if cands else None
-
-
-def rows_of(corpus: Corpus, doc_ids: list[str], metric: str, target: bool = False) -> list[Pick]:
-    """The metric's rows in these reports: its targets when a target is asked, else what was achieved (or forecast)."""
-    return [
-        Pick(d, ind) for d, ind in corpus.indicators_of(doc_ids) if ind.metric == metric and is_target(ind) == target
-    ]
-
-
-def is_target(ind: Indicator) -> bool:
-    return ind.kind == "target"
-
-
-def best_per_report(corpus: Corpus, picks: list[Pick], period: str | None, facet: str, estimate: bool) -> list[Pick]:
-    by_doc: dict[str, list[Pick]] = {}
-    for p in picks:
-        by_doc.setdefault(p.doc_id, []).append(p)
-    chosen = [_choose(c, corpus, period, facet, estimate) for c in by_doc.values()]
-    return [c for c in chosen if c is not None]
-
-
-def label(corpus: Corpus, pick: Pick) -> str:
-    """The period a figure is for: as stated next to it, else the report's period. A stated period whose digits the
-    cited passage lacks (the sentence's "1-6月," opens the previous passage) gives way to the report's period, so
-    the answer shows no figure its citation does not."""
-    if is_target(pick.ind):
-        return "预期目标"
-    stated, own = pick.ind.period, corpus.meta(pick.doc_id).period
-    if stated and numbers_in(stated):
-        passages = [c.text for c in corpus.chunks_over(pick.doc_id, pick.ind.start, pick.ind.end)]
-        if unsupported_numbers(stated, passages):
-            return own or ""
-    return stated or own or ""
-
-
-def _growth_display(text: str | None, value: float | None) -> str | None:
-    """The growth/progress phrase as written; a "分别 7.5%和6.5%" list is cut to this fact's own number."""
-    if not text or value is None:
-        return text
-    numbers = _NUM.findall(text)
-    if len(numbers) <= 1:
-        return text
-    mine = next(
-        (n for n in numbers if abs(abs(float(n.rstrip("%").replace("−", "-").replace("－", "-"))) - abs(value)) < 1e-9),
-        None,
-    )
-    if mine is None:
-        return text
-    word = re.sub(r"分别|[-+−－]?\d+(?:\.\d+)?%?|[和、及]", "", text)
-    return f"{word}{mine.lstrip('-+−－') if word.endswith(('下降', '降幅', '减少')) else mine}"
-
-
-def _cell_phrase(text: str | None) -> str | None:
-    """A table cell said as words: "同比增幅：17.5%" -> "同比增幅17.5%", "同比增长（%）：-6.8" -> "同比增长-6.8%"."""
-    if not text or KEY_SEP not in text:
-        return text
-    name, _sep, value = text.partition(KEY_SEP)
-    return cell_phrase(name, value)
-
-
-def fact_text(ind: Indicator) -> str:
-    """ "固定资产投资17.03亿元，进度54.1%，位列全区第一": the metric as written and the exact figures."""
-    head = f"{ind.raw_metric}{format_value(ind)}"
-    extras = [
-        _cell_phrase(_growth_display(ind.growth_text, ind.growth)),
-        _cell_phrase(_growth_display(ind.progress_text, ind.progress)),
-        _cell_phrase(ind.rank_text),
-    ]
-    extras = [e for e in extras if e]
-    if ind.value is None and extras:  # "地区生产总值增长7.6%", not "地区生产总值，增长7.6%"
-        head, extras = head + extras[0], extras[1:]
-    text = "，".join([head, *extras])
-    return f"{text}（预计数）" if ind.estimate else text
-
-
-def said(corpus: Corpus, doc_id: str, start: int, end: int) -> str:
-    """Report text as an answer says it: verbatim, or a table row as a sentence with its figures as written."""
-    quote = corpus.quote(doc_id, start, end).strip(" ，,；;。")
-    return (row_sentence(quote, 0, len(quote)) or quote) if is_table_row(quote) else quote
-
-
-def cite(pick: Pick) -> Cite:
-    return Cite(pick.doc_id, pick.ind.start, pick.ind.end)
-
-
-def _row(corpus: Corpus, pick: Pick) -> Row:
-    return Row(pick.doc_id, corpus.street(pick.doc_id), pick.ind, cite(pick))
-
-
-def place_label(corpus: Corpus, doc_id: str, english: bool) -> str:
-    """The report's place, or "该报告" when none was detected: a title or file name ("…/104_…_2022.txt") would
-    state digits that no cited passage holds (the sources list shows which report it is)."""
-    street = corpus.street(doc_id)
-    if street:
-        return street_english(street) if english else street
-    return "this report" if english else "该报告"
-
-
-def period_en(period: str) -> str:
-    """ "上半年" -> "first half of the year", "1-6月" -> "January-June (1-6月)"; digits only as the report has them."""
-    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})月", period)
-    if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 12:
-        return f"{_MONTHS[int(m.group(1)) - 1]}-{_MONTHS[int(m.group(2)) - 1]} ({period})"
-    if re.fullmatch(r"\d{4}年", period):
-        return period[:-1]
-    if period == "预期目标":
-        return "target"
-    return _EN_PERIOD.get(period, period)
-
-
-def line(corpus: Corpus, pick: Pick, english: bool) -> list[Part]:
-    """One row: "西林街道（1-6月）：固定资产投资17.03亿元，进度54.1%，位列全区第一[n]"."""
-    when, who = label(corpus, pick), place_label(corpus, pick.doc_id, english)
-    if english:
-        head = f"{who}, {period_en(when)}: " if when else f"{who}: "
-        return [head + name_en(pick.ind.metric) + fact_text(pick.ind) + " ", cite(pick)]
-    head = f"{who}（{when}）：" if when else f"{who}："
-    return [head + fact_text(pick.ind), cite(pick)]
-
-
-def name_en(metric: str | None) -> str:
-    """ "fixed-asset investment — ": a metric's English name, put before the figure quoted as written."""
-    name = english_name(metric, metric_surfaces(metric)) if metric else None
-    return f"{name} — " if name else ""
-
-
-def period_caveat(corpus: Corpus, picks: list[Pick], english: bool) -> str | None:
-    """Say so when the figures are for different periods or come from reports of different years."""
-    labels = {corpus.street(p.doc_id) or p.doc_id: label(corpus, p) for p in picks}
-    years = {corpus.meta(p.doc_id).year for p in picks}
-    if len(set(labels.values())) <= 1 and len(years) <= 1:
-        return None
-    listing = "；".join(f"{s}：{lab}" for s, lab in labels.items())
-    if english:
-        if len(set(labels.values())) <= 1:
-            return "Note: the figures come from reports of different years, so they are not directly comparable."
-        text = f"Note: the figures cover different periods ({listing})"
-        text += " and come from reports of different years" if len(years) > 1 else ""
-        return text + ", so they are not directly comparable."
-    text = (
-        f"注意：各数字的统计时期不同（{listing}）"
-        if len(set(labels.values())) > 1
-        else "注意：各数字出自不同年份的报告"
-    )
-    if len(years) > 1 and len(set(labels.values())) > 1:
-        text += "，且出自不同年份的报告"
-    return text + "，不能直接比较。"
-
-
-def comparable(a: Pick, b: Pick, facet: str) -> bool:
-    if facet != "value":
-        return facet_of(a.ind, facet) is not None and facet_of(b.ind, facet) is not None
-    if a.ind.value is None or b.ind.value is None:
-        return False
-    ua, ub = _SCALE.get(a.ind.unit or ""), _SCALE.get(b.ind.unit or "")
-    return (ua is not None and ub is not None and ua[0] == ub[0]) or (a.ind.unit == b.ind.unit)
-
-
-def sort_key(pick: Pick, facet: str) -> float:
-    value = facet_of(pick.ind, facet) or 0.0
-    return value * _SCALE[pick.ind.unit][1] if facet == "value" and pick.ind.unit in _SCALE else value
-
-
-# ------------------------------------------------------------------------------------------------ answers
-
-
 def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool = False) -> Draft | None:
     """One street's figure for the metric asked, quoted verbatim: the actual figure (a forecast only when the report
     has no actual one), plus the forecasts beside it when the question asks for them ("全年预计多少？"); with
     `target`, the target the report sets for it and nothing else."""
     picks = of_years(corpus, rows_of(corpus, doc_ids, query.metric or "", target), query.years, target)
-    best = _choose(picks, corpus, query.period, query.facet, False)
+    best = choose(picks, corpus, query.period, query.facet, False)
     if best is None or not answers_facet(best.ind, query):
         return None
     chosen = [best]
@@ -283,33 +99,14 @@ def single_value(query: Query, corpus: Corpus, doc_ids: list[str], target: bool 
     if query.english:
         head = (f"{who}, {period_en(when)}: " if when else f"{who}: ") + name_en(best.ind.metric)
         tail = (
-            f"; ranked {en_ordinal(best.ind.rank)} in its {_scope_en(best.ind.rank_scope)}, as the report states"
-            if _has_rank(best.ind)
+            f"; ranked {en_ordinal(best.ind.rank)} in its {scope_en(best.ind.rank_scope)}, as the report states"
+            if has_rank(best.ind)
             else ""
         )
         tail += " (a forecast figure)" if forecast else ""
         return Draft([head, *body, tail + "."], rows)
     head = f"{who}（{when}）：" if when else f"{who}："
     return Draft([head, *body, "。" + ("（报告所列为预计数）" if forecast else "")], rows)
-
-
-def answers_facet(ind: Indicator, query: Query) -> bool:
-    """Amount and growth are two facts of one metric: "地区生产总值是多少" is not answered by a row stating only
-    "增长6.1%", nor "增长多少" by one stating only the amount. A rank asked is answered by the rank."""
-    if query.asks_rank or query.rank:
-        return ind.rank is not None or facet_of(ind, query.facet) is not None
-    return facet_of(ind, query.facet) is not None
-
-
-def of_years(corpus: Corpus, picks: list[Pick], years: tuple[int, ...], target: bool) -> list[Pick]:
-    """The rows about the years asked (all rows when none is asked). A target's year is read from its sentence,
-    section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside only when its
-    text states other years and not the one asked."""
-    if not years:
-        return picks
-    if target:
-        return [p for p in picks if figure_year(corpus, p.doc_id, p.ind.start, p.ind.end) in years]
-    return [p for p in picks if not other_year_only(corpus, p.doc_id, p.ind.start, p.ind.end, years)]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -321,14 +118,6 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
-
-
-def _has_rank(ind: Indicator) -> bool:
-    return bool(ind.rank and ind.rank_text and en_ordinal(ind.rank) is not None)
-
-
-def _scope_en(scope: str | None) -> str:
-    return rank_scopes().get(scope or "", "area")
 
 
 def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
@@ -344,7 +133,7 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
     for p in picks:
         by_metric.setdefault((p.doc_id, p.ind.metric), []).append(p)
     chosen = sorted(
-        (c for c in (_choose(v, corpus, query.period, "value", query.estimate) for v in by_metric.values()) if c),
+        (c for c in (choose(v, corpus, query.period, "value", query.estimate) for v in by_metric.values()) if c),
         key=lambda p: (p.doc_id, p.ind.start),
     )
     if not chosen:
@@ -365,7 +154,7 @@ def rank_list(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
             else f"\n- {fact_text(p.ind)}",
             cite(p),
         ]
-    return Draft(parts, [_row(corpus, p) for p in chosen])
+    return Draft(parts, [answer_row(corpus, p) for p in chosen])
 
 
 def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: str | None) -> Draft | None:
@@ -389,7 +178,7 @@ def which_street_rank(query: Query, corpus: Corpus, doc_ids: list[str], metric: 
         if query.english
         else "\n（名次为该报告自述的区内排名，不是已载入报告之间的比较。）"
     )
-    return Draft([*parts, note], [_row(corpus, p) for p in picks])
+    return Draft([*parts, note], [answer_row(corpus, p) for p in picks])
 
 
 def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | None:
@@ -431,7 +220,7 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
         else "这是已载入报告之间的比较，并非报告自述的排名。"
     )
     parts.append("\n" + scope_note + (f"\n{caveat}" if caveat else ""))
-    return Draft(parts, [_row(corpus, p) for p in picks])
+    return Draft(parts, [answer_row(corpus, p) for p in picks])
 
 
 def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
@@ -447,11 +236,11 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         period = asked_period(segment) or query.period
         plan = asks_target(segment)
         estimate = bool(_FORECAST.search(segment)) or query.estimate
-        best = _choose(rows_of(corpus, docs, query.metric or "", plan), corpus, period, query.facet, estimate)
+        best = choose(rows_of(corpus, docs, query.metric or "", plan), corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
         if best is not None:
             picks.append(best)
-            rows.append(_row(corpus, best))
+            rows.append(answer_row(corpus, best))
             parts += line(corpus, best, query.english)
             answered += 1
             continue
@@ -477,18 +266,6 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
     if caveat:
         parts.append("\n" + caveat)
     return Draft(parts, rows)
-
-
-def for_year(corpus: Corpus, doc_ids: list[str], year: int, target: bool) -> list[str]:
-    """The reports whose figures describe `year` (for a target: the reports that plan for it). A 2020 政府工作报告
-    reviews 2019 and sets the targets of 2020."""
-    return [d for d in doc_ids if (corpus.meta(d).plan_year if target else corpus.meta(d).year) == year]
-
-
-def covering(corpus: Corpus, doc_ids: list[str], year: int, planned: bool) -> list[str]:
-    """The reports a question about `year` is answered from: those planning it for a plan or target, those
-    reviewing it otherwise; failing that, the others that name it in either way."""
-    return for_year(corpus, doc_ids, year, planned) or for_year(corpus, doc_ids, year, not planned)
 
 
 def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool, english: bool) -> list[Part]:
@@ -527,9 +304,9 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     for year, docs in years:
         as_target = target and bool(for_year(corpus, docs, year, True))  # the year's report sets a target
         rows_asked = rows_of(corpus, docs, query.metric, as_target) if query.metric else []
-        best = _choose(rows_asked, corpus, f"{year}年", query.facet, False)
+        best = choose(rows_asked, corpus, f"{year}年", query.facet, False)
         if best is not None:
-            rows.append(_row(corpus, best))
+            rows.append(answer_row(corpus, best))
             body = [fact_text(best.ind), cite(best)]
         else:
             body = fallback(docs, as_target) if docs else None

@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from rag.answering.compare import _growth_display, _merge_spans, period_en
+from rag.answering.compare import _merge_spans
 from rag.answering.query import asked_rank, content_terms, understand
 from rag.answering.retrieval import QueryAnalysis
 from rag.answering.verify import citations_in, unsupported_numbers
+from rag.answering.wording import _growth_display, period_en
 from rag.indexing.indicators import extract_indicators
 from rag.text.language import is_english
 from rag.text.periods import asked_period

@@ -16,6 +16,8 @@ import openai
 import pytest
 from openai_fake import FakeOpenAI, Reply  # tests/ is on sys.path: pytest puts it there
 
+from rag.answering.conversation import Turn
+from rag.answering.followup import heuristic_rewrite, looks_like_followup, rewrite_followup
 from rag.answering.llm import (
     MSG_EMPTY,
     MSG_NOT_CONFIGURED,
@@ -23,14 +25,10 @@ from rag.answering.llm import (
     MSG_UNREACHABLE,
     SYSTEM_PROMPT,
     LLMResult,
-    Turn,
     build_messages,
     check_answer,
     generate,
-    heuristic_rewrite,
-    looks_like_followup,
     make_chat_model,
-    rewrite_followup,
 )
 from rag.answering.retrieval import Hit
 from rag.config import ROOT, Settings

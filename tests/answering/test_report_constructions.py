@@ -10,9 +10,9 @@ import json
 import pytest
 from helpers import assistant_over
 
-from rag.answering.compare import _cell_phrase
 from rag.answering.query import _metric_terms, content_terms
 from rag.answering.quoting import FEATURES, MODEL
+from rag.answering.wording import _cell_phrase
 from rag.answering.years import part_year
 from rag.indexing.indicators import row_sentence
 from rag.text.periods import multi_year

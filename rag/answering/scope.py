@@ -1,0 +1,105 @@
+"""Which reports an answer may come from, and why the loaded reports cannot answer (a refusal) before looking."""
+
+from __future__ import annotations
+
+from rag.answering import picks
+from rag.answering.corpus import Corpus
+from rag.answering.named_places import docs_naming, unknown_places
+from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
+from rag.answering.retrieval import Filters, Hit
+
+# A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
+REFERENT_COVERAGE = 0.8
+# A term this rare (in at most a few passages) that no retrieved passage holds sends us to the passages that do.
+RARE_WEIGHT = 3.5
+
+
+def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[str], bool]:
+    """The reports an answer may come from, and whether the question's content (not a name) picked them."""
+    allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
+    if query.streets:
+        return of_year(query, corpus, [d for d in allowed if corpus.street(d) in query.streets]), False
+    for mention in query.unknown_streets:  # a place no metadata holds, named in some reports' text: those reports
+        naming = [d for d in docs_naming(mention, corpus) if d in allowed]
+        if naming and len(naming) < len(allowed):
+            return naming, True
+    quoted = quoted_terms(query.text)
+    if quoted:
+        having = [d for d in allowed if all(q in corpus.texts[d] for q in quoted)]
+        if having and len(having) < len(allowed):
+            return having, True
+    clause = query.referent
+    if clause and not query.which_street:
+        terms = content_terms(clause)
+        scores = {d: _share(terms, corpus.texts[d], corpus) for d in allowed}
+        best = max(scores.values(), default=0.0)
+        picked = [d for d, s in scores.items() if s == best]
+        if best >= REFERENT_COVERAGE and len(picked) < len(allowed):
+            return picked, True
+    return allowed, False
+
+
+def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
+    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
+    target, the report that plans for it), when the place has several reports and one of them covers that year."""
+    if len(query.years) != 1 or len(docs) < 2:
+        return docs
+    planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
+    year = query.years[0]
+    return picks.covering(corpus, docs, year, planned) or docs
+
+
+def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
+    """Passages holding the question's rarest term when no retrieved passage does ("非诉服务中心" is in one passage
+    that the fused ranking can miss): a name that specific decides more than any ranking."""
+    seen = {h.chunk.chunk_id for h in hits}
+    rare = [t for t in query.words if corpus.weight(t) >= RARE_WEIGHT and not any(t in h.chunk.text for h in hits)]
+    extra: list[Hit] = []
+    for term in sorted(rare, key=corpus.weight, reverse=True)[:2]:
+        for chunk in corpus.index.chunks:
+            if term in chunk.text and chunk.doc_id in scope and chunk.chunk_id not in seen:
+                seen.add(chunk.chunk_id)
+                extra.append(Hit(chunk, corpus.index.reports[chunk.doc_id], 0.0, 0))
+    return extra
+
+
+def _share(terms: list[str], text: str, corpus: Corpus) -> float:
+    total = sum(corpus.weight(t) for t in terms)
+    return sum(corpus.weight(t) for t in terms if t in text) / total if total else 0.0
+
+
+def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """Why the loaded reports cannot answer, from the question alone (None: go and look)."""
+    unknown = unknown_places(query, corpus)
+    if unknown and not query.streets:
+        loaded = "、".join(dict.fromkeys(s for d in corpus.doc_ids if (s := corpus.street(d))))
+        return f"关于{'、'.join(unknown)}的内容（已载入的报告涉及：{loaded}）"
+    if not scope:
+        return "符合当前筛选条件的相关报告（no report matches the filters）"
+    for year in query.years:
+        if not any(
+            year in (corpus.meta(d).year, corpus.meta(d).plan_year) or f"{year}年" in corpus.texts[d] for d in scope
+        ):
+            return f"{whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
+    if query.metric:
+        surfaces = metric_surfaces(query.metric)
+        if not any(s in corpus.texts[d] for d in scope for s in surfaces):
+            return f"{whose(query, corpus, scope, '的')}{query.metric}数据"
+    return None
+
+
+def other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
+    """Why a target asked for a year is not answered when the reports in scope set that metric's target only for
+    other years: say so, rather than "nothing found"."""
+    if not (query.metric and query.years and asks_target(query.text)):
+        return None
+    rows = picks.rows_of(corpus, scope, query.metric, target=True)
+    if not rows or picks.of_years(corpus, rows, query.years, True):
+        return None
+    years = "、".join(f"{y}年" for y in query.years)
+    return f"{whose(query, corpus, scope, '')}{years}{query.metric}的目标数字（报告中的目标属于其他年份，未作答）"
+
+
+def whose(query: Query, corpus: Corpus, scope: list[str], joiner: str) -> str:
+    streets = query.streets or tuple(dict.fromkeys(s for d in scope if (s := corpus.street(d))))
+    return f"{'、'.join(streets)}{joiner}" if len(scope) < len(corpus.doc_ids) and streets else ""
