@@ -129,9 +129,34 @@ def _pinyin_patterns(pinyin: str) -> tuple[re.Pattern, re.Pattern]:
     )
 
 
+# "全国" is the country when a question asks about it ("2025年全国粮食产量的预期目标"), not when it is a rank's scope
+# ("居全国第一", "全国百强") or the country's average ("高于全国平均水平").
+_NATION_ASKED = re.compile(r"(?<![居列位排在于比较过])全国(?![第前首排同百平各\d])")
+# Beside another place the country's names are part of a phrase ("入围中国企业500强") unless joined to it as one of
+# the places compared ("全国和内蒙古", "内蒙古与全国").
+_JOINED = r"(?:和|与|及|以及|跟|同|、)"
+
+
+def _with_nation(question: str, named: list[str], known: tuple[str, ...]) -> list[str]:
+    """The places named, the country added when asked about as "全国", dropped when named only in a phrase."""
+    if places.NATION not in known:
+        return named
+    if not named and _NATION_ASKED.search(question):
+        return [places.NATION]
+    joined = re.search(rf"{_JOINED}全国|全国{_JOINED}", question)
+    if named and places.NATION not in named and joined:  # "全国和内蒙古": the country is one of the places compared
+        first = min((question.find(a) for a in places.aliases(named[0]) if a in question), default=len(question))
+        return [places.NATION, *named] if joined.start() < first else [*named, places.NATION]
+    if places.NATION in named and len(named) > 1:
+        forms = "|".join(map(re.escape, ["全国", *places.aliases(places.NATION)]))
+        if not re.search(rf"{_JOINED}(?:{forms})|(?:{forms}){_JOINED}", question):
+            return [n for n in named if n != places.NATION]
+    return named
+
+
 def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
     names = _place_names(tuple(known_streets))
-    named = names.named(question)
+    named = _with_nation(question, names.named(question), tuple(known_streets))
     known_short = names.short
     unknown = []
     for match in places.PLACE_MENTION.finditer(question):
@@ -144,6 +169,8 @@ def analyze_query(question: str, known_streets: list[str]) -> QueryAnalysis:
             continue
         if name[-1] in _NOT_NAME_END or not places.is_unit_name(name + match.group(2)):
             continue  # "位列全区", "城市", "超市": words, not places
+        if name.endswith("城") and match.group(2) == "镇":
+            continue  # "中卫城镇居民", "全省城镇新增就业": 城镇 (urban) is a word, not a town's suffix
         unknown.append(name + match.group(2))
     known_pinyin = {places.pinyin(s) for s in known_streets}
     # "Hefei's GDP": a place in pinyin that no loaded report is about (its Chinese forms are looked up later).

@@ -11,6 +11,7 @@ from helpers import assistant_over
 
 from rag.answering.extractive import defines, growth_for_amount, has_figure, states_amount
 from rag.answering.query import defined_term
+from rag.answering.retrieval import analyze_query
 from rag.answering.years import figure_years
 
 JINGMEN_2022 = """荆门市政府工作报告
@@ -134,6 +135,20 @@ def test_a_definition_question_names_its_term_and_the_note_defines_it():
     assert defined_term("重点工作包括哪些方面？") is None  # a list asked, not a definition
     assert defines("[16]网上零售额是指通过公共网络交易平台", "网上零售额")
     assert not defines("全年实物商品网上零售额97590亿元", "网上零售额")
+
+
+def test_the_country_is_a_place_when_asked_about_not_in_a_rank_or_a_phrase():
+    known = ["无锡市", "全国", "内蒙古自治区", "中卫市"]
+    for question, named in [
+        ("2025年全国粮食产量的预期目标是多少？", ("全国",)),
+        ("2021年全国和内蒙古的城镇新增就业分别是多少？", ("全国", "内蒙古自治区")),
+        ("无锡入围中国企业500强的企业有几家？全省排第几？", ("无锡市",)),  # a phrase, not a second place
+        ("无锡的研发投入居全国第几？", ("无锡市",)),  # a rank's scope
+        ("中卫城镇居民人均可支配收入高于全国平均水平吗？", ("中卫市",)),
+        ("2015年全国城镇新增就业多少人？", ("全国",)),  # not a town "全国城镇"
+    ]:
+        analysis = analyze_query(question, known)
+        assert analysis.streets == named and not analysis.unknown_streets, (question, analysis)
 
 
 # ------------------------------------------------------------------------------------------------ answers
