@@ -1,6 +1,6 @@
 """Reading a figure as the report means it, on excerpts of real reports (../shared/corpus-large, development reports
-only): 湖北 荆门市 2022 (110), 山西 太原市 2020 (190), 宁夏 中卫市 2025 (003) and 国家统计局's 2015, 2020 and 2024
-bulletins (300, 304, 307). A figure's year comes from its sentence (a comparison's base year aside), its section,
+only): 湖北 荆门市 2022 (110), 山西 太原市 2020 (190), 宁夏 中卫市 2025 (003), 湖南 邵阳市 2021 (122), 西藏自治区 2016
+(280) and 国家统计局's 2015, 2020 and 2024 bulletins (300, 304, 307). A figure's year comes from its sentence (a comparison's base year aside), its section,
 then its report; an amount asked is not answered by growth alone; a bulletin's note mark is no figure and its notes
 define its terms."""
 
@@ -59,6 +59,32 @@ ZHONGWEI_2025 = """中卫市政府工作报告
 实施大麦地岩画照壁山铜矿保护利用、沙坡头景区室内冰雪主题馆等15个项目，开展“青春漠漠搭”文化旅游消费季等50项文旅活动，全年接待游客人次、旅游花费分别增长10%以上。
 """
 
+SHAOYANG_2021 = """邵阳市政府工作报告
+
+——2021年1月6日在邵阳市第十六届人民代表大会第七次会议上
+
+二、“十四五”时期经济社会发展的主要目标任务
+
+“十四五”时期发展主要目标是：地区生产总值年均增长7.5%，经济总量突破3500亿元，固定资产投资年均增长10%，地方一般公共预算收入年均增长6%。
+
+三、2021年工作安排
+
+2021年全市经济社会发展主要预期目标是：地区生产总值增长8%以上，规模工业增加值增长9%，固定资产投资增长10%以上，地方一般公共预算收入增长7%。
+"""
+
+XIZANG_2016 = """西藏自治区政府工作报告
+
+——2016年1月27日在西藏自治区第十届人民代表大会第四次会议上
+
+“十三五”时期的指导思想、奋斗目标和主要任务
+
+“十三五”时期国民经济和社会发展主要目标是：地区生产总值年均保持两位数增长，全社会固定资产投资年均增长20%左右，公共财政预算收入年均增长12.5%，社会消费品零售总额年均增长12%以上；农村居民人均可支配收入年均增长13%以上，城镇居民人均可支配收入年均增长10%以上。
+
+2016年重点工作
+
+经济社会发展主要预期目标是：地区生产总值增长10%以上，全社会固定资产投资增长20%，社会消费品零售总额增长13%以上，公共财政预算收入增长15%，城镇居民人均可支配收入增长10%，农村居民人均可支配收入增长13%。
+"""
+
 BULLETIN_2015 = """中华人民共和国
 
 2015年国民经济和社会发展统计公报[1]
@@ -101,6 +127,8 @@ def assistant(tmp_path_factory, embeddings):
         "110_荆门市_2022.txt": JINGMEN_2022,
         "190_太原市_2020.txt": TAIYUAN_2020,
         "003_中卫市_2025.txt": ZHONGWEI_2025,
+        "122_邵阳市_2021.txt": SHAOYANG_2021,
+        "280_西藏自治区_2016.txt": XIZANG_2016,
         "300_国家统计局年度统计_2015.txt": BULLETIN_2015,
         "304_国家统计局年度统计_2020.txt": BULLETIN_2020,
         "307_国家统计局年度统计_2024.txt": BULLETIN_2024,
@@ -178,6 +206,15 @@ def tourists_query(assistant):
 
     question = "中卫2024年接待了多少游客？"
     return understand(question, assistant.searcher.analyze(question), assistant.corpus().index.streets())
+
+
+def test_a_target_over_five_years_is_that_stretchs_not_one_years(assistant):
+    shaoyang = assistant.ask("邵阳市“十四五”时期地区生产总值年均增长目标是多少？", mode="extractive")
+    assert shaoyang.status == "answered" and "7.5%" in shaoyang.text and "8%以上" not in shaoyang.text, shaoyang.text
+    xizang = assistant.ask("西藏“十三五”时期农村居民人均可支配收入的年均增长目标是多少？", mode="extractive")
+    assert xizang.status == "answered" and "13%以上" in xizang.text, xizang.text
+    one_year = assistant.ask("邵阳市2021年地区生产总值预期增长多少？", mode="extractive")
+    assert one_year.status == "answered" and "8%以上" in one_year.text, one_year.text
 
 
 def test_a_bulletins_note_answers_what_a_term_means(assistant):
