@@ -72,8 +72,7 @@ def figure_years(text: str, start: int, end: int) -> set[int]:
 def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
     """Is a figure about other years than those asked? Its full sentence is read first ("从2015年的958.5亿元增加到
     2020年的1425.7亿元" is about 2020; "比2015年增长" names a base, not its year), then its section titles; when
-    neither states a year, the part of the report it is in (a plan or review section, a line opening "2018年工作
-    总体思路："), and last the report's own years (the year it reviews and the year it plans): a 2024 bulletin's
+    neither states a year, the report's own years (the year it reviews and the year it plans): a 2024 bulletin's
     "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
     text = corpus.texts[doc_id]
     s, e = sentence_around(text, start, end)
@@ -82,9 +81,8 @@ def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tu
         stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
     if stated:
         return not stated & set(years)
-    implied = _part_year(corpus, doc_id, start)
-    if implied is not None:
-        return implied not in years
+    # Nothing stated: the report's own years decide (which part of the report it is in is not read here: a part's
+    # heading may name its year in words no list holds, "二、2019年主要工作").
     meta = corpus.meta(doc_id)
     own = {y for y in (meta.year, meta.plan_year) if y}
     return bool(own) and not own & set(years)
