@@ -236,7 +236,9 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         period = asked_period(segment) or query.period
         plan = asks_target(segment)
         estimate = bool(_FORECAST.search(segment)) or query.estimate
-        best = choose(rows_of(corpus, docs, query.metric or "", plan), corpus, period, query.facet, estimate)
+        # each place answered as its own question would be: rows of another year than the one asked never count
+        asked = of_years(corpus, rows_of(corpus, docs, query.metric or "", plan), query.years, plan)
+        best = choose(asked, corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
         if best is not None:
             picks.append(best)
