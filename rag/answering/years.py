@@ -89,11 +89,15 @@ def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tu
 
 
 def one_year_figure(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
-    """Is a figure one of the years asked: of those years (other_year_only), and not stated of several years at once
-    ("五年来…", a paragraph opened by "这是…的五年": "比2016年增长30.9%" is no year's growth)?"""
+    """Is a figure one of the years asked: its sentence says so, or it is of no other year (other_year_only) and not
+    stated of several years at once ("五年来…", a paragraph opened by "这是…的五年": "比2016年增长30.9%" is no
+    year's growth)?"""
+    text = corpus.texts[doc_id]
+    if figure_years(text, *sentence_around(text, start, end)) & set(years):
+        return True  # "从2015年的958.5亿元增加到2020年的1425.7亿元，年均增长5.9%": 2020's amount, said so
     if other_year_only(corpus, doc_id, start, end, years):
         return False
-    return not speaks_of_several_years(corpus.texts[doc_id], start, end)
+    return not speaks_of_several_years(text, start, end)
 
 
 def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
