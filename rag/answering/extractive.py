@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Corpus
-from rag.answering.query import Query, metric_surfaces
+from rag.answering.query import Query, asks_target, metric_surfaces
 from rag.answering.retrieval import Hit
 from rag.answering.years import one_year_figure
 from rag.ingest.tables import row_spans
@@ -365,7 +365,7 @@ def select(
     if meaning is not None:
         scored = with_meaning(scored, meaning)
     ranked = sorted(scored, key=lambda s: -s.score)
-    best = next((s for s in ranked if _of_year_asked(s.span, query, corpus)), None)
+    best = next((s for s in ranked if _may_answer(s.span, query, corpus)), None)
     if best is None:
         return []
     chosen = [best]
@@ -375,11 +375,19 @@ def select(
         rest = [s for s in scored if s.span.doc_id == best.span.doc_id and s.span.start != best.span.start]
         gains = [(sum(corpus.weight(t) for t in s.matched if t in missing) / total, s) for s in rest]
         gains = [
-            (g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0 and _of_year_asked(s.span, query, corpus)
+            (g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0 and _may_answer(s.span, query, corpus)
         ]
         if gains:
             chosen.append(max(gains, key=lambda gs: (gs[0], gs[1].score))[1])
     return chosen
+
+
+def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Could the sentence answer: of the year asked, and for a target figure asked, a target (an achieved figure of
+    the year reviewed does not answer "计划建设多少")?"""
+    if asks_target(query.text) and asks_number(query) and not states_aim(span, corpus):
+        return False
+    return _of_year_asked(span, query, corpus)
 
 
 def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:
@@ -387,7 +395,7 @@ def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:
     its year comes from its sentence, its section, then its report (rag.answering.years)."""
     if not query.years or multi_year(query.text):
         return True
-    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years)
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years, query.facet != "value")
 
 
 def union_coverage(chosen: list[Scored], query: Query, corpus: Corpus) -> float:

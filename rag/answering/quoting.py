@@ -107,7 +107,7 @@ def _fits(span: Span, query: Query, corpus: Corpus) -> bool:
         return False
     if not query.years or multi_year(query.text):
         return True
-    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years)
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years, query.facet != "value")
 
 
 @cache

@@ -9,9 +9,11 @@ from __future__ import annotations
 import pytest
 from helpers import assistant_over
 
+from rag.answering.compare import _year_head
 from rag.answering.extractive import defines, growth_for_amount, has_figure, states_amount
 from rag.answering.query import defined_term
 from rag.answering.retrieval import analyze_query
+from rag.answering.verify import citations_in, unsupported_numbers
 from rag.answering.years import figure_years
 
 JINGMEN_2022 = """荆门市政府工作报告
@@ -220,3 +222,15 @@ def test_a_target_over_five_years_is_that_stretchs_not_one_years(assistant):
 def test_a_bulletins_note_answers_what_a_term_means(assistant):
     answer = assistant.ask("统计公报里的网上零售额是怎么定义的？", mode="extractive")
     assert answer.status == "answered" and "通过公共网络交易平台" in answer.text, answer.text
+
+
+def test_a_trend_over_bulletins_states_no_year_its_passages_lack(assistant):
+    answer = assistant.ask("2015年和2024年全国城镇新增就业分别是多少？", mode="extractive")
+    assert answer.status == "answered" and "1312万人" in answer.text and "1256万人" in answer.text, answer.text
+    cited = [s.hit.chunk.cited_text for s in answer.sources if s.rank in citations_in(answer.text)]
+    assert unsupported_numbers(answer.text, cited) == [], answer.text
+    # a year is said only when the quoted passage holds it as a figure, not inside another number ("12020元")
+    doc = "304_国家统计局年度统计_2020.txt"
+    assert _year_head(assistant.corpus(), doc, 2020, "收入2020年达到32189元", False, False) == ["2020年："]
+    head = _year_head(assistant.corpus(), doc, 2020, "人均可支配收入12020元", False, False)
+    assert "2020年：" not in head, head
