@@ -59,6 +59,18 @@ _BASE_YEAR = re.compile(r"(?:比|较|从|与|同|自|恢复至|恢复到|相当�
 _SINCE = re.compile(r"\s*(?:以来|起|同期|水平|的\d[\d.]*[%％])")
 
 
+_SEMICOLON = re.compile(r"[；;]")
+
+
+def fact_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of its sentence a figure is stated in: a semicolon separates facts ("完成率达103.82%;在全县率先完成
+    2022年度…筹资任务": the second year is not the first figure's)."""
+    s, e = sentence_around(text, start, end)
+    stops = [m.end() for m in _SEMICOLON.finditer(text, s, start)]
+    after = _SEMICOLON.search(text, end, e)
+    return (stops[-1] if stops else s), (after.start() if after else e)
+
+
 def figure_years(text: str, start: int, end: int) -> set[int]:
     """The years text[start:end] states for its figures: every year written, less the bases of comparisons."""
     out = set()
@@ -70,13 +82,12 @@ def figure_years(text: str, start: int, end: int) -> set[int]:
 
 
 def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
-    """Is a figure about other years than those asked? Its full sentence is read first ("从2015年的958.5亿元增加到
-    2020年的1425.7亿元" is about 2020; "比2015年增长" names a base, not its year), then its section titles; when
-    neither states a year, the report's own years (the year it reviews and the year it plans): a 2024 bulletin's
-    "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
+    """Is a figure about other years than those asked? Its sentence, up to a semicolon, is read first ("从2015年的
+    958.5亿元增加到2020年的1425.7亿元" is about 2020; "比2015年增长" names a base, not its year), then its section
+    titles; when neither states a year, the report's own years (the year it reviews and the year it plans): a 2024
+    bulletin's "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
     text = corpus.texts[doc_id]
-    s, e = sentence_around(text, start, end)
-    stated = figure_years(text, s, e)
+    stated = figure_years(text, *fact_around(text, start, end))
     if not stated:
         stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
     if stated:
@@ -95,7 +106,7 @@ def one_year_figure(
     stated of several years at once when a growth is asked ("五年来…", a paragraph opened by "这是…的五年": "比2016年
     增长30.9%" is no year's growth)?"""
     text = corpus.texts[doc_id]
-    if figure_years(text, *sentence_around(text, start, end)) & set(years):
+    if figure_years(text, *fact_around(text, start, end)) & set(years):
         return True  # "从2015年的958.5亿元增加到2020年的1425.7亿元，年均增长5.9%": 2020's amount, said so
     if other_year_only(corpus, doc_id, start, end, years):
         return False

@@ -14,7 +14,7 @@ from rag.answering.extractive import defines, growth_for_amount, has_figure, sta
 from rag.answering.query import defined_term
 from rag.answering.retrieval import analyze_query
 from rag.answering.verify import citations_in, unsupported_numbers
-from rag.answering.years import figure_years
+from rag.answering.years import fact_around, figure_years
 
 JINGMEN_2022 = """荆门市政府工作报告
 
@@ -149,6 +149,15 @@ def test_a_comparisons_base_year_is_not_the_figures_year():
         ("截至2020年底，累计建成5G基站1.2万个", {2020}),
     ]:
         assert figure_years(text, 0, len(text)) == years, text
+
+
+def test_a_year_in_another_fact_of_the_sentence_is_not_the_figures():
+    # 安徽 草沟镇 2022 (eval/reports/109): the semicolon separates the 2021 result from the 2022 task after it
+    text = "超额完成年度养老保险征收工作,完成率达103.82%;在全县率先完成2022年度城乡居民医保筹资任务。"
+    start = text.index("103.82%")
+    assert figure_years(text, *fact_around(text, start, start + 7)) == set()
+    later = text.index("2022年度")
+    assert figure_years(text, *fact_around(text, later, later + 6)) == {2022}
 
 
 def test_a_note_mark_is_no_figure_and_growth_is_no_amount():
