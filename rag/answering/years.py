@@ -87,7 +87,11 @@ def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tu
     titles; when neither states a year, the report's own years (the year it reviews and the year it plans): a 2024
     bulletin's "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
     text = corpus.texts[doc_id]
-    stated = figure_years(text, *fact_around(text, start, end))
+    fact_start, fact_end = fact_around(text, start, end)
+    # its own fact's years, else those leading its sentence ("到2020年，地区生产总值达到1600亿元；一般公共预算收入…")
+    stated = figure_years(text, fact_start, fact_end) or figure_years(
+        text, sentence_around(text, start, end)[0], fact_start
+    )
     if not stated:
         stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
     if stated:

@@ -156,6 +156,13 @@ def test_a_year_in_another_fact_of_the_sentence_is_not_the_figures():
     text = "超额完成年度养老保险征收工作,完成率达103.82%;在全县率先完成2022年度城乡居民医保筹资任务。"
     start = text.index("103.82%")
     assert figure_years(text, *fact_around(text, start, start + 7)) == set()
+    # ... while a year leading the sentence governs each of its facts (湖北 咸宁市 2016, corpus-large/023)
+    lead = (
+        "到2020年，地区生产总值达到1600亿元，年均增长9%左右；全社会固定资产投资年均增长14%左右；"
+        "规上工业增加值年均增长9%以上；一般公共预算收入达到130亿元，年均增长10%；常住人口城镇化率55%"
+    )
+    fact = lead.index("130亿元")
+    assert figure_years(lead, 0, fact_around(lead, fact, fact + 6)[0]) == {2020}
     later = text.index("2022年度")
     assert figure_years(text, *fact_around(text, later, later + 6)) == {2022}
 
