@@ -102,21 +102,30 @@ def test_every_collected_report_is_sourced_and_no_reserved_place_is_in_it():
     assert [(p.name, place) for p, t in zip(reports, texts, strict=True) for place in RESERVED if place in t] == []
 
 
+LARGE_SETS = ("large_dev.jsonl", "large_holdout.jsonl", "large_holdout2.jsonl")
+
+
 def test_large_sets_are_split_by_report_and_place():
-    """The corpus-large held-out part shares no report, and no place but 全国, with the development part, and together
-    they cover every kind over at least 60 reports."""
-    parts = {name: _rows(name) for name in ("large_dev.jsonl", "large_holdout.jsonl")}
+    """The corpus-large parts (development, held-out, and the second held-out set written once the first was spent)
+    share no report, and no place but 全国, with one another; each held-out part has 100+ questions, and each part
+    covers every kind and cites a 国家统计局 bulletin."""
+    parts = {name: _rows(name) for name in LARGE_SETS}
     docs = {name: {d for r in rows for d in [r["doc"], *r.get("docs", [])] if d} for name, rows in parts.items()}
     assert all(d.startswith(check.LARGE_PREFIX) for ds in docs.values() for d in ds)
-    assert not docs["large_dev.jsonl"] & docs["large_holdout.jsonl"]
 
     def place(doc: str) -> str:  # "corpus-large/135_阳江市_2021.txt" -> "阳江市"
         return doc.split("_", 1)[1].rsplit("_", 1)[0]
 
     national = {"政府工作报告-国务院", "国家统计局年度统计"}  # one place, split by year
-    shared = {place(d) for d in docs["large_dev.jsonl"]} & {place(d) for d in docs["large_holdout.jsonl"]}
-    assert shared <= national
-    assert len(parts["large_holdout.jsonl"]) >= 100
+    for i, first in enumerate(LARGE_SETS):
+        for second in LARGE_SETS[i + 1 :]:
+            assert not docs[first] & docs[second], (first, second)
+            shared = {place(d) for d in docs[first]} & {place(d) for d in docs[second]}
+            assert shared <= national, (first, second, shared)
+    for name in LARGE_SETS[1:]:
+        assert len(parts[name]) >= 100
+    assert len(docs["large_holdout2.jsonl"]) >= 30
+    assert sum(r["type"] == "unanswerable" for r in parts["large_holdout2.jsonl"]) >= 10
     assert len(docs["large_dev.jsonl"] | docs["large_holdout.jsonl"]) >= 60
     for rows in parts.values():
         assert set(Counter(r["type"] for r in rows)) == CORPUS_TYPES | {"definition"}

@@ -32,6 +32,7 @@ from rag.answering.picks import (
     sort_key,
 )
 from rag.answering.query import Query, asks_target, place_english
+from rag.answering.verify import unsupported_numbers
 from rag.answering.wording import (
     answer_row,
     cite,
@@ -246,7 +247,9 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
         period = asked_period(segment) or query.period
         plan = asks_target(segment)
         estimate = bool(_FORECAST.search(segment)) or query.estimate
-        best = choose(rows_of(corpus, docs, query.metric or "", plan), corpus, period, query.facet, estimate)
+        # each place answered as its own question would be: rows of another year than the one asked never count
+        asked = of_years(corpus, rows_of(corpus, docs, query.metric or "", plan), query.years, plan)
+        best = choose(asked, corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
         if best is not None:
             picks.append(best)
@@ -282,7 +285,7 @@ def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool,
     """ "2019年：" when the quoted passage says the year; else which report and which of its years the figure is
     from, citing the report's own date line ("2020年4月28日的报告[2]所述上一年："), so no year is stated that no
     cited passage holds."""
-    if str(year) in cited:
+    if not unsupported_numbers(f"{year}年", [cited]):  # the year as a figure of the passage, not inside another
         return [f"{year}{' target' if target else ''}: " if english else f"{year}年{'目标' if target else ''}："]
     meta = corpus.meta(doc_id)
     span = delivered_span(corpus.texts[doc_id])

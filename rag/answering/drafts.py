@@ -53,7 +53,8 @@ def indicator_draft(
         if draft is not None:
             return draft
     if query.metric and own_figures and asks_target(query.text):
-        return compare.single_value(query, corpus, scope, target=True)
+        # a row is one year's target: a stretch asked ("十三五时期…年均增长目标") is quoted from its own sentence
+        return None if multi_year(query.text) else compare.single_value(query, corpus, scope, target=True)
     if (query.plan and not (query.metric and len(query.places) >= 2)) or query.share:
         return None
     if query.rank and query.which_metrics:

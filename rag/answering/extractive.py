@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rag.answering.corpus import Corpus
-from rag.answering.query import Query, metric_surfaces
+from rag.answering.query import Query, asks_target, metric_surfaces
 from rag.answering.retrieval import Hit
+from rag.answering.years import one_year_figure
 from rag.ingest.tables import row_spans
-from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, SCALE_CHARS
+from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import YEAR_RE, multi_year
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
 from rag.text.vocab import (
@@ -42,6 +43,8 @@ _MODIFIER = re.compile(
     rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
     r"|(?:完成)?进度|完成年度|"
     rf"{alternation(rank_verbs())}|居全"
+    # the exact figure after a round threshold: "地区生产总值突破4000亿元，实现4028.51亿元"
+    r"|(?:实现|达到|达)\d"
 )
 _RANK_WORDS = re.compile(
     rf"{alternation(rank_verbs())}|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}"
@@ -53,6 +56,8 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
+DEFINITION_WEIGHT = 0.5  # a definition asked: the sentence defining the term outranks those using it with figures
+AMOUNT_WEIGHT = 0.2  # an amount asked, a sentence stating only growth: as far below as a missing unit and more
 MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
@@ -117,7 +122,36 @@ def _trim(hit: Hit, start: int, end: int) -> Span | None:
 
 
 def has_figure(text: str) -> bool:
+    text = NOTE_MARK.sub("", text)
     return bool(_DIGIT.search(text) or _COUNT_WORD.search(text))
+
+
+# A figure that is an amount, not a change or a share: a number not followed by a percent sign ("1015986亿元",
+# "1850万人次"); years, note marks and "增长6.1%" alone are not.
+_AMOUNT = re.compile(rf"\d[\d.,]*\s*[余多]?[{SCALE_CHARS}]*\s*(?![\d.,%％‰]|个百分点|年|[{SCALE_CHARS}])")
+
+
+_DEFINITION = alternation(markers("definition"))
+
+
+def defines(text: str, term: str) -> bool:
+    """Does the text define the term: write it, maybe with a note mark, then "是指/包括/为…" ("[19]网上零售额是指…",
+    "全员劳动生产率为国内生产总值…与全部就业人员的比率")?"""
+    return bool(re.search(rf"{re.escape(term)}(?:{NOTE_MARK.pattern})?(?:{_DEFINITION})", text))
+
+
+def growth_for_amount(text: str, query: Query) -> bool:
+    """Is an amount asked ("地区生产总值是多少", "接待了多少游客") of a text stating only changes or shares
+    ("增长6.1%", "分别增长10%以上")? It does not answer: amount and growth are two facts of one metric."""
+    if query.facet != "value" or query.wants_percent or query.share or query.asks_rank or not asks_number(query):
+        return False
+    return has_figure(text) and not states_amount(text)
+
+
+def states_amount(text: str) -> bool:
+    """Does the text state an amount (not only growth rates or shares)?"""
+    text = NOTE_MARK.sub("", text)
+    return bool(_AMOUNT.search(text) or _COUNT_WORD.search(text.replace("年", "")))
 
 
 def is_heading(span: Span) -> bool:
@@ -219,6 +253,8 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score += 0.2
     if asks_number(query) and not gives_figure(text, query):
         score -= 0.3
+    elif growth_for_amount(text, query):
+        score -= AMOUNT_WEIGHT
     if query.expected_units:
         score += 0.15 if _has_unit(text, query.expected_units) else -0.1
     if query.wants_percent and "%" in text:
@@ -231,6 +267,8 @@ def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Score
         score -= 0.05
     if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
         score += 0.1
+    if query.defines and defines(text, query.defines):
+        score += DEFINITION_WEIGHT
     # A stretch of years asked gets exactly it; a one-year growth never gets an average over years ("年均增长"; an
     # amount stated beside one, "分别达到23534元、11980元，年均增长11.4%", is the year's own).
     if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
@@ -337,17 +375,38 @@ def select(
         return []
     if meaning is not None:
         scored = with_meaning(scored, meaning)
-    best = max(scored, key=lambda s: s.score)
+    ranked = sorted(scored, key=lambda s: -s.score)
+    best = next((s for s in ranked if _may_answer(s.span, query, corpus)), None)
+    if best is None:
+        return []
     chosen = [best]
     missing = tuple(t for t in query.terms if t not in best.matched)
     if missing and query.asks >= 2:  # a second sentence only for a second question ("…多少？整改率多少？")
         total = sum(corpus.weight(t) for t in query.terms)
         rest = [s for s in scored if s.span.doc_id == best.span.doc_id and s.span.start != best.span.start]
         gains = [(sum(corpus.weight(t) for t in s.matched if t in missing) / total, s) for s in rest]
-        gains = [(g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0]
+        gains = [
+            (g, s) for g, s in gains if g >= MIN_SECOND_GAIN and s.score > 0 and _may_answer(s.span, query, corpus)
+        ]
         if gains:
             chosen.append(max(gains, key=lambda gs: (gs[0], gs[1].score))[1])
     return chosen
+
+
+def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Could the sentence answer: of the year asked, and for a target figure asked, a target (an achieved figure of
+    the year reviewed does not answer "计划建设多少")?"""
+    if asks_target(query.text) and asks_number(query) and not states_aim(span, corpus):
+        return False
+    return _of_year_asked(span, query, corpus)
+
+
+def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Is the sentence about the year asked (or is no single year asked)? A figure of another year never answers:
+    its year comes from its sentence, its section, then its report (rag.answering.years)."""
+    if not query.years or multi_year(query.text):
+        return True
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years, query.facet != "value")
 
 
 def union_coverage(chosen: list[Scored], query: Query, corpus: Corpus) -> float:

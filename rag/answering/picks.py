@@ -33,7 +33,8 @@ def facet_of(ind: Indicator, facet: str) -> float | None:
 
 
 def choose(cands: list[Pick], corpus: Corpus, period: str | None, facet: str, estimate: bool) -> Pick | None:
-    """Best row of one report: the period asked, the facet asked, actual before forecast (unless asked), first stated."""
+    """Best row of one report: the period asked, the facet asked, actual before forecast (unless asked), first stated
+    (of one mention, the row running furthest)."""
 
     def key(p: Pick) -> tuple:
         year = corpus.meta(p.doc_id).year
@@ -43,6 +44,8 @@ def choose(cands: list[Pick], corpus: Corpus, period: str | None, facet: str, es
             p.ind.estimate == estimate,
             p.ind.value is not None,
             -p.ind.start,
+            # the same mention read twice ("突破4000亿元，实现4028.51亿元"): the longer row restates the exact figure
+            p.ind.end,
         )
 
     return max(cands, key=key) if cands else None

@@ -78,6 +78,14 @@ _ESTIMATE = re.compile(rf"{alternation(markers('forecast'))}|\b(?:{alternation(m
 _TARGET_ASKED = re.compile(
     rf"{alternation(markers('target_question'))}|\b(?:{alternation(markers('target_en'))})", re.I
 )
+# "统计公报里的网上零售额是怎么定义的？" -> 网上零售额: the term before the definition asked, less the report it names.
+_KIND = alternation(markers("report_kind"))
+_DEFINES = re.compile(
+    rf"^(?:.*?(?:{_KIND})(?:里|中|上)?的?)?(?P<term>[^，,。？?]{{2,20}}?)(?:{alternation(markers('definition_question'))})"
+    rf"|^.*?(?:{_KIND})(?:里|中|上)?的?(?P<listed>[^，,。？?]{{2,20}}?)"
+    rf"(?:{alternation(markers('definition_question_in_report'))})"
+)
+_REPORT_KIND = re.compile(alternation(markers("report_kind")))
 _SHARE = re.compile(rf"{alternation(markers('share_question'))}|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(rf"{alternation(markers('percent_question'))}|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
@@ -135,6 +143,8 @@ class Query:
     # The terms that make up the question's metric ("规上工业产值" -> 规上, 工业, 业产, 产值): a sentence naming that
     # metric in any of its written forms ("规模工业总产值") holds them all.
     metric_terms: tuple[str, ...] = ()
+    # The term whose meaning is asked ("网上零售额是怎么定义的" -> 网上零售额): its defining sentence answers.
+    defines: str | None = None
 
 
 def glossary_terms(text: str) -> list[str]:
@@ -269,6 +279,9 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
         if english
         else content_terms(question, [*remove, referent or ""])
     )
+    defines = None if english else defined_term(question)
+    if defines:  # the question is about the term; its other words ask for a definition
+        terms = content_terms(defines, remove)
     rank, rank_scope = asked_rank(question)
     order = "max" if _WHICH_MORE.search(question) else "min" if _WHICH_LESS.search(question) else None
     facet = "growth" if _GROWTH.search(question) else "progress" if _PROGRESS.search(question) else "value"
@@ -282,8 +295,9 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
         places=tuple(named_places),
         unknown_places=analysis.unknown_places,
         years=analysis.years,
-        metric=find_metric(zh_text) or find_metric(written_out),
-        metrics=tuple(find_metrics(zh_text) or find_metrics(written_out)),
+        # A definition asks for words, not a figure of the metric it names.
+        metric=None if defines else find_metric(zh_text) or find_metric(written_out),
+        metrics=() if defines else tuple(find_metrics(zh_text) or find_metrics(written_out)),
         period=asked_period(question),
         rank=rank,
         rank_scope=rank_scope,
@@ -304,8 +318,18 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
         item=asked_item(question),
         several=asks >= 2 or (len(named_places) < 2 and bool(_SEVERAL.search(question))),
         segments=place_segments(question, named) if len(named_places) >= 2 else {},
-        metric_terms=() if english else _metric_terms(question, terms),
+        metric_terms=() if english or defines else _metric_terms(question, terms),
+        defines=defines,
     )
+
+
+def defined_term(question: str) -> str | None:
+    """The term whose definition a question asks ("统计公报里的网上零售额是怎么定义的？" -> 网上零售额), or None."""
+    m = _DEFINES.search(question)
+    if not m:
+        return None
+    term = _REPORT_KIND.sub("", m.group("term") or m.group("listed")).strip("的里中 ")
+    return term if len(term) >= 2 else None
 
 
 def _search_text(question: str, zh_words: list[str]) -> str:

@@ -19,10 +19,20 @@ from functools import cache
 from pathlib import Path
 
 from rag.answering.corpus import Corpus
-from rag.answering.extractive import Meaning, Span, asks_number, coverage, gives_figure, has_unit_asked, sentences
+from rag.answering.extractive import (
+    Meaning,
+    Span,
+    asks_number,
+    coverage,
+    gives_figure,
+    growth_for_amount,
+    has_unit_asked,
+    sentences,
+)
 from rag.answering.query import Query
 from rag.answering.retrieval import Hit, place_aliases
-from rag.answering.years import other_year_only
+from rag.answering.years import one_year_figure
+from rag.text.periods import multi_year
 
 MODEL = Path(__file__).with_name("quote_model.json")
 FEATURES = ("cosine", "overlap", "coverage", "margin")
@@ -91,9 +101,13 @@ def candidates(query: Query, corpus: Corpus, hits: list[Hit], scope: set[str], m
 def _fits(span: Span, query: Query, corpus: Corpus) -> bool:
     if asks_number(query) and not gives_figure(span.text, query):
         return False
+    if growth_for_amount(span.text, query):
+        return False
     if not has_unit_asked([span], query):
         return False
-    return not (query.years and other_year_only(corpus, span.doc_id, span.start, span.end, query.years))
+    if not query.years or multi_year(query.text):
+        return True
+    return one_year_figure(corpus, span.doc_id, span.start, span.end, query.years, query.facet != "value")
 
 
 @cache

@@ -25,7 +25,8 @@ from rag.indexing.store import Index, ReportRecord
 from rag.text import places
 from rag.text.periods import YEAR_MENTION
 
-_NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "全区", "本", "该", "各")
+# Words that open no place's name: "全国城镇新增就业", "全省城镇居民" speak of a scope, not of a town "全国城镇".
+_NOT_A_NAME = ("哪个", "哪些", "各个", "每个", "这个", "那个", "本", "该", "各", *places.vocabulary().scopes.values())
 _NOT_NAME_END = frozenset("全各本该我每两几哪个些")
 _LEAD = re.compile(r"^(?:请问|请|问|查询|关于|那么|那|比较|对比|今年|去年|上半年|全年)+")
 YEAR_BOOST = 1.25
@@ -127,9 +128,34 @@ def _pinyin_patterns(pinyin: str) -> tuple[re.Pattern, re.Pattern]:
     return re.compile(rf"\b{re.escape(pinyin)}"), re.compile(rf"{re.escape(pinyin)}({levels})")
 
 
+# "全国" is the country when a question asks about it ("2025年全国粮食产量的预期目标"), not when it is a rank's scope
+# ("居全国第一", "全国百强") or the country's average ("高于全国平均水平").
+_NATION_ASKED = re.compile(r"(?<![居列位排在于比较过])全国(?![第前首排同百平各\d])")
+# Beside another place the country's names are part of a phrase ("入围中国企业500强") unless joined to it as one of
+# the places compared ("全国和内蒙古", "内蒙古与全国").
+_JOINED = r"(?:和|与|及|以及|跟|同|、)"
+
+
+def _with_nation(question: str, named: list[str], known: tuple[str, ...]) -> list[str]:
+    """The places named, the country added when asked about as "全国", dropped when named only in a phrase."""
+    if places.NATION not in known:
+        return named
+    if not named and _NATION_ASKED.search(question):
+        return [places.NATION]
+    joined = re.search(rf"{_JOINED}全国|全国{_JOINED}", question)
+    if named and places.NATION not in named and joined:  # "全国和内蒙古": the country is one of the places compared
+        first = min((question.find(a) for a in places.aliases(named[0]) if a in question), default=len(question))
+        return [places.NATION, *named] if joined.start() < first else [*named, places.NATION]
+    if places.NATION in named and len(named) > 1:
+        forms = "|".join(map(re.escape, ["全国", *places.aliases(places.NATION)]))
+        if not re.search(rf"{_JOINED}(?:{forms})|(?:{forms}){_JOINED}", question):
+            return [n for n in named if n != places.NATION]
+    return named
+
+
 def analyze_query(question: str, known: list[str]) -> QueryAnalysis:
     names = _place_names(tuple(known))
-    named = names.named(question)
+    named = _with_nation(question, names.named(question), tuple(known))
     known_short = names.short
     unknown = []
     for match in places.PLACE_MENTION.finditer(question):
@@ -142,6 +168,8 @@ def analyze_query(question: str, known: list[str]) -> QueryAnalysis:
             continue
         if name[-1] in _NOT_NAME_END or not places.is_unit_name(name + match.group(2)):
             continue  # "位列全区", "城市", "超市": words, not places
+        if name.endswith("城") and match.group(2) == "镇":
+            continue  # "中卫城镇居民", "全省城镇新增就业": 城镇 (urban) is a word, not a town's suffix
         unknown.append(name + match.group(2))
     known_pinyin = {places.pinyin(s) for s in known}
     # "Hefei's GDP": a place in pinyin that no loaded report is about (its Chinese forms are looked up later).

@@ -9,6 +9,7 @@ import re
 from rag.answering.corpus import Corpus
 from rag.text.headings import CN_NUMBERED
 from rag.text.periods import YEAR
+from rag.text.review import speaks_of_several_years
 from rag.text.vocab import alternation, markers
 
 _YEAR = re.compile(rf"(?<!\d)({YEAR})\s*年(?!代)")
@@ -25,6 +26,9 @@ _PART = re.compile(
     rf"(?:{alternation(markers('plan_section') + markers('review_section'))})",
     re.M,
 )
+# A line that is only a date ("2016年2月29日" under a statistical bulletin's title) is when the report was issued, not
+# a section about that year.
+_DATE_LINE = re.compile(rf"\s*{YEAR}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*")
 SENTENCE_REACH = 300  # how far back the start of a figure's sentence is looked for
 
 
@@ -51,15 +55,82 @@ def stated_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     return None
 
 
-def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
-    """Does the text about a figure state other years and none of those asked? Its full sentence is read ("从2015年的
-    958.5亿元增加到2020年的1425.7亿元" is about 2020 too), else its section titles."""
-    text = corpus.texts[doc_id]
+# A year written as the base of a comparison or the start of a stretch ("比2015年增长", "从2015年的958.5亿元增加到…",
+# "恢复至2019年的105.3%", "2012年以来最高") is not the year the figure is about.
+_BASE_YEAR = re.compile(r"(?:比|较|从|与|同|自|恢复至|恢复到|相当于)\s*$")
+_SINCE = re.compile(r"\s*(?:以来|起|同期|水平|的\d[\d.]*[%％])")
+
+
+_SEMICOLON = re.compile(r"[；;]")
+
+
+def fact_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of its sentence a figure is stated in: a semicolon separates facts ("完成率达103.82%;在全县率先完成
+    2022年度…筹资任务": the second year is not the first figure's)."""
     s, e = sentence_around(text, start, end)
-    stated = {int(y) for y in _YEAR.findall(text, s, e)}
+    stops = [m.end() for m in _SEMICOLON.finditer(text, s, start)]
+    after = _SEMICOLON.search(text, end, e)
+    return (stops[-1] if stops else s), (after.start() if after else e)
+
+
+def figure_years(text: str, start: int, end: int) -> set[int]:
+    """The years text[start:end] states for its figures: every year written, less the bases of comparisons."""
+    out = set()
+    for m in _YEAR.finditer(text, start, end):
+        if _BASE_YEAR.search(text, max(start, m.start() - 4), m.start()) or _SINCE.match(text, m.end()):
+            continue
+        out.add(int(m.group(1)))
+    return out
+
+
+def other_year_only(corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...]) -> bool:
+    """Is a figure about other years than those asked? Its sentence, up to a semicolon, is read first ("从2015年的
+    958.5亿元增加到2020年的1425.7亿元" is about 2020; "比2015年增长" names a base, not its year), then its section
+    titles; when neither states a year, the report's own years (the year it reviews and the year it plans): a 2024
+    bulletin's "全年城镇新增就业1256万人" is not 2015's, a 2022 report's growth not 2019's."""
+    text = corpus.texts[doc_id]
+    fact_start, fact_end = fact_around(text, start, end)
+    # its own fact's years, else those leading its sentence ("到2020年，地区生产总值达到1600亿元；一般公共预算收入…")
+    stated = figure_years(text, fact_start, fact_end) or figure_years(
+        text, sentence_around(text, start, end)[0], fact_start
+    )
     if not stated:
         stated = {int(y) for t in _section_path(corpus, doc_id, start) for y in _YEAR.findall(t)}
-    return bool(stated) and not stated & set(years)
+    if stated:
+        return not stated & set(years)
+    # Nothing stated: the report's own years decide (which part of the report it is in is not read here: a part's
+    # heading may name its year in words no list holds, "二、2019年主要工作").
+    meta = corpus.meta(doc_id)
+    own = {y for y in (meta.year, meta.plan_year) if y}
+    return bool(own) and not own & set(years)
+
+
+def one_year_figure(
+    corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...], growth: bool = True
+) -> bool:
+    """Is a figure one of the years asked: its sentence says so, or it is of no other year (other_year_only) and not
+    stated of several years at once when a growth is asked ("五年来…", a paragraph opened by "这是…的五年": "比2016年
+    增长30.9%" is no year's growth)?"""
+    text = corpus.texts[doc_id]
+    if figure_years(text, *fact_around(text, start, end)) & set(years):
+        return True  # "从2015年的958.5亿元增加到2020年的1425.7亿元，年均增长5.9%": 2020's amount, said so
+    if other_year_only(corpus, doc_id, start, end, years):
+        return False
+    # An amount stated beside a five-year average ("分别达到23534元、11980元，年均增长11.4%") is the last year's own;
+    # a growth stated of five years is no year's.
+    return not (growth and speaks_of_several_years(text, start, end))
+
+
+def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
+    """The year of the section or part of the report a position is in, by its kind: under a plan section the year
+    the report plans, under a review the year it reviews, else the year of the part a line before it opens."""
+    meta = corpus.meta(doc_id)
+    titles = _section_path(corpus, doc_id, pos)
+    if any(_PLAN_SECTION.search(t) for t in titles):
+        return meta.plan_year or meta.year
+    if any(_REVIEW_SECTION.search(t) for t in titles):
+        return meta.year or meta.plan_year
+    return part_year(corpus.texts[doc_id], pos)
 
 
 def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None:
@@ -69,13 +140,8 @@ def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None
     year = stated_year(corpus, doc_id, start, end)
     if year is not None:
         return year
+    part = _part_year(corpus, doc_id, start)
     meta = corpus.meta(doc_id)
-    titles = _section_path(corpus, doc_id, start)
-    if any(_PLAN_SECTION.search(t) for t in titles):
-        return meta.plan_year or meta.year
-    if any(_REVIEW_SECTION.search(t) for t in titles):
-        return meta.year or meta.plan_year
-    part = part_year(corpus.texts[doc_id], start)
     return part if part is not None else meta.year or meta.plan_year
 
 
@@ -94,7 +160,7 @@ def _section_path(corpus: Corpus, doc_id: str, pos: int) -> list[str]:
     report: its year is the report's, which the metadata already says, not a section's)."""
     chunks = corpus.chunks_over(doc_id, pos, pos + 1)
     titles = [t.strip() for t in chunks[0].section.split(" > ")] if chunks and chunks[0].section else []
-    return [t for t in titles if not _is_report_title(corpus, doc_id, t)]
+    return [t for t in titles if not _is_report_title(corpus, doc_id, t) and not _DATE_LINE.fullmatch(t)]
 
 
 def _is_report_title(corpus: Corpus, doc_id: str, title: str) -> bool:

@@ -26,6 +26,9 @@ _ORDINAL_WRAP = re.compile(r"^第|[位名]$")
 _CN_ZEROS = "〇○0零Ｏ"
 CN_YEAR = f"二[{_CN_ZEROS}][{_CN_ZEROS}一二三四五六七八九]{{2}}"
 _YEAR_DIGIT = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | dict.fromkeys(_CN_ZEROS, "0")
+# A statistical bulletin's note mark ("国内生产总值[2]1015986亿元", "[19]网上零售额是指…"): it points to a note, it
+# states no figure.
+NOTE_MARK = re.compile(r"\[\d{1,3}\]")
 
 
 @lru_cache(maxsize=1)
