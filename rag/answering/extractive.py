@@ -19,6 +19,7 @@ from rag.answering.years import one_year_figure
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import YEAR_RE, multi_year
+from rag.text.review import plan_part_start
 from rag.text.sentences import ITEM_MARK, item_number, sentence_spans
 from rag.text.vocab import (
     alternation,
@@ -192,6 +193,9 @@ def states_aim(span: Span, corpus: Corpus) -> bool:
     "下半年工作计划")? Looked for in the sentence, the full sentence it is a clause of, and its section title: a
     target question answered by an achieved figure ("粮食总产量282.2万吨" in a review) is not answered."""
     text = corpus.texts[span.doc_id]
+    plan = plan_part_start(text)
+    if plan is not None and span.start >= plan:  # the plan part of a report: what is to be done, not what was
+        return True
     stops = [m.end() for m in _FULL_STOP.finditer(text, max(0, span.start - FULL_SENTENCE_REACH), span.start)]
     start = stops[-1] if stops else max(0, span.start - FULL_SENTENCE_REACH)
     return bool(_AIM_CONTEXT.search(text[start : span.end]) or _AIM_CONTEXT.search(span.hit.chunk.section or ""))
@@ -294,8 +298,8 @@ def _report_covers(span: Span, query: Query, text: str) -> bool:
 def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     """A long sentence cut to the run of clauses that best trades what it holds of the question against length,
     keeping the figure (and unit) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
-    if len(span.text) <= MAX_QUOTE_CHARS:
-        return span
+    if len(span.text) <= MAX_QUOTE_CHARS or (query.defines and defines(span.text, query.defines)):
+        return span  # a definition is its whole sentence: a list of what a term covers ends where the sentence does
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
     full, _ = coverage(span.text, query.terms, corpus)
     wants_number = asks_number(query) and bool(_DIGIT.search(span.text))

@@ -9,7 +9,7 @@ import re
 from rag.answering.corpus import Corpus
 from rag.text.headings import CN_NUMBERED
 from rag.text.periods import YEAR
-from rag.text.review import speaks_of_several_years
+from rag.text.review import plan_part_start, speaks_of_several_years
 from rag.text.vocab import alternation, markers
 
 _YEAR = re.compile(rf"(?<!\d)({YEAR})\s*年(?!代)")
@@ -130,7 +130,14 @@ def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
         return meta.plan_year or meta.year
     if any(_REVIEW_SECTION.search(t) for t in titles):
         return meta.year or meta.plan_year
-    return part_year(corpus.texts[doc_id], pos)
+    text = corpus.texts[doc_id]
+    plan = plan_part_start(text)
+    last = _last_part(text, pos)
+    if plan is not None and plan <= pos and (last is None or last.start() < plan):
+        # past the turn to the plan ("二、2023年工作安排" without its year, "主要预期目标是："), after any part line
+        # naming a year: the year the report plans
+        return meta.plan_year or meta.year
+    return int(last.group(1)) if last else None
 
 
 def figure_year(corpus: Corpus, doc_id: str, start: int, end: int) -> int | None:
@@ -149,9 +156,14 @@ def part_year(text: str, pos: int) -> int | None:
     """The year of the part of the report a position is in, when a line before it opens a part by naming its year
     and kind ("2018年工作总体思路：…", "二、2021年工作安排", "一、2020年工作回顾") — a heading or the lead of a
     paragraph alike; None when no such line precedes it."""
+    last = _last_part(text, pos)
+    return int(last.group(1)) if last else None
+
+
+def _last_part(text: str, pos: int) -> re.Match[str] | None:
     found = None
     for m in _PART.finditer(text, 0, pos):
-        found = int(m.group(1))
+        found = m
     return found
 
 

@@ -4,6 +4,7 @@ years at once: the report language that tells a result of the year from a plan o
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.text.headings import CN_NUMBERED
 from rag.text.vocab import alternation, markers
@@ -18,6 +19,7 @@ _PLAN_PART = re.compile(
 _MULTI_YEAR = re.compile(alternation(markers("multi_year")))
 
 
+@lru_cache(maxsize=64)  # asked per sentence of a few reports; a str's hash is computed once
 def plan_part_start(text: str) -> int | None:
     """Offset where the report turns to its plan, or None when it never does."""
     m = _PLAN_PART.search(text)

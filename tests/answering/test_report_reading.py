@@ -110,6 +110,8 @@ BULLETIN_2020 = """中华人民共和国2020年国民经济和社会发展统计
 
 注释：
 
+[3]国民总收入，原称国民生产总值，是指一个国家所有常住单位在一定时期内所获得的初次分配收入总额，等于国内生产总值加上来自国外的初次分配收入净额。
+
 [16]网上零售额是指通过公共网络交易平台（主要从事实物商品交易的网上平台，包括自建网站和第三方平台）实现的商品和服务零售额。
 """
 
@@ -120,6 +122,43 @@ BULLETIN_2024 = """中华人民共和国2024年国民经济和社会发展统计
 2025年2月28日
 
 年末全国就业人员73439万人，其中城镇就业人员47345万人，占全国就业人员比重为64.5%。全年全国城镇新增就业[7]1256万人，比上年多增12万人。全年全国城镇调查失业率平均值为5.1%。
+"""
+
+
+MAANSHAN_2023 = """马鞍山市政府工作报告
+
+——2022年12月30日在马鞍山市第十七届人民代表大会第二次会议上
+
+一、2022年工作回顾
+
+掀起创新创业新热潮。新增省级以上研发平台25个，规上工业企业研发机构覆盖率48.1%、居全省首位；新增高新技术企业160家、备案科技型中小企业517家，均创历史新高。
+
+二、2023年工作总体要求及主要目标任务
+
+综合考虑，2023年全市经济社会发展主要预期目标是：GDP增长8%左右，一般公共预算收入增长5%左右。
+
+重点做好10个方面工作：
+
+（三）突出人才支撑、攻坚创新驱动，全力建设创业城市
+
+抓好科技“栽树工程”。开展企业技术创新能力提升和科技领军企业培育行动，深入实施高新技术企业、科技型中小企业“双倍增”计划，新增高新技术企业120家、备案科技型中小企业500家，高技术制造业增加值增长20%以上。
+"""
+
+SIPING_2025 = """四平市政府工作报告
+
+2025年1月8日在四平市第九届人民代表大会第五次会议上
+
+一、2024年工作回顾
+
+精细化学品等6家单位获评省级科技成果转化平台，美联热工设备等58户企业获评国家级科技型中小企业，世宝机械等16户企业获评国家高新技术企业。
+
+二、2025年主要目标和重点工作
+
+发展预期目标是：地区生产总值增长5.5%，规上工业增加值增长6.5%，社会消费品零售总额增长3%。
+
+主要抓好八项重点工作：
+
+（三）狠抓工业转型，构筑聚群强链新优势。全面提升科技创新。深入开展“双培育”行动，培育高新技术企业10户以上、科技型中小企业60户以上，新增一批省市级专精特新中小企业。
 """
 
 
@@ -134,6 +173,8 @@ def assistant(tmp_path_factory, embeddings):
         "300_国家统计局年度统计_2015.txt": BULLETIN_2015,
         "304_国家统计局年度统计_2020.txt": BULLETIN_2020,
         "307_国家统计局年度统计_2024.txt": BULLETIN_2024,
+        "141_马鞍山市_2023.txt": MAANSHAN_2023,
+        "026_四平市_2025.txt": SIPING_2025,
     }
     return assistant_over(tmp_path_factory.mktemp("reading"), reports, embeddings)
 
@@ -181,6 +222,24 @@ def test_a_definition_question_names_its_term_and_the_note_defines_it():
     assert defined_term("重点工作包括哪些方面？") is None  # a list asked, not a definition
     assert defines("[16]网上零售额是指通过公共网络交易平台", "网上零售额")
     assert not defines("全年实物商品网上零售额97590亿元", "网上零售额")
+
+
+def test_a_plan_asked_is_read_in_the_reports_plan_part(assistant):
+    """Under the plan part of a report ("二、2025年主要目标和重点工作", "…主要目标任务") a figure is what is to be done in
+    the year planned, aim word or not; the review's figure of the same metric is the year before's."""
+    maanshan = assistant.ask("马鞍山2023年计划新增多少家高新技术企业？", mode="extractive")
+    assert maanshan.status == "answered" and "120家" in maanshan.text, maanshan.text
+    assert "160家" not in maanshan.text, maanshan.text
+    siping = assistant.ask("四平2025年计划培育多少户高新技术企业？", mode="extractive")
+    assert siping.status == "answered" and "10户以上" in siping.text, siping.text
+
+
+def test_a_definition_is_quoted_whole(assistant):
+    """A note defining a term runs over several clauses ("…，原称…，是指…，等于…"): cut to its best clause, the answer
+    would be the term's name alone."""
+    answer = assistant.ask("统计公报中的国民总收入是指什么？", mode="extractive")
+    assert answer.status == "answered", answer.text
+    assert "所有常住单位在一定时期内所获得的初次分配收入总额" in answer.text, answer.text
 
 
 def test_the_country_is_a_place_when_asked_about_not_in_a_rank_or_a_phrase():
