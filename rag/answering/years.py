@@ -123,7 +123,8 @@ def one_year_figure(
 
 def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
     """The year of the section or part of the report a position is in, by its kind: under a plan section the year
-    the report plans, under a review the year it reviews, else the year of the part a line before it opens."""
+    the report plans, under a review the year it reviews; past the report's turn to its plan (and any part line
+    naming a year before that turn), the year it plans; else the year of the part a line before it opens."""
     meta = corpus.meta(doc_id)
     titles = _section_path(corpus, doc_id, pos)
     if any(_PLAN_SECTION.search(t) for t in titles):
