@@ -102,31 +102,66 @@ def test_every_collected_report_is_sourced_and_no_reserved_place_is_in_it():
     assert [(p.name, place) for p, t in zip(reports, texts, strict=True) for place in RESERVED if place in t] == []
 
 
-LARGE_SETS = ("large_dev.jsonl", "large_holdout.jsonl", "large_holdout2.jsonl")
+LARGE_SETS = ("large_dev.jsonl", "large_holdout.jsonl", "large_holdout2.jsonl", "large_holdout3.jsonl")
+NATIONAL = {"政府工作报告-国务院", "国家统计局年度统计"}  # one place, split by year
+
+
+def _large_place(doc: str) -> str:  # "corpus-large/135_阳江市_2021.txt" (or a bare file name) -> "阳江市"
+    return doc.rsplit("/", 1)[-1].split("_", 1)[1].rsplit("_", 1)[0]
+
+
+def _large_docs(rows: list[dict]) -> set[str]:
+    return {d for r in rows for d in [r["doc"], *r.get("docs", [])] if d}
 
 
 def test_large_sets_are_split_by_report_and_place():
-    """The corpus-large parts (development, held-out, and the second held-out set written once the first was spent)
-    share no report, and no place but 全国, with one another; each held-out part has 100+ questions, and each part
-    covers every kind and cites a 国家统计局 bulletin."""
+    """The corpus-large parts (development, held-out, and the second and third held-out sets written once the one
+    before was spent) share no report, and no place but 全国, with one another; each held-out part has 100+
+    questions, and each part covers every kind. The first three cite a 国家统计局 bulletin and ask its definitions;
+    the third held-out set cannot (every national file was already in another set), so it has no definition rows."""
     parts = {name: _rows(name) for name in LARGE_SETS}
-    docs = {name: {d for r in rows for d in [r["doc"], *r.get("docs", [])] if d} for name, rows in parts.items()}
+    docs = {name: _large_docs(rows) for name, rows in parts.items()}
     assert all(d.startswith(check.LARGE_PREFIX) for ds in docs.values() for d in ds)
 
-    def place(doc: str) -> str:  # "corpus-large/135_阳江市_2021.txt" -> "阳江市"
-        return doc.split("_", 1)[1].rsplit("_", 1)[0]
-
-    national = {"政府工作报告-国务院", "国家统计局年度统计"}  # one place, split by year
     for i, first in enumerate(LARGE_SETS):
         for second in LARGE_SETS[i + 1 :]:
             assert not docs[first] & docs[second], (first, second)
-            shared = {place(d) for d in docs[first]} & {place(d) for d in docs[second]}
-            assert shared <= national, (first, second, shared)
+            shared = {_large_place(d) for d in docs[first]} & {_large_place(d) for d in docs[second]}
+            assert shared <= NATIONAL, (first, second, shared)
     for name in LARGE_SETS[1:]:
         assert len(parts[name]) >= 100
     assert len(docs["large_holdout2.jsonl"]) >= 30
     assert sum(r["type"] == "unanswerable" for r in parts["large_holdout2.jsonl"]) >= 10
     assert len(docs["large_dev.jsonl"] | docs["large_holdout.jsonl"]) >= 60
-    for rows in parts.values():
-        assert set(Counter(r["type"] for r in rows)) == CORPUS_TYPES | {"definition"}
-        assert any("国家统计局" in r["doc"] for r in rows)
+    for name, rows in parts.items():
+        with_bulletin = name != "large_holdout3.jsonl"
+        assert set(Counter(r["type"] for r in rows)) == CORPUS_TYPES | ({"definition"} if with_bulletin else set())
+        assert any("国家统计局" in r["doc"] for r in rows) == with_bulletin
+
+
+def test_third_holdout_is_over_places_no_other_set_or_rule_has_touched():
+    """large_holdout3.jsonl: 150+ questions from 38+ reports, over places that neither the target–result labels
+    (eval/targets.jsonl and the places bench/targets_eval.py reads) nor ../shared/corpus hold; its trends cite two
+    reports of one place, its comparisons two places, and English and unanswerable questions are there."""
+    from bench.targets_eval import LARGE_PLACES
+
+    rows = _rows("large_holdout3.jsonl")
+    places = {_large_place(d) for d in _large_docs(rows)}
+    assert len(rows) >= 150 and len(_large_docs(rows)) >= 38
+    labelled = {_large_place(r[k]) for r in _rows("targets.jsonl") if r["corpus"] == "corpus-large"
+                for k in ("target_doc", "result_doc")}  # fmt: skip
+    assert places & (labelled | set(LARGE_PLACES)) == set()
+    shared = check.shared_corpus_dir()
+    if shared is not None:  # the place column of its SOURCES.md table: "| 01_jiaxing_2019.txt | 嘉兴市 | ..."
+        sources = (shared / "SOURCES.md").read_text(encoding="utf-8")
+        shared_places = {line.split("|")[2].strip() for line in sources.splitlines() if ".txt |" in line}
+        assert places & shared_places == set()
+    for r in rows:
+        cited = [r["doc"], *r.get("docs", [])]
+        if r["type"] == "trend":
+            assert len(cited) == 2 and len({_large_place(d) for d in cited}) == 1, r["question"]
+        if r["type"] == "comparison":
+            assert len({_large_place(d) for d in cited}) == 2, r["question"]
+    assert sum(r["lang"] == "en" and not r["unanswerable"] for r in rows) >= 10
+    assert sum(r["lang"] == "en" and r["unanswerable"] for r in rows) >= 2
+    assert sum(r["unanswerable"] for r in rows) >= 10
