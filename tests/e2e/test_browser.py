@@ -141,6 +141,16 @@ def _idle(page) -> None:
     )
 
 
+def _page_state(page, server) -> str:
+    """What the page and the server showed when an awaited state never came: the alerts, the script state, the
+    seed folder and the log's tail."""
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+    files = sorted(p.name for p in server.seeds.iterdir())
+    log = server.log.read_text(errors="replace")[-3000:]
+    return f"alerts={alerts} script_state={state} seeds={files}\n--- server log ---\n{log}"
+
+
 def _open(page, url: str) -> None:
     page.goto(url)
     page.locator('[data-testid="stSidebar"]').get_by_text("索引状态").wait_for(timeout=LOAD_TIMEOUT_MS)
@@ -464,7 +474,10 @@ def test_delete_exactly_the_chosen_report(server, page):
         with contextlib.suppress(PlaywrightError):  # gone with the rerun: that is the point
             confirm.first.click(timeout=1_500, no_wait_after=True)
     deleted = page.get_by_text(re.compile("已删除 001_edf690f87470ca0e.txt"))
-    deleted.first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    try:
+        deleted.first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    except PlaywrightError as exc:  # seen once under heavy load: keep what explains it
+        raise AssertionError(_page_state(page, server)) from exc
     _idle(page)
     expect(deleted).to_have_count(1)  # reported once
     # The confirmation closed with the delete (it stayed open on "choose a report first"), and with nothing chosen
