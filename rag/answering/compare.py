@@ -50,11 +50,11 @@ from rag.answering.wording import (
 from rag.ingest.detect.facts import delivered_span
 from rag.ingest.metadata import ReportMeta
 from rag.text.numerals import en_ordinal
-from rag.text.periods import asked_period
 from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
 _FORECAST = re.compile(alternation(markers("forecast")))
+_SEVERAL_WORDS = re.compile(r"分别|各自|\brespectively\b\s*", re.I)
 
 
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
@@ -63,6 +63,8 @@ _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
 # Lookup for a place the table cannot answer (a target, a figure the extractor skipped): (place, part of the
 # question about it) -> parts quoting the report, or None.
 Fallback = Callable[[str, str], list[Part] | None]
+# A comparison's part answered as its own question: (place, the question about it alone) -> its draft, or None.
+PartAnswer = Callable[[str, str], Draft | None]
 # The same for one year of a trend: (reports covering that year, target asked) -> parts quoting them, or None.
 YearFallback = Callable[[list[str], bool], list[Part] | None]
 
@@ -234,35 +236,25 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
     return Draft(parts, [answer_row(corpus, p) for p in picks])
 
 
-def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
-    """Two or more named places: each place's figure with its period, cited; which is higher only when the
-    figures can be ordered, and a warning when their periods differ."""
+def comparison(query: Query, corpus: Corpus, part: PartAnswer) -> Draft | None:
+    """Two or more named places: each place's part answered as the question about that place alone would be
+    (its own year, its table row or quoted sentence, cited); which is higher only when the figures can be
+    ordered, and a warning when their periods differ."""
     parts: list[Part] = []
     picks: list[Pick] = []
     rows: list[Row] = []
     answered = 0
     for i, name in enumerate(query.places):
-        segment = query.segments.get(name, query.text)
-        docs = [d for d in scope if corpus.place(d) == name]
-        period = asked_period(segment) or query.period
-        plan = asks_target(segment)
-        estimate = bool(_FORECAST.search(segment)) or query.estimate
-        # each place answered as its own question would be: rows of another year than the one asked never count
-        asked = of_years(corpus, rows_of(corpus, docs, query.metric or "", plan), query.years, plan)
-        best = choose(asked, corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
-        if best is not None:
-            picks.append(best)
-            rows.append(answer_row(corpus, best))
-            parts += line(corpus, best, query.english)
-            answered += 1
-            continue
-        quoted = fallback(name, segment)
-        if quoted:
-            parts += quoted
-            answered += 1
-        else:
+        draft = part(name, _alone(query.segments.get(name, query.text)))
+        if draft is None:
             parts.append(f"{place_english(name) if query.english else name}：报告中未找到该指标（not found）")
+            continue
+        answered += 1
+        parts += [p.strip("\n") if isinstance(p, str) else p for p in draft.parts]
+        rows += draft.rows
+        if len(draft.rows) == 1:  # one table row: a figure that can be ordered against the others
+            picks.append(Pick(draft.rows[0].doc_id, draft.rows[0].indicator))
     if not answered:
         return None
     if query.order and len(picks) >= 2 and all(comparable(picks[0], p, query.facet) for p in picks[1:]):
@@ -279,6 +271,11 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
     if caveat:
         parts.append("\n" + caveat)
     return Draft(parts, rows)
+
+
+def _alone(segment: str) -> str:
+    """A place's part of a comparison as the question about that place alone: "分别" asks of several."""
+    return _SEVERAL_WORDS.sub("", segment)
 
 
 def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool, english: bool) -> list[Part]:

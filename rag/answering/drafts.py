@@ -34,7 +34,12 @@ MIN_COVERAGE = 0.5
 
 
 def indicator_draft(
-    query: Query, corpus: Corpus, scope: list[str], lookup: compare.Fallback, by_year: compare.YearFallback
+    query: Query,
+    corpus: Corpus,
+    scope: list[str],
+    lookup: compare.Fallback,
+    by_year: compare.YearFallback,
+    part: compare.PartAnswer,
 ) -> Draft | None:
     """Questions the indicator table answers best: ranks, rankings, comparisons, trends, a place's figure for a
     metric (what was achieved, or the target when a target is asked)."""
@@ -62,8 +67,8 @@ def indicator_draft(
     if query.rank and query.which_place:
         return compare.which_place_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
     if len(query.places) >= 2 and not query.superlative:
-        # A comparison: the table's figures where it has the metric, else each place's own sentence, quoted.
-        return compare.comparison(query, corpus, scope, lookup)
+        # A comparison: each place's part answered as its own question (table row, else its sentence, quoted).
+        return compare.comparison(query, corpus, part)
     if not query.metric:
         return None
     if query.superlative and len(query.places) != 1:

@@ -183,8 +183,12 @@ def mentions(text: str, known: Iterable[str]) -> list[tuple[int, str, str]]:
     """(position, place, as written) of each known place named in the text, in order."""
     found: list[tuple[int, str, str]] = []
     lowered = text.lower()
+    known = list(known)
     for name in known:
-        for alias in dict.fromkeys(place_aliases(name)):
+        # the country compared with other places ("全国和北京…") is named as 全国 too: its part starts there
+        joined = name == places.NATION and len(known) > 1
+        forms = ["全国", *place_aliases(name)] if joined else place_aliases(name)
+        for alias in dict.fromkeys(forms):
             pos = lowered.find(alias.lower())
             if pos >= 0:
                 found.append((pos, name, text[pos : pos + len(alias)]))
@@ -196,17 +200,23 @@ _JOINERS = re.compile(r"以及|还有|\band\b|\bvs\.?|versus|[和与及跟同、
 
 
 def place_segments(text: str, named: list[tuple[int, str, str]]) -> dict[str, str]:
-    """Each place's part of a comparison: from its name to the next place's name. A part that is only the name
-    and a joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks."""
+    """Each place's part of a comparison, as its own question: what precedes the first name (the year, in
+    "2020年佛山和南平的…"), then from its name to the next place's name. A part that is only the name and a
+    joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks; one that is
+    the name and its own year ("云浮市2023年和扬州市2024年的…目标") shares it with its own year, not the last one's."""
     last_pos, _s, last_written = named[-1]
     shared = text[last_pos + len(last_written) :]
+    lead = text[: named[0][0]]
     out: dict[str, str] = {}
     for i, (pos, name, written) in enumerate(named):
         end = named[i + 1][0] if i + 1 < len(named) else len(text)
         part = text[pos:end]
-        if not _JOINERS.sub("", part[len(written) :]):
+        own = _JOINERS.sub("", part[len(written) :])
+        if not own:
             part = written + shared
-        out.setdefault(name, part)
+        elif i + 1 < len(named) and not _YEAR_RE.sub("", own):  # its own year(s) and nothing else
+            part = written + "".join(m.group(0) for m in _YEAR_RE.finditer(own)) + _YEAR_RE.sub("", shared)
+        out.setdefault(name, lead + part)
     return out
 
 

@@ -40,13 +40,17 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
 
 
 def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
-    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
-    target, the report that plans for it), when the place has several reports and one of them covers that year."""
+    """Each place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
+    target, the report that plans for it), when the place has several reports and one of them covers that year.
+    Places are narrowed apart: one place's report of that year never drops another place's reports."""
     if len(query.years) != 1 or len(docs) < 2:
         return docs
     planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
     year = query.years[0]
-    return picks.covering(corpus, docs, year, planned) or docs
+    by_place: dict[str | None, list[str]] = {}
+    for d in docs:
+        by_place.setdefault(corpus.place(d), []).append(d)
+    return [d for own in by_place.values() for d in (picks.covering(corpus, own, year, planned) or own)]
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
