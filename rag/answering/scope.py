@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from rag.answering import picks
 from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
 from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
 from rag.answering.retrieval import Filters, Hit
+from rag.text.vocab import alternation, markers
+
+GOVERNMENT_REPORT = "政府工作报告"  # the kind detected for a 政府工作报告 (rag.ingest.detect)
 
 # A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
 REFERENT_COVERAGE = 0.8
@@ -18,7 +23,8 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     """The reports an answer may come from, and whether the question's content (not a name) picked them."""
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.places:
-        return of_year(query, corpus, [d for d in allowed if corpus.place(d) in query.places]), False
+        named = of_kind(query, corpus, [d for d in allowed if corpus.place(d) in query.places])
+        return of_year(query, corpus, named), False
     for mention in query.unknown_places:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
@@ -37,6 +43,20 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
         if best >= REFERENT_COVERAGE and len(picked) < len(allowed):
             return picked, True
     return allowed, False
+
+
+_WORK_REPORT = re.compile(alternation(markers("work_report_named")), re.I)
+_BULLETIN = re.compile(alternation(markers("bulletin_named")), re.I)
+
+
+def of_kind(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
+    """A place's reports narrowed to the kind of report the question names ("according to the State Council's
+    work report": its 政府工作报告, not its statistical bulletin), when it has reports of that kind."""
+    bulletin = bool(_BULLETIN.search(query.text))
+    if bulletin == bool(_WORK_REPORT.search(query.text)):
+        return docs
+    picked = [d for d in docs if (corpus.meta(d).kind == GOVERNMENT_REPORT) != bulletin]
+    return picked or docs
 
 
 def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
