@@ -32,8 +32,9 @@ from rag.text.vocab import (
     rank_verbs,
 )
 
-# English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
-_GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")\b", re.IGNORECASE)
+# English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries, in the
+# singular or plural ("disposable incomes").
+_GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")(?:e?s)?\b", re.IGNORECASE)
 
 # ------------------------------------------------------------------------------------------------ patterns
 _YEAR_RE = YEAR_MENTION
@@ -155,6 +156,18 @@ def glossary_terms(text: str) -> list[str]:
             if word not in out:
                 out.append(word)
     return out
+
+
+def english_words_for(text: str, metric: str) -> tuple[str, ...]:
+    """The Chinese words the English phrase naming `metric` stands for ("industrial investment" -> 工业投入,
+    工业投资): a report writing any of them names what was asked."""
+    surfaces = metric_surfaces(metric)
+    out: list[str] = []
+    for m in _GLOSSARY_RE.finditer(text):
+        words = en_glossary()[m.group(1).lower()]
+        if any(w in surfaces or find_metric(w) == metric for w in words):
+            out += words
+    return tuple(dict.fromkeys(out))
 
 
 def asks_target(text: str) -> bool:

@@ -7,7 +7,7 @@ import re
 from rag.answering import picks
 from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
-from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
+from rag.answering.query import Query, asks_target, content_terms, english_words_for, metric_surfaces, quoted_terms
 from rag.answering.retrieval import Filters, Hit
 from rag.text.vocab import alternation, markers
 
@@ -23,8 +23,9 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     """The reports an answer may come from, and whether the question's content (not a name) picked them."""
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.places:
-        named = of_kind(query, corpus, [d for d in allowed if corpus.place(d) in query.places])
-        return of_year(query, corpus, named), False
+        named = [d for d in allowed if corpus.place(d) in query.places]
+        kind = of_kind(query, corpus, named)  # narrowed by the kind of report named: search only those
+        return of_year(query, corpus, kind), len(kind) < len(named)
     for mention in query.unknown_places:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
@@ -106,7 +107,10 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
         ):
             return f"{whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
     if query.metric:
-        surfaces = metric_surfaces(query.metric)
+        # an English name stands for several Chinese words ("industrial investment" = 工业投入, 工业投资): any
+        surfaces = metric_surfaces(query.metric) + (
+            english_words_for(query.text, query.metric) if query.english else ()
+        )
         if not any(s in corpus.texts[d] for d in scope for s in surfaces):
             return f"{whose(query, corpus, scope, '的')}{query.metric}数据"
     return None

@@ -202,8 +202,11 @@ def pinyin(name: str) -> str:
 
 
 def pinyin_name(name: str) -> str:
-    """ "西林街道" -> "Xilin": how an English answer writes the place."""
-    return pinyin(name).capitalize()
+    """ "西林街道" -> "Xilin", "日喀则市" -> "Shigatse": how an English answer writes the place (its English name
+    where the pinyin does not give it)."""
+    short = short_name(name)
+    english = next((en for en, zh in vocabulary().english_names.items() if zh == short and zh != NATION), None)
+    return english or pinyin(name).capitalize()
 
 
 # "Hefei's GDP", "Caogou town", "Jiaxing City": a capitalised word where English puts a place (before 's or a
