@@ -50,6 +50,7 @@ from rag.answering.wording import (
 from rag.ingest.detect.facts import delivered_span
 from rag.ingest.metadata import ReportMeta
 from rag.text.numerals import en_ordinal
+from rag.text.periods import one_year
 from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
@@ -300,9 +301,12 @@ def _reviews_previous(meta: ReportMeta) -> bool:
     return bool(meta.year and meta.plan_year and meta.year == meta.plan_year - 1)
 
 
-def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback) -> Draft | None:
+def trend(
+    query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback, part: PartAnswer | None = None
+) -> Draft | None:
     """One place, several years ("嘉兴市2018年和2019年地区生产总值分别增长多少"): each year's figure from the report
-    that covers that year, each cited; None when the years asked do not fall in different reports."""
+    that covers that year, each cited; None when the years asked do not fall in different reports. Where the years
+    are asked together, each is answered as the question of that year alone would be ("嘉兴市2019年…")."""
     target = asks_target(query.text)
     years = [(y, covering(corpus, scope, y, target)) for y in query.years]
     if len({tuple(docs) for _y, docs in years if docs}) < 2:
@@ -311,11 +315,20 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     parts: list[Part] = [f"{place}:" if query.english else f"{place}："]
     rows: list[Row] = []
     missing = 0
+    name = corpus.place(scope[0])
     for year, docs in years:
         as_target = target and bool(for_year(corpus, docs, year, True))  # the year's report sets a target
         rows_asked = rows_of(corpus, docs, query.metric, as_target) if query.metric else []
         best = choose(rows_asked, corpus, f"{year}年", query.facet, False)
-        if best is not None:
+        alone = one_year(query.text, year) if part is not None and name and docs else None
+        if alone is not None:
+            draft = part(name, _alone(alone))
+            cites = [i for i, p in enumerate(draft.parts) if isinstance(p, Cite)] if draft else []
+            body = (
+                [p.strip("\n") if isinstance(p, str) else p for p in draft.parts[1 : cites[-1] + 1]] if cites else None
+            )
+            rows += draft.rows if draft and cites else []
+        elif best is not None:
             rows.append(answer_row(corpus, best))
             body = [fact_text(best.ind), cite(best)]
         else:

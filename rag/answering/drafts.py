@@ -50,7 +50,7 @@ def indicator_draft(
     one_place = len({corpus.place(d) for d in scope}) == 1
     own_figures = len(query.places) < 2 and one_place and not query.share  # one place's figures, not a share
     if len(query.years) >= 2 and own_figures:
-        draft = compare.trend(query, corpus, scope, by_year)
+        draft = compare.trend(query, corpus, scope, by_year, part)
         if draft is not None:
             return draft
     if len(query.metrics) >= 2 and own_figures and not query.superlative:
