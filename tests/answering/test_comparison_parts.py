@@ -1,7 +1,8 @@
 """Comparisons never worse than their parts, and English questions read about the place they name, on excerpts of
 real reports (../shared/corpus-large): 广东 佛山市 2021 (160) and 云浮市 2023 (007), 福建 南平市 2021 (015), 江苏 扬州市
-2024 (053), 北京市 2019 (165), 西藏 日喀则市 2023 (059), 江西 吉安市 2022 (019), the State Council's 2021 report (295)
-and 国家统计局's 2018 bulletin (303). Each place of a comparison is answered as the question about it alone (its own
+2024 (053) and 盐城市 2020/2021 (314, 315), 北京市 2019 (165), 西藏 日喀则市 2023 (059), 江西 吉安市 2022 (019), 吉林
+吉林市 2020/2021 (342, 343), 广州市 2018 (193), 浙江 绍兴市 2021 (102), the State Council's 2021 report (295) and
+国家统计局's 2018 bulletin (303). Each place of a comparison is answered as the question about it alone (its own
 year, the amount or the target asked); an English place is found by its pinyin (with the syllable mark: Ji'an) or
 its English name (Shigatse, the State Council), and one that names no loaded report is refused."""
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 import pytest
 from helpers import assistant_over
 
-from rag.answering.query import mentions, place_segments
+from rag.answering.extractive import asks_number, growth_for_amount
+from rag.answering.query import mentions, place_segments, understand
 from rag.answering.retrieval import analyze_query
+from rag.text.periods import one_year
 from rag.text.places import english_named, english_place_mentions
 
 FOSHAN_2021 = """政府工作报告
@@ -203,3 +206,104 @@ def test_an_english_place_no_report_is_about_is_refused(assistant):
     assert lhasa.status == "not_found" and "13.14" not in lhasa.text, lhasa.text
     harbin = assistant.ask("How much did Harbin's GDP grow in 2021?", mode="extractive")
     assert harbin.status == "not_found" and "9%" not in harbin.text, harbin.text
+
+
+# ------------------------------------------------------------------------------------------------ trends, English metrics
+
+JILIN_CITY_2020 = """——2020年1月7日在吉林市第十六届人民代表大会第五次会议上
+
+代市长 贺志亮
+
+一、2019年工作回顾
+
+城镇新增就业6.8万人，登记失业率控制在3.6%。
+"""
+
+JILIN_CITY_2021 = """——2021年1月12日在吉林市第十六届人民代表大会第六次会议上
+
+代市长 王路
+
+一、“十三五”时期及2020年工作回顾
+
+城镇和农村常住居民人均可支配收入分别是2015年的1.3倍、1.4倍，城镇累计新增就业40万人，城乡低保标准比2015年分别提高20.9%和50.5%。
+
+城镇新增就业3.6万人，农村劳动力转移就业47万人。
+"""
+
+YANCHENG_2020 = """——2020年1月8日在盐城市第八届人民代表大会第四次会议上
+
+市长 曹路宝
+
+一、2019年工作回顾
+
+减税降费80亿元，实现一般公共预算收入383亿元，增长0.5%。
+"""
+
+YANCHENG_2021 = """——2021年1月13日在盐城市第八届人民代表大会第五次会议上
+
+市长 曹路宝
+
+一、2020年工作回顾
+
+预计全市地区生产总值增长3%以上；一般公共预算收入400.1亿元，增长4.5%；城乡居民人均可支配收入分别增长4%、6.5%。
+"""
+
+GUANGZHOU_2018 = """政府工作报告
+
+——2018年1月11日在广州市第十五届人民代表大会第三次会议上
+
+一、2017年工作回顾
+
+二、2018年工作安排
+
+加快产业结构调整，力争工业投资1500亿元，增长100%。
+"""
+
+SHAOXING_2021 = """2021年2月2日在绍兴市第八届人民代表大会第六次会议上
+
+绍兴市人民政府市长 盛阅春
+
+一、“十三五”发展成就及2020年主要工作
+
+2020年是极不平凡的一年，我们统筹推进疫情防控和经济社会发展，实现GDP增长3.3%，一般公共预算收入增长2.9%，城乡居民人均可支配收入分别增长4.3%和7.1%。
+
+城镇和农村常住居民人均可支配收入分别达66694元和38696元，城乡居民基础养老金标准由145元/月提升至215元/月。
+"""
+
+
+@pytest.fixture(scope="module")
+def more(tmp_path_factory, embeddings):
+    reports = {
+        "342_吉林市_2020.txt": JILIN_CITY_2020,
+        "343_吉林市_2021.txt": JILIN_CITY_2021,
+        "314_盐城市_2020.txt": YANCHENG_2020,
+        "315_盐城市_2021.txt": YANCHENG_2021,
+        "193_广州市_2018.txt": GUANGZHOU_2018,
+        "102_绍兴市_2021.txt": SHAOXING_2021,
+    }
+    return assistant_over(tmp_path_factory.mktemp("trends"), reports, embeddings)
+
+
+def test_a_trends_years_asked_together_are_each_its_own_question():
+    assert one_year("吉林市2019年和2020年城镇新增就业分别是多少？", 2020) == "吉林市2020年城镇新增就业分别是多少？"
+    assert one_year("2015年、2020年和2024年全国粮食产量", 2015) == "2015年全国粮食产量"
+    assert one_year("What was GDP in 2018 and 2019?", 2018) == "What was GDP in 2018?"
+    assert one_year("2019年太原的GDP", 2019) is None  # one year: no trend
+
+
+def test_each_year_of_a_trend_is_answered_as_that_year_alone(more):
+    jobs = more.ask("吉林市2019年和2020年城镇新增就业分别是多少？", mode="extractive")
+    assert jobs.status == "answered" and "6.8万人" in jobs.text and "3.6万人" in jobs.text, jobs.text
+    assert "40万人" not in jobs.text, jobs.text  # five years' total is no year's figure
+    revenue = more.ask("盐城市2019年和2020年一般公共预算收入分别是多少？", mode="extractive")
+    assert revenue.status == "answered" and "383亿元" in revenue.text and "400.1亿元" in revenue.text, revenue.text
+
+
+def test_an_english_metric_the_table_lacks_is_quoted_by_meaning(more):
+    guangzhou = more.ask("Guangzhou's 2018 plan: how much industrial investment does it aim for?", mode="extractive")
+    assert guangzhou.status == "answered" and "1500亿元" in guangzhou.text, guangzhou.text
+    # an English "what were … incomes" asks a figure: a sentence stating only their growth does not answer it
+    question = "What were Shaoxing's urban and rural per capita disposable incomes in 2020?"
+    query = understand(question, more.searcher.analyze(question), more.corpus().index.place_names())
+    assert asks_number(query) and growth_for_amount("城乡居民人均可支配收入分别增长4.3%和7.1%", query)
+    assert not growth_for_amount("城镇和农村常住居民人均可支配收入分别达66694元和38696元", query)
