@@ -295,6 +295,7 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
     written_out = expand_abbreviations(zh_text)  # "规上工业产值" -> "规模以上工业产值": the reports' long forms
     progress_free = _PROGRESS.sub("", question)
     remove = [w for _p, _s, w in named] + [a for s in named_places for a in place_aliases(s)]
+    remove += _REPORT_KIND.findall(question)  # "国务院2025年政府工作报告里，…": which report to read, not content
     referent = None if english or named_places else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.
