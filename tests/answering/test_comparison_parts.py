@@ -208,6 +208,14 @@ def test_an_english_place_no_report_is_about_is_refused(assistant):
     assert harbin.status == "not_found" and "9%" not in harbin.text, harbin.text
 
 
+def test_the_kind_of_report_named_is_the_one_read(assistant):
+    bulletin = assistant.ask("统计公报里，全国城镇新增就业多少人？", mode="extractive")
+    assert bulletin.status == "answered" and "1361万人" in bulletin.text, bulletin.text
+    assert "1100万人" not in bulletin.text, bulletin.text
+    report = assistant.ask("国务院政府工作报告里，城镇新增就业的预期目标是多少？", mode="extractive")
+    assert report.status == "answered" and "1100万人以上" in report.text, report.text
+
+
 # ------------------------------------------------------------------------------------------------ trends, English metrics
 
 JILIN_CITY_2020 = """——2020年1月7日在吉林市第十六届人民代表大会第五次会议上
