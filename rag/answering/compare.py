@@ -55,7 +55,7 @@ from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
 _FORECAST = re.compile(alternation(markers("forecast")))
-_SEVERAL_WORDS = re.compile(r"分别|各自|\brespectively\b\s*", re.I)
+_SEVERAL_WORDS = re.compile(r"分别|各自|各(?=是|为|增长|有|达|完成|多少)|\brespectively\b\s*", re.I)
 
 
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}

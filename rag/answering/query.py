@@ -87,6 +87,9 @@ _DEFINES = re.compile(
     rf"(?:{alternation(markers('definition_question_in_report'))})"
 )
 _REPORT_KIND = re.compile(alternation(markers("report_kind")))
+# The report named as where to read ("国务院2025年政府工作报告里，…", "统计公报中…"), not as what is asked about
+# ("木洞镇2024年政府工作报告是由谁…作的").
+_KIND_POINTER = re.compile(rf"(?:{_KIND})(?=里|中|上|提出|显示)")
 _SHARE = re.compile(rf"{alternation(markers('share_question'))}|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(rf"{alternation(markers('percent_question'))}|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
@@ -295,7 +298,7 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
     written_out = expand_abbreviations(zh_text)  # "规上工业产值" -> "规模以上工业产值": the reports' long forms
     progress_free = _PROGRESS.sub("", question)
     remove = [w for _p, _s, w in named] + [a for s in named_places for a in place_aliases(s)]
-    remove += _REPORT_KIND.findall(question)  # "国务院2025年政府工作报告里，…": which report to read, not content
+    remove += _KIND_POINTER.findall(question)  # "政府工作报告里，…": which report to read, not content
     referent = None if english or named_places else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.

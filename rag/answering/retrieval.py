@@ -160,7 +160,9 @@ def _with_nation(question: str, named: list[str], known: tuple[str, ...]) -> lis
         return named
     if not named and _NATION_ASKED.search(question):
         return [places.NATION]
-    joined = re.search(rf"{_JOINED}全国|全国{_JOINED}", question)
+    # joined to a place named, not to a scope ("在全国和全省分别排第几")
+    others = "|".join(re.escape(a) for n in named if n != places.NATION for a in places.aliases(n))
+    joined = re.search(rf"(?:{others}){_JOINED}全国|全国{_JOINED}(?:{others})", question) if others else None
     if named and places.NATION not in named and joined:  # "全国和内蒙古": the country is one of the places compared
         first = min((question.find(a) for a in places.aliases(named[0]) if a in question), default=len(question))
         return [places.NATION, *named] if joined.start() < first else [*named, places.NATION]

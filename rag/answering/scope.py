@@ -11,7 +11,7 @@ from rag.answering.query import Query, asks_target, content_terms, english_words
 from rag.answering.retrieval import Filters, Hit
 from rag.text.vocab import alternation, markers
 
-GOVERNMENT_REPORT = "政府工作报告"  # the kind detected for a 政府工作报告 (rag.ingest.detect)
+BULLETIN_TITLE = 300  # characters at the head of a report where a statistical bulletin's title stands
 
 # A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
 REFERENT_COVERAGE = 0.8
@@ -52,12 +52,15 @@ _BULLETIN = re.compile(alternation(markers("bulletin_named")), re.I)
 
 def of_kind(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
     """A place's reports narrowed to the kind of report the question names ("according to the State Council's
-    work report": its 政府工作报告, not its statistical bulletin), when it has reports of that kind."""
+    work report": its 政府工作报告, not its statistical bulletin), when it has statistical bulletins and other
+    reports both (a bulletin names itself in its title: "…国民经济和社会发展统计公报")."""
     bulletin = bool(_BULLETIN.search(query.text))
     if bulletin == bool(_WORK_REPORT.search(query.text)):
         return docs
-    picked = [d for d in docs if (corpus.meta(d).kind == GOVERNMENT_REPORT) != bulletin]
-    return picked or docs
+    bulletins = [d for d in docs if _BULLETIN.search(corpus.texts[d][:BULLETIN_TITLE])]
+    if not bulletins or len(bulletins) == len(docs):
+        return docs
+    return bulletins if bulletin else [d for d in docs if d not in bulletins]
 
 
 def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
