@@ -55,7 +55,10 @@ from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
 _FORECAST = re.compile(alternation(markers("forecast")))
-_SEVERAL_WORDS = re.compile(r"分别|各自|各(?=是|为|增长|有|达|完成|多少)|\brespectively\b\s*", re.I)
+# What a part's own question drops: "分别"/"各" ask of several, "哪个更高？" asks for the order of the parts.
+_SEVERAL_WORDS = re.compile(
+    r"分别|各自|各(?=是|为|增长|有|达|完成|多少)|\brespectively\b\s*|(?:哪个|哪一个|谁)[^，,？?。]*[？?]?", re.I
+)
 
 
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
