@@ -38,7 +38,7 @@ from rag.answering.query import Query, asks_target, content_terms, understand
 from rag.answering.quoting import best_quote
 from rag.answering.results import Answer, Source
 from rag.answering.retrieval import Filters, Hit, ReportRetriever, Searcher, place_aliases
-from rag.answering.scope import other_years, refusal, rescue, resolve_scope, whose
+from rag.answering.scope import of_year, other_years, refusal, rescue, resolve_scope, whose
 from rag.answering.validation import validate_question
 from rag.answering.verify import strip_citations, unsupported_numbers
 from rag.config import Settings
@@ -170,12 +170,7 @@ class Assistant:
         query = without_places(query, unnamed, corpus) if unnamed else query  # answered apart, below
         draft = None
         if reason is None:
-            lookup, by_year = self._place_lookup(query, corpus, scope), self._year_lookup(query, corpus)
-            draft = indicator_draft(query, corpus, scope, lookup, by_year)
-            meaning = self._meaning(query.text) if query.english else None
-            more = rescue(query, corpus, hits, scope)
-            draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
-            draft = draft or self._closest(query, corpus, hits, scope)
+            draft = self._draft(query, corpus, scope, hits)
             if draft is not None and query.rank and query.which_place and not states_rank(draft, query, corpus):
                 # "哪个街道…位列全区第一？" within a filter: a figure without that rank does not answer it
                 draft, reason = (
@@ -206,6 +201,30 @@ class Assistant:
             indicators=rows,
             notice=draft.notice,
         )
+
+    def _draft(self, query: Query, corpus: Corpus, scope: list[str], hits: list[Hit]) -> Draft | None:
+        """The indicator table's answer, else the quoted sentences that answer, else the closest one."""
+        lookup, by_year = self._place_lookup(query, corpus, scope), self._year_lookup(query, corpus)
+        draft = indicator_draft(query, corpus, scope, lookup, by_year, self._part_answer(corpus, scope))
+        meaning = self._meaning(query.text) if query.english else None
+        more = rescue(query, corpus, hits, scope)
+        draft = draft or extractive_draft(query, corpus, hits + more, set(scope), meaning=meaning)
+        return draft or self._closest(query, corpus, hits, scope)
+
+    def _part_answer(self, corpus: Corpus, scope: list[str]) -> compare.PartAnswer:
+        """A comparison's part ("2020年佛山的地区生产总值是多少") answered as that question alone would be: read
+        afresh (its own year, target or amount), scoped to the place's reports of that year, retrieved there."""
+
+        def answer(name: str, text: str) -> Draft | None:
+            sub = understand(text, self.searcher.analyze(text), corpus.index.place_names())
+            sub = replace(sub, places=(name,), segments={}, order=None, compare=False)
+            docs = of_year(sub, corpus, [d for d in scope if corpus.place(d) == name])
+            if not docs or refusal(sub, corpus, docs) is not None:
+                return None
+            hits = self.retriever.hits(sub.search_text, k=RETRIEVE_FOR_EVAL, filters=Filters(doc_ids=tuple(docs)))
+            return self._draft(sub, corpus, docs, hits)
+
+        return answer
 
     def _with_unnamed_reports(self, draft: Draft, query: Query, corpus: Corpus) -> Draft:
         """ "文新街道和市桥街道…分别多少家": a place beside a known one that no report's metadata holds but a report

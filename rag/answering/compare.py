@@ -50,11 +50,15 @@ from rag.answering.wording import (
 from rag.ingest.detect.facts import delivered_span
 from rag.ingest.metadata import ReportMeta
 from rag.text.numerals import en_ordinal
-from rag.text.periods import asked_period
+from rag.text.periods import one_year
 from rag.text.places import together, within
 from rag.text.vocab import alternation, markers
 
 _FORECAST = re.compile(alternation(markers("forecast")))
+# What a part's own question drops: "分别"/"各" ask of several, "哪个更高？" asks for the order of the parts.
+_SEVERAL_WORDS = re.compile(
+    r"分别|各自|各(?=是|为|增长|有|达|完成|多少)|\brespectively\b\s*|(?:哪个|哪一个|谁)[^，,？?。]*[？?]?", re.I
+)
 
 
 _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
@@ -63,6 +67,8 @@ _FACET_WORD = {"value": "", "growth": "增幅", "progress": "完成进度"}
 # Lookup for a place the table cannot answer (a target, a figure the extractor skipped): (place, part of the
 # question about it) -> parts quoting the report, or None.
 Fallback = Callable[[str, str], list[Part] | None]
+# A comparison's part answered as its own question: (place, the question about it alone) -> its draft, or None.
+PartAnswer = Callable[[str, str], Draft | None]
 # The same for one year of a trend: (reports covering that year, target asked) -> parts quoting them, or None.
 YearFallback = Callable[[list[str], bool], list[Part] | None]
 
@@ -234,35 +240,25 @@ def superlative(query: Query, corpus: Corpus, doc_ids: list[str]) -> Draft | Non
     return Draft(parts, [answer_row(corpus, p) for p in picks])
 
 
-def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallback) -> Draft | None:
-    """Two or more named places: each place's figure with its period, cited; which is higher only when the
-    figures can be ordered, and a warning when their periods differ."""
+def comparison(query: Query, corpus: Corpus, part: PartAnswer) -> Draft | None:
+    """Two or more named places: each place's part answered as the question about that place alone would be
+    (its own year, its table row or quoted sentence, cited); which is higher only when the figures can be
+    ordered, and a warning when their periods differ."""
     parts: list[Part] = []
     picks: list[Pick] = []
     rows: list[Row] = []
     answered = 0
     for i, name in enumerate(query.places):
-        segment = query.segments.get(name, query.text)
-        docs = [d for d in scope if corpus.place(d) == name]
-        period = asked_period(segment) or query.period
-        plan = asks_target(segment)
-        estimate = bool(_FORECAST.search(segment)) or query.estimate
-        # each place answered as its own question would be: rows of another year than the one asked never count
-        asked = of_years(corpus, rows_of(corpus, docs, query.metric or "", plan), query.years, plan)
-        best = choose(asked, corpus, period, query.facet, estimate)
         parts.append("\n- " if i else "- ")
-        if best is not None:
-            picks.append(best)
-            rows.append(answer_row(corpus, best))
-            parts += line(corpus, best, query.english)
-            answered += 1
-            continue
-        quoted = fallback(name, segment)
-        if quoted:
-            parts += quoted
-            answered += 1
-        else:
+        draft = part(name, _alone(query.segments.get(name, query.text)))
+        if draft is None:
             parts.append(f"{place_english(name) if query.english else name}：报告中未找到该指标（not found）")
+            continue
+        answered += 1
+        parts += [p.strip("\n") if isinstance(p, str) else p for p in draft.parts]
+        rows += draft.rows
+        if len(draft.rows) == 1:  # one table row: a figure that can be ordered against the others
+            picks.append(Pick(draft.rows[0].doc_id, draft.rows[0].indicator))
     if not answered:
         return None
     if query.order and len(picks) >= 2 and all(comparable(picks[0], p, query.facet) for p in picks[1:]):
@@ -279,6 +275,11 @@ def comparison(query: Query, corpus: Corpus, scope: list[str], fallback: Fallbac
     if caveat:
         parts.append("\n" + caveat)
     return Draft(parts, rows)
+
+
+def _alone(segment: str) -> str:
+    """A place's part of a comparison as the question about that place alone: "分别" asks of several."""
+    return _SEVERAL_WORDS.sub("", segment)
 
 
 def _year_head(corpus: Corpus, doc_id: str, year: int, cited: str, target: bool, english: bool) -> list[Part]:
@@ -303,9 +304,12 @@ def _reviews_previous(meta: ReportMeta) -> bool:
     return bool(meta.year and meta.plan_year and meta.year == meta.plan_year - 1)
 
 
-def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback) -> Draft | None:
+def trend(
+    query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback, part: PartAnswer | None = None
+) -> Draft | None:
     """One place, several years ("嘉兴市2018年和2019年地区生产总值分别增长多少"): each year's figure from the report
-    that covers that year, each cited; None when the years asked do not fall in different reports."""
+    that covers that year, each cited; None when the years asked do not fall in different reports. Where the years
+    are asked together, each is answered as the question of that year alone would be ("嘉兴市2019年…")."""
     target = asks_target(query.text)
     years = [(y, covering(corpus, scope, y, target)) for y in query.years]
     if len({tuple(docs) for _y, docs in years if docs}) < 2:
@@ -314,11 +318,20 @@ def trend(query: Query, corpus: Corpus, scope: list[str], fallback: YearFallback
     parts: list[Part] = [f"{place}:" if query.english else f"{place}："]
     rows: list[Row] = []
     missing = 0
+    name = corpus.place(scope[0])
     for year, docs in years:
         as_target = target and bool(for_year(corpus, docs, year, True))  # the year's report sets a target
         rows_asked = rows_of(corpus, docs, query.metric, as_target) if query.metric else []
         best = choose(rows_asked, corpus, f"{year}年", query.facet, False)
-        if best is not None:
+        alone = one_year(query.text, year) if part is not None and name and docs else None
+        if alone is not None:
+            draft = part(name, _alone(alone))
+            cites = [i for i, p in enumerate(draft.parts) if isinstance(p, Cite)] if draft else []
+            body = (
+                [p.strip("\n") if isinstance(p, str) else p for p in draft.parts[1 : cites[-1] + 1]] if cites else None
+            )
+            rows += draft.rows if draft and cites else []
+        elif best is not None:
             rows.append(answer_row(corpus, best))
             body = [fact_text(best.ind), cite(best)]
         else:

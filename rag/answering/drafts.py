@@ -34,7 +34,12 @@ MIN_COVERAGE = 0.5
 
 
 def indicator_draft(
-    query: Query, corpus: Corpus, scope: list[str], lookup: compare.Fallback, by_year: compare.YearFallback
+    query: Query,
+    corpus: Corpus,
+    scope: list[str],
+    lookup: compare.Fallback,
+    by_year: compare.YearFallback,
+    part: compare.PartAnswer,
 ) -> Draft | None:
     """Questions the indicator table answers best: ranks, rankings, comparisons, trends, a place's figure for a
     metric (what was achieved, or the target when a target is asked)."""
@@ -45,7 +50,7 @@ def indicator_draft(
     one_place = len({corpus.place(d) for d in scope}) == 1
     own_figures = len(query.places) < 2 and one_place and not query.share  # one place's figures, not a share
     if len(query.years) >= 2 and own_figures:
-        draft = compare.trend(query, corpus, scope, by_year)
+        draft = compare.trend(query, corpus, scope, by_year, part)
         if draft is not None:
             return draft
     if len(query.metrics) >= 2 and own_figures and not query.superlative:
@@ -62,8 +67,8 @@ def indicator_draft(
     if query.rank and query.which_place:
         return compare.which_place_rank(query, corpus, scope, query.metric or _ranked_metric(query, corpus, scope))
     if len(query.places) >= 2 and not query.superlative:
-        # A comparison: the table's figures where it has the metric, else each place's own sentence, quoted.
-        return compare.comparison(query, corpus, scope, lookup)
+        # A comparison: each place's part answered as its own question (table row, else its sentence, quoted).
+        return compare.comparison(query, corpus, part)
     if not query.metric:
         return None
     if query.superlative and len(query.places) != 1:

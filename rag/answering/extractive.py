@@ -51,7 +51,8 @@ _RANK_WORDS = re.compile(
     rf"{alternation(rank_verbs())}|(?:{alternation(rank_scopes())})第|{alternation(standing_words())}"
 )
 _ASKS_NUMBER = re.compile(
-    r"多少|(?<!第)几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were)\b.*\b(?:value|amount|revenue|gdp|output|rate|share)\b",
+    r"多少|(?<!第)几|百分之|\bhow (?:much|many)\b|\bwhat (?:was|is|were|are)\b.*"
+    r"\b(?:value|amount|revenue|gdp|output|rate|share|incomes?|investment|sales|production|volume|total|number)\b",
     re.I,
 )
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"

@@ -48,6 +48,9 @@ def _labels(doc_id: str, corpus: Corpus) -> str:
 def mention_forms(mention: str, corpus: Corpus) -> list[str]:
     """How the reports may write a place the question names: its Chinese forms, or for a place named in pinyin
     ("Hefei") the forms of every place the reports name that reads so (合肥市 -> 合肥市, 合肥)."""
+    english = dict(places.english_named(mention))
+    if mention in english:  # "Shigatse": the place its English name stands for, in the reports' metadata
+        return [f for name in _pinyin_names(corpus).get(places.pinyin(english[mention]), ()) for f in _name_forms(name)]
     if mention.isascii():
         return [f for name in _pinyin_names(corpus).get(places.pinyin_key(mention), ()) for f in _name_forms(name)]
     return _name_forms(mention)
@@ -55,14 +58,15 @@ def mention_forms(mention: str, corpus: Corpus) -> list[str]:
 
 @lru_cache(maxsize=2)
 def _pinyin_names(corpus: Corpus) -> dict[str, tuple[str, ...]]:
-    """pinyin -> the place names the loaded reports hold: their metadata, and every two or three characters of
-    their text before a level word (合肥市, 市桥街; the short form, as the text writes it). Built once per index
-    generation, when an English question names a place no report is about."""
+    """pinyin -> the place names the loaded reports hold: their metadata, and for a report of no detected place
+    every two or three characters of its text before a level word (市桥街; the short form, as the text writes it).
+    A place another report only mentions (合肥市 in 安徽省's report) is not one an English question can be
+    answered for. Built once per index generation, when an English question names a place no report is about."""
     names: set[str] = set()
     for doc_id in corpus.doc_ids:
         meta = corpus.meta(doc_id)
         names.update(places.short_name(n) for n in (meta.name, *meta.parents) if n)
-        for pattern in _STEMS:
+        for pattern in _STEMS if corpus.place(doc_id) is None else ():
             names.update(m.group(1) for m in pattern.finditer(corpus.texts[doc_id]))
     out: dict[str, set[str]] = {}
     for name in names:

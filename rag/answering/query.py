@@ -32,8 +32,9 @@ from rag.text.vocab import (
     rank_verbs,
 )
 
-# English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries.
-_GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")\b", re.IGNORECASE)
+# English report vocabulary (rag/text/data/glossary.toml): longest phrase wins, matched on word boundaries, in the
+# singular or plural ("disposable incomes").
+_GLOSSARY_RE = re.compile(r"\b(" + alternation(en_glossary()) + r")(?:e?s)?\b", re.IGNORECASE)
 
 # ------------------------------------------------------------------------------------------------ patterns
 _YEAR_RE = YEAR_MENTION
@@ -86,6 +87,9 @@ _DEFINES = re.compile(
     rf"(?:{alternation(markers('definition_question_in_report'))})"
 )
 _REPORT_KIND = re.compile(alternation(markers("report_kind")))
+# The report named as where to read ("国务院2025年政府工作报告里，…", "统计公报中…"), not as what is asked about
+# ("木洞镇2024年政府工作报告是由谁…作的").
+_KIND_POINTER = re.compile(rf"(?:{_KIND})(?=里|中|上|提出|显示)")
 _SHARE = re.compile(rf"{alternation(markers('share_question'))}|\bshare\b|\bproportion\b|percentage of", re.I)
 _PERCENT = re.compile(rf"{alternation(markers('percent_question'))}|%|\bpercent|\brate\b|\bshare\b", re.I)
 _EXPECTED_UNIT = re.compile(rf"(?:多少|几)({alternation(asked_units())})")
@@ -157,6 +161,18 @@ def glossary_terms(text: str) -> list[str]:
     return out
 
 
+def english_words_for(text: str, metric: str) -> tuple[str, ...]:
+    """The Chinese words the English phrase naming `metric` stands for ("industrial investment" -> 工业投入,
+    工业投资): a report writing any of them names what was asked."""
+    surfaces = metric_surfaces(metric)
+    out: list[str] = []
+    for m in _GLOSSARY_RE.finditer(text):
+        words = en_glossary()[m.group(1).lower()]
+        if any(w in surfaces or find_metric(w) == metric for w in words):
+            out += words
+    return tuple(dict.fromkeys(out))
+
+
 def asks_target(text: str) -> bool:
     """Does (this part of) a question ask about a target figure ("力争…", "目标…") rather than an achieved one?"""
     return bool(_TARGET_ASKED.search(text))
@@ -183,8 +199,12 @@ def mentions(text: str, known: Iterable[str]) -> list[tuple[int, str, str]]:
     """(position, place, as written) of each known place named in the text, in order."""
     found: list[tuple[int, str, str]] = []
     lowered = text.lower()
+    known = list(known)
     for name in known:
-        for alias in dict.fromkeys(place_aliases(name)):
+        # the country compared with other places ("全国和北京…") is named as 全国 too: its part starts there
+        joined = name == places.NATION and len(known) > 1
+        forms = ["全国", *place_aliases(name)] if joined else place_aliases(name)
+        for alias in dict.fromkeys(forms):
             pos = lowered.find(alias.lower())
             if pos >= 0:
                 found.append((pos, name, text[pos : pos + len(alias)]))
@@ -196,17 +216,23 @@ _JOINERS = re.compile(r"以及|还有|\band\b|\bvs\.?|versus|[和与及跟同、
 
 
 def place_segments(text: str, named: list[tuple[int, str, str]]) -> dict[str, str]:
-    """Each place's part of a comparison: from its name to the next place's name. A part that is only the name
-    and a joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks."""
+    """Each place's part of a comparison, as its own question: what precedes the first name (the year, in
+    "2020年佛山和南平的…"), then from its name to the next place's name. A part that is only the name and a
+    joiner ("秦灶街道和" in "秦灶街道和河海街道的救助资金分别是多少") shares what the last part asks; one that is
+    the name and its own year ("云浮市2023年和扬州市2024年的…目标") shares it with its own year, not the last one's."""
     last_pos, _s, last_written = named[-1]
     shared = text[last_pos + len(last_written) :]
+    lead = text[: named[0][0]]
     out: dict[str, str] = {}
     for i, (pos, name, written) in enumerate(named):
         end = named[i + 1][0] if i + 1 < len(named) else len(text)
         part = text[pos:end]
-        if not _JOINERS.sub("", part[len(written) :]):
+        own = _JOINERS.sub("", part[len(written) :])
+        if not own:
             part = written + shared
-        out.setdefault(name, part)
+        elif i + 1 < len(named) and not _YEAR_RE.sub("", own):  # its own year(s) and nothing else
+            part = written + "".join(m.group(0) for m in _YEAR_RE.finditer(own)) + _YEAR_RE.sub("", shared)
+        out.setdefault(name, lead + part)
     return out
 
 
@@ -272,6 +298,7 @@ def understand(question: str, analysis: QueryAnalysis, known: list[str]) -> Quer
     written_out = expand_abbreviations(zh_text)  # "规上工业产值" -> "规模以上工业产值": the reports' long forms
     progress_free = _PROGRESS.sub("", question)
     remove = [w for _p, _s, w in named] + [a for s in named_places for a in place_aliases(s)]
+    remove += _KIND_POINTER.findall(question)  # "政府工作报告里，…": which report to read, not content
     referent = None if english or named_places else referent_clause(question)
     terms = (
         # Chinese written inside an English question ("Xiandai City (现代城)") is the surest term it has.

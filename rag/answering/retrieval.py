@@ -81,12 +81,18 @@ class _PlaceNames:
     order: dict[str, int]  # place -> position in the list (named places keep that order)
     chinese: dict[str, tuple[str, ...]]  # alias (西林街道, 西林, 甘孜州 …) -> places
     latin: dict[str, tuple[str, ...]]  # pinyin (xilin) -> places
+    by_short: dict[str, tuple[str, ...]]  # short name (日喀则, 全国) -> places, for English names
     short: frozenset[str]
 
     def named(self, question: str) -> list[str]:
-        lowered = question.lower()
+        lowered = _SYLLABLE_MARK.sub("", question.lower())  # "ji'an" is jian
         compact = re.sub(r"[\s\-]", "", lowered)
-        found = {place for alias in _lookup(question, self.chinese) for place in self.chinese[alias]}
+        aliases = _lookup(question, self.chinese)
+        found = {
+            place for alias in aliases if not _inside_longer(alias, aliases, question) for place in self.chinese[alias]
+        }
+        for _written, short in places.english_named(question):  # "Shigatse", "the State Council"
+            found.update(self.by_short.get(short, ()))
         for pinyin in _lookup(compact, self.latin) if _LATIN.search(compact) else ():
             word, glued = _pinyin_patterns(pinyin)
             if word.search(lowered) or glued.search(compact):
@@ -95,6 +101,17 @@ class _PlaceNames:
 
 
 _LATIN = re.compile(r"[a-z]")
+_SYLLABLE_MARK = re.compile(r"(?<=[a-z])['’](?=[aeo])")
+
+
+def _inside_longer(alias: str, found: set[str], text: str) -> bool:
+    """Is every mention of `alias` part of a longer name found ("吉林" inside "吉林省": the province, not 吉林市)?"""
+    longer = [b for b in found if alias in b and b != alias]
+    if not longer:
+        return False
+    spans = [(m.start(), m.start() + len(b)) for b in longer for m in re.finditer(re.escape(b), text)]
+    starts = [m.start() for m in re.finditer(re.escape(alias), text)]
+    return all(any(s <= p and p + len(alias) <= e for s, e in spans) for p in starts)
 
 
 def _lookup(text: str, table: dict[str, tuple[str, ...]]) -> set[str]:
@@ -117,6 +134,7 @@ def _place_names(known: tuple[str, ...]) -> _PlaceNames:
         order={s: i for i, s in enumerate(known)},
         chinese=_group([(a, s) for s in known for a in places.aliases(s)]),
         latin=_group([(places.pinyin(s), s) for s in known]),
+        by_short=_group([(s if s == places.NATION else places.short_name(s), s) for s in known]),
         short=frozenset(places.short_name(s) for s in known),
     )
 
@@ -142,7 +160,9 @@ def _with_nation(question: str, named: list[str], known: tuple[str, ...]) -> lis
         return named
     if not named and _NATION_ASKED.search(question):
         return [places.NATION]
-    joined = re.search(rf"{_JOINED}全国|全国{_JOINED}", question)
+    # joined to a place named, not to a scope ("在全国和全省分别排第几")
+    others = "|".join(re.escape(a) for n in named if n != places.NATION for a in places.aliases(n))
+    joined = re.search(rf"(?:{others}){_JOINED}全国|全国{_JOINED}(?:{others})", question) if others else None
     if named and places.NATION not in named and joined:  # "全国和内蒙古": the country is one of the places compared
         first = min((question.find(a) for a in places.aliases(named[0]) if a in question), default=len(question))
         return [places.NATION, *named] if joined.start() < first else [*named, places.NATION]
@@ -172,8 +192,14 @@ def analyze_query(question: str, known: list[str]) -> QueryAnalysis:
             continue  # "中卫城镇居民", "全省城镇新增就业": 城镇 (urban) is a word, not a town's suffix
         unknown.append(name + match.group(2))
     known_pinyin = {places.pinyin(s) for s in known}
-    # "Hefei's GDP": a place in pinyin that no loaded report is about (its Chinese forms are looked up later).
-    unknown += [n for n in places.english_place_mentions(question) if places.pinyin_key(n) not in known_pinyin]
+    english = dict(places.english_named(question))
+    # "Hefei's GDP", "Shigatse's": a place in pinyin or by its English name that no loaded report is about (its
+    # Chinese forms are looked up later).
+    unknown += [
+        n
+        for n in places.english_place_mentions(question)
+        if (not names.by_short.get(english[n]) if n in english else places.pinyin_key(n) not in known_pinyin)
+    ]
     years = tuple(sorted({int(y) for y in YEAR_MENTION.findall(question)}))
     return QueryAnalysis(places=tuple(named), unknown_places=tuple(dict.fromkeys(unknown)), years=years)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from rag.answering import picks
 from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
-from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
+from rag.answering.query import Query, asks_target, content_terms, english_words_for, metric_surfaces, quoted_terms
 from rag.answering.retrieval import Filters, Hit
+from rag.text.vocab import alternation, markers
+
+BULLETIN_TITLE = 300  # characters at the head of a report where a statistical bulletin's title stands
 
 # A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
 REFERENT_COVERAGE = 0.8
@@ -18,7 +23,9 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     """The reports an answer may come from, and whether the question's content (not a name) picked them."""
     allowed = [d for d in corpus.doc_ids if filters.allows(corpus.index.reports[d])]
     if query.places:
-        return of_year(query, corpus, [d for d in allowed if corpus.place(d) in query.places]), False
+        named = [d for d in allowed if corpus.place(d) in query.places]
+        kind = of_kind(query, corpus, named)  # narrowed by the kind of report named: search only those
+        return of_year(query, corpus, kind), len(kind) < len(named)
     for mention in query.unknown_places:  # a place no metadata holds, named in some reports' text: those reports
         naming = [d for d in docs_naming(mention, corpus) if d in allowed]
         if naming and len(naming) < len(allowed):
@@ -39,14 +46,35 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
     return allowed, False
 
 
+_WORK_REPORT = re.compile(alternation(markers("work_report_named")), re.I)
+_BULLETIN = re.compile(alternation(markers("bulletin_named")), re.I)
+
+
+def of_kind(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
+    """A place's reports narrowed to the kind of report the question names ("according to the State Council's
+    work report": its 政府工作报告, not its statistical bulletin), when it has statistical bulletins and other
+    reports both (a bulletin names itself in its title: "…国民经济和社会发展统计公报")."""
+    bulletin = bool(_BULLETIN.search(query.text))
+    if bulletin == bool(_WORK_REPORT.search(query.text)):
+        return docs
+    bulletins = [d for d in docs if _BULLETIN.search(corpus.texts[d][:BULLETIN_TITLE])]
+    if not bulletins or len(bulletins) == len(docs):
+        return docs
+    return bulletins if bulletin else [d for d in docs if d not in bulletins]
+
+
 def of_year(query: Query, corpus: Corpus, docs: list[str]) -> list[str]:
-    """A place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
-    target, the report that plans for it), when the place has several reports and one of them covers that year."""
+    """Each place's reports narrowed to the one year asked: the report whose figures describe it (for a plan or a
+    target, the report that plans for it), when the place has several reports and one of them covers that year.
+    Places are narrowed apart: one place's report of that year never drops another place's reports."""
     if len(query.years) != 1 or len(docs) < 2:
         return docs
     planned = query.plan or asks_target(query.text)  # a plan or target for a year is in the report planning it
     year = query.years[0]
-    return picks.covering(corpus, docs, year, planned) or docs
+    by_place: dict[str | None, list[str]] = {}
+    for d in docs:
+        by_place.setdefault(corpus.place(d), []).append(d)
+    return [d for own in by_place.values() for d in (picks.covering(corpus, own, year, planned) or own)]
 
 
 def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> list[Hit]:
@@ -82,7 +110,10 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
         ):
             return f"{whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
     if query.metric:
-        surfaces = metric_surfaces(query.metric)
+        # an English name stands for several Chinese words ("industrial investment" = 工业投入, 工业投资): any
+        surfaces = metric_surfaces(query.metric) + (
+            english_words_for(query.text, query.metric) if query.english else ()
+        )
         if not any(s in corpus.texts[d] for d in scope for s in surfaces):
             return f"{whose(query, corpus, scope, '的')}{query.metric}数据"
     return None

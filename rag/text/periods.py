@@ -45,6 +45,21 @@ def multi_year(text: str) -> bool:
 
 # A year a question names: "2021年", or a bare "2017" in English; not the 2030 of "2030支撑项目" (a name).
 YEAR_MENTION = re.compile(rf"(?<!\d)({YEAR})(?:\s*年|(?![\d\u4e00-\u9fff%.]))")
+# Years asked together ("2015年、2020年和2024年", "2019和2020年", "2018 and 2019"): a trend's years.
+_YEAR_RUN = re.compile(rf"(?<!\d){YEAR}\s*年?(?:\s*(?:和|与|及|、|至|到|,|，|\band\b)\s*{YEAR}\s*年?)+(?![\d])", re.I)
+
+
+def one_year(text: str, year: int) -> str | None:
+    """The question asked of one of its years: "松原市2018年和2019年粮食产量…" -> "松原市2019年粮食产量…"; None when
+    its years are not asked together."""
+    runs = list(_YEAR_RUN.finditer(text))
+    if len(runs) != 1:
+        return None
+    run = runs[0]
+    written = f"{year}年" if "年" in run.group(0) else str(year)
+    return text[: run.start()] + written + text[run.end() :]
+
+
 _MONTH_RANGE_RE = re.compile(MONTH_RANGE)
 _RANGE_ENDS = re.compile(rf"({_MONTH})\s*月?\s*{_DASH}\s*({_MONTH})")
 

@@ -44,6 +44,7 @@ class Vocabulary:
     scopes: dict[str, str]  # level -> scope word: "区" -> "全区"
     english: dict[str, str]  # level -> English noun: "区" -> "district"
     english_also: dict[str, tuple[str, ...]]  # level -> other English words questions use for it
+    english_names: dict[str, str]  # English name its pinyin does not give -> short name ("Shigatse" -> 日喀则)
 
 
 @cache
@@ -63,6 +64,7 @@ def vocabulary() -> Vocabulary:
         scopes=dict(data["scopes"]),
         english=dict(data["english"]),
         english_also={level: tuple(w) for level, w in data["english_also"].items()},
+        english_names=dict(data["english_names"]),
     )
 
 
@@ -200,8 +202,11 @@ def pinyin(name: str) -> str:
 
 
 def pinyin_name(name: str) -> str:
-    """ "西林街道" -> "Xilin": how an English answer writes the place."""
-    return pinyin(name).capitalize()
+    """ "西林街道" -> "Xilin", "日喀则市" -> "Shigatse": how an English answer writes the place (its English name
+    where the pinyin does not give it)."""
+    short = short_name(name)
+    english = next((en for en, zh in vocabulary().english_names.items() if zh == short and zh != NATION), None)
+    return english or pinyin(name).capitalize()
 
 
 # "Hefei's GDP", "Caogou town", "Jiaxing City": a capitalised word where English puts a place (before 's or a
@@ -209,7 +214,8 @@ def pinyin_name(name: str) -> str:
 @cache
 def _en_place() -> re.Pattern[str]:
     words = "|".join(sorted(english_levels(), key=len, reverse=True))
-    return re.compile(rf"\b([A-Z][a-z]+(?:[ -]?[A-Z][a-z]+)?)(?='s\b|’s\b|\s+(?i:{words})\b)")
+    syllable = r"[A-Z][a-z]+(?:['’][aeo][a-z]*)?"  # "Ji'an": the syllable mark before a vowel is part of the name
+    return re.compile(rf"\b({syllable}(?:[ -]?{syllable})?)(?='s\b|’s\b|\s+(?i:{words})\b)")
 
 
 _GLOSS_AFTER = re.compile(r"^(?:\s+[A-Za-z]+)?\s*[（(][\u4e00-\u9fff]")  # "Xiandai City (现代城)": glossed
@@ -232,7 +238,7 @@ def _syllables() -> frozenset[str]:
 
 def pinyin_key(written: str) -> str:
     """ "He Fei", "He-fei" -> "hefei": a place written in pinyin, compared as `pinyin` writes names."""
-    return re.sub(r"[\s\-']", "", written.lower())
+    return re.sub(r"[\s\-'’]", "", written.lower())
 
 
 @lru_cache(maxsize=4096)
@@ -249,12 +255,33 @@ def is_pinyin(word: str) -> bool:
 
 
 def english_place_mentions(question: str) -> list[str]:
-    """Places an English question names in pinyin ("What was Hefei's GDP" -> ["Hefei"]), as written. A name
-    glossed in Chinese ("Xiandai City (现代城)") is left to the Chinese gloss."""
-    found = []
+    """Places an English question names in pinyin ("What was Hefei's GDP" -> ["Hefei"], "Ji'an"), or by an English
+    name of the data file ("Shigatse", "Inner Mongolia"), as written. A name glossed in Chinese ("Xiandai City
+    (现代城)") is left to the Chinese gloss."""
+    named = list(_english_names_re().finditer(question))
+    found = [m.group(0) for m in named]
     for m in _en_place().finditer(question):
         name = m.group(1)
         rest = question[m.end() :]
-        if is_pinyin(name) and not _GLOSS_AFTER.match(rest):
+        inside = any(n.start() <= m.start(1) < n.end() for n in named)  # "Mongolia" of "Inner Mongolia"
+        if is_pinyin(name) and not _GLOSS_AFTER.match(rest) and not inside:
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+def english_named(question: str) -> list[tuple[str, str]]:
+    """(as written, short name) of each English name of the data file in a question: "Shigatse" -> 日喀则,
+    "the State Council" -> 全国."""
+    names = {k.lower(): v for k, v in vocabulary().english_names.items()}
+    return [(m.group(0), names[_spaced(m.group(0))]) for m in _english_names_re().finditer(question)]
+
+
+def _spaced(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'")).lower()
+
+
+@cache
+def _english_names_re() -> re.Pattern[str]:
+    names = sorted(vocabulary().english_names, key=len, reverse=True)
+    words = "|".join(re.escape(n).replace("\\ ", r"\s+").replace("'", "['’]") for n in names)
+    return re.compile(rf"\b(?:{words})\b", re.I)
