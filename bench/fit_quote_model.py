@@ -13,7 +13,9 @@ Both are written to rag/answering/quote_model.json; the runtime only reads that 
 2. **The quote model** (rag.answering.quoting): a logistic regression over the features of the best candidate
    sentence of the quote fallback (quoting.FEATURES); positive when it holds every `must_contain`, negative for an
    unanswerable question or a miss. Its refusal threshold is fitted too: the lowest probability at which no
-   unanswerable question of the fitting sets is answered (and at least .5).
+   unanswerable question of the fitting sets is answered (and at least .5) — of those the answer layer would quote
+   at all (not refused from the question alone, `drafts.quote_draft` finds the figure and aim asked, and the quote
+   is about the place the question names).
 
 Both are plain numpy (Newton steps on an L2-penalised log-likelihood): no scikit-learn at run time or here.
 Per-question features are cached in bench/out/fit/<set>.json (`--fresh` recomputes them after a feature change).
@@ -55,11 +57,13 @@ def examples_of(questions: Path, index: Path) -> list[dict]:
     answer), and of the quote fallback's best candidate. The answer engine's own first steps run (understanding,
     scope, retrieval, rescue), as `Assistant._extractive_answer` does."""
     from rag.answering.answer import Assistant
+    from rag.answering.drafts import quote_draft
     from rag.answering.extractive import SENTENCE_FEATURES, _may_answer, sentence_features, sentences
+    from rag.answering.named_places import strangers
     from rag.answering.query import understand
     from rag.answering.quoting import FEATURES, candidates
     from rag.answering.retrieval import Filters
-    from rag.answering.scope import rescue, resolve_scope
+    from rag.answering.scope import refusal, rescue, resolve_scope
 
     assistant = Assistant(replace(Settings.from_env(), index_dir=index, chroma_host=None))
     corpus = assistant.corpus()
@@ -89,7 +93,12 @@ def examples_of(questions: Path, index: Path) -> list[dict]:
             if found:
                 best = found[0]
                 ok = bool(must) and not unanswerable and holds_all(best.span.text, must)
-                example["quote"] = {"x": [best.features()[f] for f in FEATURES], "ok": ok}
+                # would the answer layer quote it at all: not refused from the question alone, the quote holds what
+                # is asked (figure, unit, an aim of the year asked) and is about the place the question names (as
+                # Assistant._extractive_answer checks): only these need the model to refuse
+                draft = quote_draft(query, corpus, [best.span]) if refusal(query, corpus, scope) is None else None
+                reached = draft is not None and (bool(query.places) or not strangers(draft, query, corpus))
+                example["quote"] = {"x": [best.features()[f] for f in FEATURES], "ok": ok, "reached": reached}
         out.append(example)
     return out
 
@@ -160,12 +169,15 @@ def top1(examples: list[dict], weights: np.ndarray) -> tuple[int, int]:
 # ------------------------------------------------------------------------------------------------ the quote model
 
 
-def quote_data(examples: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quote_data(examples: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of each best candidate: features, right or not, unanswerable, and whether the answer layer would quote it
+    unless the model refuses (not refused from the question alone, and the quote holds the kind of figure asked)."""
     rows = [e for e in examples if "quote" in e]
     x = np.array([e["quote"]["x"] for e in rows], dtype=float).reshape(len(rows), -1)
     y = np.array([e["quote"]["ok"] for e in rows], dtype=float)
     unanswerable = np.array([e["unanswerable"] for e in rows], dtype=bool)
-    return x, y, unanswerable
+    reached = np.array([e["quote"].get("reached", True) for e in rows], dtype=bool)
+    return x, y, unanswerable, reached
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 100) -> tuple[np.ndarray, float]:
@@ -195,8 +207,9 @@ def fit_threshold(p: np.ndarray, unanswerable: np.ndarray) -> float:
     return round(max(0.5, worst + 1e-3), 3)
 
 
-def quote_figures(x: np.ndarray, y: np.ndarray, unanswerable: np.ndarray, coef, intercept, threshold) -> dict:
-    taken = probability(x, coef, intercept) >= threshold if len(x) else np.zeros(0, dtype=bool)
+def quote_figures(x, y, unanswerable, reached, coef, intercept, threshold) -> dict:
+    """What the quote model decides on a set's best candidates, counting only quotes the answer layer would give."""
+    taken = (probability(x, coef, intercept) >= threshold) & reached if len(x) else np.zeros(0, dtype=bool)
     return {
         "questions": len(y),
         "quoted right": int((taken & (y == 1)).sum()),
@@ -254,9 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         tag = name + (" (check)" if name in {q.name for q, _i in check} else "")
         report["sentence top-1 (right/of), before -> fitted"][tag] = f"{top1(examples, before)} -> {top1(examples, w)}"
 
-    x, y, unanswerable = quote_data(fitting)
+    x, y, unanswerable, reached = quote_data(fitting)
     coef, intercept = fit_logistic(x, y)
-    threshold = fit_threshold(probability(x, coef, intercept), unanswerable)
+    threshold = fit_threshold(probability(x, coef, intercept), unanswerable & reached)
     report["quote model"] = {}
     for name, examples in data.items():
         tag = name + (" (check)" if name in {q.name for q, _i in check} else "")
