@@ -270,10 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     x, y, unanswerable, reached = quote_data(fitting)
     coef, intercept = fit_logistic(x, y)
     threshold = fit_threshold(probability(x, coef, intercept), unanswerable & reached)
-    report["quote model"] = {}
+    old = (np.array([current["coefficients"].get(f, 0.0) for f in FEATURES]), current["intercept"])
+    report["quote model, before -> fitted"] = {}
     for name, examples in data.items():
         tag = name + (" (check)" if name in {q.name for q, _i in check} else "")
-        report["quote model"][tag] = quote_figures(*quote_data(examples), coef, intercept, threshold)
+        was = quote_figures(*quote_data(examples), *old, current["threshold"])
+        now = quote_figures(*quote_data(examples), coef, intercept, threshold)
+        report["quote model, before -> fitted"][tag] = {k: f"{was[k]} -> {now[k]}" for k in now}
 
     fitted = {
         "note": "fitted by bench/fit_quote_model.py on " + ", ".join(q.name for q, _i in fit),
