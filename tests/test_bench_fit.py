@@ -49,3 +49,14 @@ def test_the_runtime_reads_every_weight_the_fit_writes():
     assert set(sentence_weights()) == set(SENTENCE_FEATURES)
     assert tuple(model["features"]) == FEATURES and set(model["coefficients"]) == set(FEATURES)
     assert 0.5 <= model["threshold"] < 1
+
+
+def test_the_quote_model_weighs_the_sentence_scorers_features():
+    """The refusal model reads what the sentence scorer sees: an aim stated where a target is asked raises the
+    probability that the best sentence answers (fitted coefficient), other scores equal."""
+    from rag.answering.quoting import Candidate, confidence
+
+    plain = Candidate(span=None, cosine=0.9, overlap=0.5, coverage=0.6, margin=0.1)
+    with_aim = Candidate(span=None, cosine=0.9, overlap=0.5, coverage=0.6, margin=0.1, aim=1.0)
+    assert confidence(with_aim) > confidence(plain)
+    assert set(plain.features()) == set(FEATURES) and with_aim.features()["aim"] == 1.0
