@@ -8,7 +8,8 @@ next sentence, and what the sentence scorer of rag.answering.extractive also wei
 asked defined, an aim for a target asked, the year asked stated), fitted on the development questions by
 `bench/fit_quote_model.py` (answerable questions whose best sentence holds the answer are the positives; unanswerable
 ones and misses the negatives). Its coefficients and its refusal threshold live in `quote_model.json` beside this
-file: the threshold is fitted too (the lowest probability at which no unanswerable development question is answered).
+file: the threshold is fitted too (the lowest probability, at least .5, at which no unanswerable development question
+the answer layer would quote is answered).
 """
 
 from __future__ import annotations
