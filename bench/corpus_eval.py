@@ -12,7 +12,9 @@ report's place, level and year must be detected from its text, as for a user's u
 
 Per type it reports hit@5 / MRR@10 (the question's `evidence` found in the retrieved passages, as `rag eval`),
 answer accuracy (answered and every `must_contain` in the answer), refusals of unanswerable questions, false
-refusals, and answers stating a number that is not in a passage they cite.
+refusals, and answers stating a number that is not in a passage they cite; beside accuracy, quote@1 / quote@3 of
+the quote-the-best-sentence baseline (bench.quote_baseline) on the same retrieved passages, and a line naming every
+kind where the answer layer is worse than quoting (accuracy < quote@1). Per-question answers go to the JSON file.
 """
 
 from __future__ import annotations
@@ -146,13 +148,21 @@ def main(argv: list[str] | None = None) -> int:
     settings = bench_settings(args.docs, args.index)
     built = build_index(settings, rebuild=args.rebuild, progress=_progress_printer())
     print(f"{counts} -> {built.summary()}\nindex: {args.index}")
-    results: dict = {"machine": machine(), "reports": counts, "index": str(args.index), "sets": {}}
+    results: dict = {"machine": machine(), "reports": counts, "index": str(args.index), "sets": {}, "questions": {}}
+    from bench.quote_baseline import Recorder, with_quotes, worse_than_quoting
+    from rag.indexing.embeddings import get_embeddings
+
+    embeddings = get_embeddings(settings)
     for path in args.eval:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        table = by_type(ask_all(settings, rows, load_questions(path)))
+        recorder = Recorder(embeddings)
+        outcomes = ask_all(settings, rows, load_questions(path), each=recorder)
+        table = with_quotes(by_type(outcomes), outcomes, recorder.quotes)
         results["sets"][path.name] = table
+        results["questions"][path.name] = recorder.scored(outcomes)
         print(f"\n### {path.name}\n")
         print(md_table(["type", *next(iter(table.values())).keys()], [[t, *v.values()] for t, v in table.items()]))
+        print(worse_than_quoting(table))
     write_json(args.out, results)
     return 0
 

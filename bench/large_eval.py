@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from bench.common import OUT, bench_settings, machine, md_table, write_json
-from bench.corpus_eval import Outcome, ask_all, by_type, share
-from bench.quote_baseline import Quote, quote
+from bench.corpus_eval import ask_all, by_type
+from bench.quote_baseline import Recorder, with_quotes, worse_than_quoting
 from rag.config import ROOT
 from rag.evaluate import load_questions
 
@@ -73,20 +73,6 @@ def build(settings) -> dict:
     }
 
 
-def with_quotes(table: dict[str, dict], outcomes: list[Outcome], quotes: list[Quote | None]) -> dict[str, dict]:
-    """The per-kind table with the baseline's columns beside the answer layer's accuracy."""
-    for kind, row in table.items():
-        picked = [q for o, q in zip(outcomes, quotes, strict=True) if kind in ("all", o.type) and q is not None]
-        figures = {
-            "quote@1": share(sum(q.correct1 for q in picked), len(picked)),
-            "quote@3": share(sum(q.correct3 for q in picked), len(picked)),
-        }
-        at = list(row).index("accuracy") + 1
-        items = list(row.items())
-        table[kind] = dict(items[:at] + list(figures.items()) + items[at:])
-    return table
-
-
 def measure(path: Path, large: Path, whole: bool = False) -> dict:
     """Index the set's reports afresh (or, `whole`, every report of corpus-large: accuracy at scale), ask every
     question, and score answers and quotes."""
@@ -99,32 +85,11 @@ def measure(path: Path, large: Path, whole: bool = False) -> dict:
     assemble(settings.seeds_dir, names, large)
     built = build(settings)
     print(f"{path.name}: {len(rows)} questions, {len(names)} reports -> {built}", flush=True)
-    embeddings = get_embeddings(settings)
-    quotes: list[Quote | None] = []
-    details: list[dict] = []
-
-    def each(row, q, answer) -> None:
-        passages = [h.chunk.text for h in answer.retrieved]
-        baseline = None if q.unanswerable else quote(q.question, q.must_contain, passages, embeddings)
-        quotes.append(baseline)
-        details.append(
-            {
-                "question": q.question,
-                "type": row.get("type"),
-                "must_contain": list(q.must_contain),
-                "status": answer.status,
-                "answer": answer.text,
-                "retrieved": [h.chunk.doc_id for h in answer.retrieved],
-                "quote": baseline.top1 if baseline else None,
-                "quote_ok": (baseline.correct1, baseline.correct3) if baseline else None,
-            }
-        )
-
+    recorder = Recorder(get_embeddings(settings))
     started = time.perf_counter()
-    outcomes = ask_all(settings, rows, load_questions(path), each=each)
-    for detail, o in zip(details, outcomes, strict=True):
-        detail |= {"correct": o.correct, "evidence_rank": o.rank, "unsupported": o.unsupported}
-    table = with_quotes(by_type(outcomes), outcomes, quotes)
+    outcomes = ask_all(settings, rows, load_questions(path), each=recorder)
+    details = recorder.scored(outcomes)
+    table = with_quotes(by_type(outcomes), outcomes, recorder.quotes)
     return {
         "reports": names,
         "index": built,
@@ -148,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         table = result["table"]
         print(f"\n### {path.name}\n")
         print(md_table(["type", *next(iter(table.values())).keys()], [[t, *v.values()] for t, v in table.items()]))
+        print(worse_than_quoting(table))
         write_json(
             WORK / f"{path.stem}{'-all' if args.all_reports else ''}.json",
             {"machine": machine(), "set": str(path)} | result,

@@ -78,6 +78,73 @@ def quote(question: str, must_contain: Sequence[str], passages: Sequence[str], e
     )
 
 
+class Recorder:
+    """Sees every answer of an eval run (bench.corpus_eval.ask_all's `each`): quotes the passages it retrieved and
+    keeps one detail row per question."""
+
+    def __init__(self, embeddings) -> None:
+        self.embeddings = embeddings
+        self.quotes: list[Quote | None] = []
+        self.details: list[dict] = []
+
+    def __call__(self, row: dict, q, answer) -> None:
+        passages = [h.chunk.text for h in answer.retrieved]
+        baseline = None if q.unanswerable else quote(q.question, q.must_contain, passages, self.embeddings)
+        self.quotes.append(baseline)
+        self.details.append(
+            {
+                "question": q.question,
+                "type": row.get("type"),
+                "must_contain": list(q.must_contain),
+                "status": answer.status,
+                "answer": answer.text,
+                "retrieved": [h.chunk.doc_id for h in answer.retrieved],
+                "quote": baseline.top1 if baseline else None,
+                "quote_ok": (baseline.correct1, baseline.correct3) if baseline else None,
+            }
+        )
+
+    def scored(self, outcomes: list) -> list[dict]:
+        """The detail rows with each question's outcome."""
+        for detail, o in zip(self.details, outcomes, strict=True):
+            detail |= {"correct": o.correct, "evidence_rank": o.rank, "unsupported": o.unsupported}
+        return self.details
+
+
+def with_quotes(table: dict[str, dict], outcomes: list, quotes: list[Quote | None]) -> dict[str, dict]:
+    """The per-kind table (bench.corpus_eval.by_type) with the baseline's columns beside the answer layer's accuracy;
+    `outcomes` and `quotes` are per question, in order (no quote for an unanswerable question)."""
+    for kind, row in table.items():
+        picked = [q for o, q in zip(outcomes, quotes, strict=True) if kind in ("all", o.type) and q is not None]
+        figures = {
+            "quote@1": round(sum(q.correct1 for q in picked) / len(picked), 3) if picked else None,
+            "quote@3": round(sum(q.correct3 for q in picked) / len(picked), 3) if picked else None,
+        }
+        at = list(row).index("accuracy") + 1
+        items = list(row.items())
+        table[kind] = dict(items[:at] + list(figures.items()) + items[at:])
+    return table
+
+
+def worse_kinds(table: dict[str, dict]) -> list[str]:
+    """The kinds where the answer layer's accuracy is below quote@1: where it is worse than quoting."""
+    return [
+        kind
+        for kind, row in table.items()
+        if kind != "all" and row.get("accuracy") is not None and row.get("quote@1") is not None
+        if row["accuracy"] < row["quote@1"]
+    ]
+
+
+def worse_than_quoting(table: dict[str, dict]) -> str:
+    """One line saying which kinds the answer layer answers worse than quoting its best sentence, if any."""
+    worse = worse_kinds(table)
+    if not worse:
+        return "never worse than quoting: accuracy >= quote@1 on every kind"
+    rows = ", ".join(f"{k} ({table[k]['accuracy']} < {table[k]['quote@1']})" for k in worse)
+    return f"WORSE THAN QUOTING (accuracy < quote@1): {rows}"
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.large_eval import main as large_main
 

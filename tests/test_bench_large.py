@@ -51,3 +51,21 @@ def test_a_set_names_its_corpus_large_reports_and_nothing_else():
     assert cited_reports(rows) == ["059_日喀则市_2023.txt", "135_阳江市_2021.txt"]
     with pytest.raises(ValueError, match=r"corpus/05_xianning_2021\.txt"):
         cited_reports([{"doc": "corpus/05_xianning_2021.txt"}])
+
+
+def test_kinds_worse_than_quoting_are_named():
+    from bench.corpus_eval import Outcome, by_type
+    from bench.quote_baseline import Quote, with_quotes, worse_kinds, worse_than_quoting
+
+    def outcome(kind: str, correct: bool) -> Outcome:
+        return Outcome(kind, False, 1, True, True, correct, False)
+
+    right, wrong = Quote("a", ["a"], True, True), Quote("b", ["b"], False, False)
+    outcomes = [outcome("plan", False), outcome("plan", True), outcome("fact", True), outcome("fact", False)]
+    table = with_quotes(by_type(outcomes), outcomes, [right, right, wrong, wrong])
+    assert list(table["plan"])[:5] == ["n", "hit@5", "mrr@10", "accuracy", "quote@1"]
+    assert table["plan"]["quote@1"] == 1.0 and table["fact"]["quote@1"] == 0.0
+    assert worse_kinds(table) == ["plan"]
+    assert "plan (0.5 < 1.0)" in worse_than_quoting(table)
+    table["plan"]["accuracy"] = 1.0
+    assert worse_than_quoting(table).startswith("never worse")

@@ -8,9 +8,12 @@ carry the answer. Offsets always point into the report, so the UI can highlight 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, asks_target, metric_surfaces
@@ -58,9 +61,29 @@ _ASKS_NUMBER = re.compile(
 _LEAD_TRIM = " \t\n\r\u3000，,、；;：:"
 _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 
-DEFINITION_WEIGHT = 0.5  # a definition asked: the sentence defining the term outranks those using it with figures
-AMOUNT_WEIGHT = 0.2  # an amount asked, a sentence stating only growth: as far below as a missing unit and more
-MULTI_YEAR_WEIGHT = 0.1  # a sentence over several years ("年均", "十三五时期") for a question over several, or not
+# The features a sentence is scored by (sentence_features); their weights are the sentence model of MODEL.
+SENTENCE_FEATURES = (
+    "coverage",
+    "position",
+    "metric",
+    "no_figure",
+    "change_only",
+    "unit",
+    "no_unit",
+    "percent",
+    "estimate",
+    "plan_words",
+    "aim_unasked",
+    "rank",
+    "definition",
+    "stretch",
+    "other_stretch",
+    "year",
+    "other_year",
+    "report_year",
+    "length",
+)
+MODEL = Path(__file__).with_name("quote_model.json")
 MAX_QUOTE_CHARS = 50  # a longer sentence is cut down to the clauses that answer
 KEEP_COVERAGE = 0.6  # ... keeping at least this share of what the whole sentence matched
 LENGTH_COST = 0.003  # coverage given up per character saved: ~0.1 for a 33-character clause
@@ -250,41 +273,60 @@ def has_unit_asked(spans: list[Span], query: Query) -> bool:
     return not query.expected_units or any(_has_unit(s.text, query.expected_units) for s in spans)
 
 
-def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Scored:
-    cov, matched = coverage(span.text, query.terms, corpus)
-    score = cov - 0.01 * position
+def sentence_features(span: Span, query: Query, corpus: Corpus, position: int) -> dict[str, float]:
+    """What the sentence holds of what the question expects, one number per feature of SENTENCE_FEATURES (the
+    sentence model in quote_model.json weighs them): its share of the question's terms, its passage's rank, the
+    metric named, a figure and unit of the kind asked, a forecast or an aim where none is asked, a rank, the
+    definition of the term asked, a stretch of years as asked, the year asked stated."""
+    cov, _matched = coverage(span.text, query.terms, corpus)
     text = span.text
-    if names_metric(text, query):
-        score += 0.2
+    x = dict.fromkeys(SENTENCE_FEATURES, 0.0)
+    x["coverage"], x["position"] = cov, float(position)
+    x["metric"] = float(names_metric(text, query))
     if asks_number(query) and not gives_figure(text, query):
-        score -= 0.3
+        x["no_figure"] = 1.0
     elif growth_for_amount(text, query):
-        score -= AMOUNT_WEIGHT
+        x["change_only"] = 1.0  # an amount asked, a sentence stating only growth
     if query.expected_units:
-        score += 0.15 if _has_unit(text, query.expected_units) else -0.1
-    if query.wants_percent and "%" in text:
-        score += 0.05
-    if _ESTIMATE.search(text) and not query.estimate:
-        score -= 0.1
+        x["unit" if _has_unit(text, query.expected_units) else "no_unit"] = 1.0
+    x["percent"] = float(query.wants_percent and "%" in text)
+    x["estimate"] = float(bool(_ESTIMATE.search(text)) and not query.estimate)
     if query.plan:
-        score += 0.1 if _PLAN_WORDS.search(text) else 0.0
-    elif _TARGET_WORDS.search(text):
-        score -= 0.05
-    if (query.asks_rank or query.rank) and _RANK_WORDS.search(text):
-        score += 0.1
-    if query.defines and defines(text, query.defines):
-        score += DEFINITION_WEIGHT
+        x["plan_words"] = float(bool(_PLAN_WORDS.search(text)))
+    else:
+        x["aim_unasked"] = float(bool(_TARGET_WORDS.search(text)))
+    x["rank"] = float(bool(query.asks_rank or query.rank) and bool(_RANK_WORDS.search(text)))
+    x["definition"] = float(bool(query.defines) and defines(text, query.defines))
     # A stretch of years asked gets exactly it; a one-year growth never gets an average over years ("年均增长"; an
     # amount stated beside one, "分别达到23534元、11980元，年均增长11.4%", is the year's own).
     if multi_year(query.text) or (multi_year(text) and query.facet == "growth"):
-        score += MULTI_YEAR_WEIGHT if multi_year(query.text) == multi_year(text) else -MULTI_YEAR_WEIGHT
+        x["stretch" if multi_year(query.text) == multi_year(text) else "other_stretch"] = 1.0
     if query.years:  # the year asked, stated in the sentence; another year stated instead
         stated = {int(y) for y in YEAR_RE.findall(text)}
-        score += 0.15 if stated & set(query.years) else -0.1 if stated else 0.0
-        score += 0.1 if _report_covers(span, query, text) else 0.0
+        if stated & set(query.years):
+            x["year"] = 1.0
+        elif stated:
+            x["other_year"] = 1.0
+        x["report_year"] = float(_report_covers(span, query, text))
     # A short line without a figure is usually a heading ("撤村转居蹄疾步稳"): the sentences under it say more.
-    score += 0.002 * min(len(text), 50)
-    return Scored(span, score, cov, matched, position)
+    x["length"] = min(len(text), 50) / 50
+    return x
+
+
+@cache
+def sentence_weights() -> dict[str, float]:
+    """The sentence model's weights (quote_model.json, "sentence"; refitted by bench/fit_quote_model.py)."""
+    with open(MODEL, encoding="utf-8") as handle:
+        weights = json.load(handle)["sentence"]["weights"]
+    return {name: float(weights[name]) for name in SENTENCE_FEATURES}
+
+
+def score_span(span: Span, query: Query, corpus: Corpus, position: int) -> Scored:
+    """A sentence's score: the sentence model's weighted sum of its features."""
+    x = sentence_features(span, query, corpus, position)
+    weights = sentence_weights()
+    cov, matched = coverage(span.text, query.terms, corpus)
+    return Scored(span, sum(weights[f] * x[f] for f in SENTENCE_FEATURES), cov, matched, position)
 
 
 def _report_covers(span: Span, query: Query, text: str) -> bool:

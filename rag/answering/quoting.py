@@ -3,10 +3,13 @@ the retrieved passages that is closest to the question, in meaning (the retrieva
 query and sentence as a passage) and in characters (the share of the question's character bigrams it holds), is
 quoted — when a small fitted model finds it likely to answer.
 
-The model is a logistic regression over a few scores of that best sentence (FEATURES), fitted on the development
-questions by `bench/fit_quote_model.py` (answerable questions whose best sentence holds the answer are the positives;
-unanswerable ones and misses the negatives). Its coefficients live in `quote_model.json` beside this file, so the
-refusal threshold is a fitted probability rather than a hand-set constant.
+The model is a logistic regression over a few scores of that best sentence (FEATURES: closeness, its lead over the
+next sentence, and what the sentence scorer of rag.answering.extractive also weighs: the metric asked named, the term
+asked defined, an aim for a target asked, the year asked stated), fitted on the development questions by
+`bench/fit_quote_model.py` (answerable questions whose best sentence holds the answer are the positives; unanswerable
+ones and misses the negatives). Its coefficients and its refusal threshold live in `quote_model.json` beside this
+file: the threshold is fitted too (the lowest probability, at least .5, at which no unanswerable development question
+the answer layer would quote is answered).
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ from rag.answering.extractive import (
     gives_figure,
     growth_for_amount,
     has_unit_asked,
+    sentence_features,
     sentences,
+    states_aim,
 )
-from rag.answering.query import Query
+from rag.answering.query import Query, asks_target
 from rag.answering.retrieval import Hit, place_aliases
 from rag.answering.years import one_year_figure
 from rag.text.periods import multi_year
 
 MODEL = Path(__file__).with_name("quote_model.json")
-FEATURES = ("cosine", "overlap", "coverage", "margin")
+FEATURES = ("cosine", "overlap", "coverage", "margin", "metric", "definition", "aim", "year")
 QUOTE_HITS = 5  # the sentences of this many top passages (in scope) are read
 MIN_SENTENCE = 6  # shorter pieces are headings' numbers or stray marks
 SENTENCE_CHARS = 160  # a sentence is compared by its first characters (long list sentences)
@@ -48,6 +53,10 @@ class Candidate:
     overlap: float
     coverage: float
     margin: float = 0.0  # how far its combined score leads the next sentence's
+    metric: float = 0.0  # names the question's metric (any written form)
+    definition: float = 0.0  # defines the term asked ("…是指", "…包括")
+    aim: float = 0.0  # a target asked, and the sentence states an aim (in it, its sentence, section or plan part)
+    year: float = 0.0  # a year asked, and the sentence states it
 
     @property
     def score(self) -> float:
@@ -89,13 +98,28 @@ def candidates(query: Query, corpus: Corpus, hits: list[Hit], scope: set[str], m
     cosines = meaning([s.text[:SENTENCE_CHARS] for s in spans])
     asked = bigrams(_asked_text(query))
     found = [
-        Candidate(s, float(c), overlap(asked, s.text), coverage(s.text, query.terms, corpus, query)[0])
+        Candidate(
+            s,
+            float(c),
+            overlap(asked, s.text),
+            coverage(s.text, query.terms, corpus, query)[0],
+            0.0,
+            *_kind(s, query, corpus),
+        )
         for s, c in zip(spans, cosines, strict=True)
     ]
     found.sort(key=lambda c: -c.score)
     if len(found) >= 2:
         found[0] = Candidate(**{**found[0].__dict__, "margin": found[0].score - found[1].score})
     return found
+
+
+def _kind(span: Span, query: Query, corpus: Corpus) -> tuple[float, float, float, float]:
+    """What the sentence is, as the sentence scorer reads it (extractive.sentence_features): metric, definition,
+    aim (for a target asked), year."""
+    x = sentence_features(span, query, corpus, 0)
+    aim = asks_target(query.text) and states_aim(span, corpus)
+    return x["metric"], x["definition"], float(aim), x["year"]
 
 
 def _fits(span: Span, query: Query, corpus: Corpus) -> bool:
