@@ -297,7 +297,7 @@ def _report_covers(span: Span, query: Query, text: str) -> bool:
 
 def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     """A long sentence cut to the run of clauses that best trades what it holds of the question against length,
-    keeping the figure (and unit) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
+    keeping the figure (and unit, or rank) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
     if len(span.text) <= MAX_QUOTE_CHARS or (query.defines and defines(span.text, query.defines)):
         return span  # a definition is its whole sentence: a list of what a term covers ends where the sentence does
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
@@ -305,6 +305,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     wants_number = asks_number(query) and bool(_DIGIT.search(span.text))
     wants_unit = bool(query.expected_units) and _has_unit(span.text, query.expected_units)
     wants_percent = query.wants_percent and "%" in span.text
+    wants_rank = query.asks_rank and bool(_RANK_WORDS.search(span.text))  # "…3532家,全区排名第二": the rank asked
     must = [(s, e) for s, e in clauses if query.plan and _aim_clause(corpus.quote(span.doc_id, s, e), query, corpus)]
     best: tuple[float, int, int] | None = None
     for i in range(len(clauses)):
@@ -318,7 +319,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
                 continue
             if (wants_number and not _DIGIT.search(text)) or (wants_unit and not _has_unit(text, query.expected_units)):
                 continue
-            if wants_percent and "%" not in text:
+            if (wants_percent and "%" not in text) or (wants_rank and not _RANK_WORDS.search(text)):
                 continue
             value = cov - LENGTH_COST * len(text)
             if best is None or value > best[0]:
