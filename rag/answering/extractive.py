@@ -39,6 +39,7 @@ _TARGET_WORDS = re.compile(alternation(markers("aim")))
 _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + markers("future")))
 # What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
 _AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
+_ACTUAL_ASKED = re.compile(alternation(markers("actual_question")))
 _FULL_STOP = re.compile(r"[。！？!?\n]")
 _MODIFIER = re.compile(
     rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
@@ -400,10 +401,17 @@ def select(
 
 def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
     """Could the sentence answer: of the year asked, and for a target figure asked, a target (an achieved figure of
-    the year reviewed does not answer "计划建设多少")?"""
+    the year reviewed does not answer "计划建设多少"); for an achievement asked, no target or plan?"""
     if asks_target(query.text) and asks_number(query) and not states_aim(span, corpus):
         return False
+    if asks_actual(query) and states_aim(span, corpus):
+        return False  # "实际增长了多少": the year's target ("主要预期目标是：…增长5.5%") is no result
     return _of_year_asked(span, query, corpus)
+
+
+def asks_actual(query: Query) -> bool:
+    """Does the question ask what was actually achieved ("实际增长了多少", "完成了多少"), not a target or plan?"""
+    return bool(_ACTUAL_ASKED.search(query.text)) and not asks_target(query.text) and not query.plan
 
 
 def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:

@@ -10,6 +10,7 @@ from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
 from rag.answering.query import Query, asks_target, content_terms, metric_surfaces, quoted_terms
 from rag.answering.retrieval import Filters, Hit
+from rag.text.lexicon import word_parts
 from rag.text.vocab import alternation, asked_units
 
 # A referent clause ("有大庙弄片区的那个街道") picks a report when this share of its words is in that report only.
@@ -105,9 +106,21 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
             return f"{whose(query, corpus, scope, '在')}所问年份的内容（已载入的报告不涉及该年份）"
     if query.metric:
         surfaces = metric_surfaces(query.metric)
-        if not any(s in corpus.texts[d] for d in scope for s in surfaces):
+        named = any(s in corpus.texts[d] for d in scope for s in surfaces)
+        if not named and not _parts_together(query.metric, corpus, scope):
             return f"{whose(query, corpus, scope, '的')}{query.metric}数据"
     return None
+
+
+def _parts_together(metric: str, corpus: Corpus, scope: list[str]) -> bool:
+    """Does one passage in scope write every part of the metric's name, apart ("粮食生产再夺丰收，总产量20.48亿斤"
+    for 粮食产量)? The table of metrics names what it knows; a report may still say it in its own way."""
+    docs = set(scope)
+    held: set[tuple[str, int]] | None = None
+    for part in word_parts(metric):
+        found = {(c.doc_id, c.start) for c in corpus.passages_with(part) if c.doc_id in docs}
+        held = found if held is None else held & found
+    return bool(held)
 
 
 def other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:

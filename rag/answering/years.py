@@ -135,7 +135,9 @@ def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
     text = corpus.texts[doc_id]
     plan = plan_part_start(text)
     last = _last_part(text, pos)
-    if plan is not None and plan <= pos and (last is None or last.start() < plan):
+    # the turn may be the lead of the figure's own sentence ("今年…主要预期目标建议为：地区生产总值增长7%左右")
+    turned = plan is not None and plan < sentence_around(text, pos, pos)[1]
+    if turned and (last is None or last.start() < plan):
         # past the turn to the plan ("二、2023年工作安排" without its year, "主要预期目标是："), after any part line
         # naming a year: the year the report plans
         return meta.plan_year or meta.year
