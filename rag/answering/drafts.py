@@ -16,6 +16,7 @@ from rag.answering.extractive import (
     has_unit_asked,
     is_heading,
     list_item,
+    planned,
     select,
     shorten,
     states_aim,
@@ -131,7 +132,7 @@ def quote_draft(
     aim = target or (asks_target(query.text) and asks_number(query))  # "计划举办什么" asks no figure
     if aim and not any(states_aim(s, corpus) for s in spans):
         return None  # a target figure asked: an achieved figure does not answer it
-    if asks_actual(query) and any(states_aim(s, corpus) for s in spans):
+    if asks_actual(query) and any(planned(s, corpus) for s in spans):
         return None  # "实际增长了多少": a target or plan quoted would pass for the result
     if aim and query.years and not any(figure_year(corpus, s.doc_id, s.start, s.end) in query.years for s in spans):
         return None  # a target for another year ("年底力争…" in a review of the year before) is not the one asked

@@ -40,6 +40,7 @@ _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + marker
 # What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
 _AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
 _ACTUAL_ASKED = re.compile(alternation(markers("actual_question")))
+_PLAN_SECTION = re.compile(alternation(markers("plan_section")))
 _FULL_STOP = re.compile(r"[。！？!?\n]")
 _MODIFIER = re.compile(
     rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
@@ -404,9 +405,16 @@ def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
     the year reviewed does not answer "计划建设多少"); for an achievement asked, no target or plan?"""
     if asks_target(query.text) and asks_number(query) and not states_aim(span, corpus):
         return False
-    if asks_actual(query) and states_aim(span, corpus):
+    if asks_actual(query) and planned(span, corpus):
         return False  # "实际增长了多少": the year's target ("主要预期目标是：…增长5.5%") is no result
     return _of_year_asked(span, query, corpus)
+
+
+def planned(span: Span, corpus: Corpus) -> bool:
+    """Is the sentence in the report's plan part (past its turn to the plan, which may be the sentence's own lead:
+    "今年主要预期目标是：…") or under a plan section title: what is to be done, not what was?"""
+    plan = plan_part_start(corpus.texts[span.doc_id])
+    return (plan is not None and plan < span.end) or bool(_PLAN_SECTION.search(span.hit.chunk.section or ""))
 
 
 def asks_actual(query: Query) -> bool:

@@ -35,7 +35,23 @@ def speaks_of_several_years(text: str, start: int, end: int, averages: bool = Tr
     words = _MULTI_YEAR if averages else _STRETCH
     para = text.rfind("\n", 0, start) + 1
     first_end = text.find("。", para)
-    opening = text[para : first_end if 0 <= first_end < start else para]
+    opening = text[para : first_end if 0 <= first_end < start else para] + _list_lead(text, para)
     s_start = max(text.rfind("。", 0, start) + 1, para)
     s_end = text.find("。", end)
     return bool(words.search(opening) or words.search(text, s_start, s_end if s_end >= 0 else len(text)))
+
+
+_DASH_ITEM = re.compile(r"[ \t\u3000]*——")
+
+
+def _list_lead(text: str, para: int) -> str:
+    """For a paragraph of a dashed list ("——社会事业全面发展，…"), the paragraph that introduces the list ("“十三五”
+    时期是…具有重大意义的五年。"): what it says of its period holds for every item; "" for any other paragraph."""
+    if not _DASH_ITEM.match(text, para):
+        return ""
+    while para > 0:
+        end = len(text[:para].rstrip())  # the end of the paragraph before
+        para = text.rfind("\n", 0, end) + 1
+        if not _DASH_ITEM.match(text, para):
+            return text[para:end]
+    return ""
