@@ -178,8 +178,9 @@ def _extract_sentence(
                 else:
                     run = [tok]
                     i += 1
-                    restated = prev_clause_made_fact or (made_fact and bool(_RESTATED_RE.match(metric_text.strip())))
-                    new = _single_value(tok, metric_text, anchor, c_start, period, current, restated)
+                    restated = made_fact and bool(_RESTATED_RE.match(metric_text.strip()))  # "、达" names nothing
+                    named = "" if restated else metric_text
+                    new = _single_value(tok, named, anchor, c_start, period, current, prev_clause_made_fact or restated)
                 for d in new:
                     d.kind = _kind(target_mode, estimate)
                 if clean_metric(metric_text)[1]:  # a restated value ("预计全年可完成220亿元") forecasts only itself
