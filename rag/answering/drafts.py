@@ -8,6 +8,7 @@ from rag.answering.corpus import Cite, Corpus, Draft, Part
 from rag.answering.extractive import (
     Meaning,
     Span,
+    aims_at_another_year,
     asks_actual,
     asks_number,
     coverage,
@@ -132,6 +133,8 @@ def quote_draft(
     aim = target or (asks_target(query.text) and asks_number(query))  # "计划举办什么" asks no figure
     if aim and not any(states_aim(s, corpus) for s in spans):
         return None  # a target figure asked: an achieved figure does not answer it
+    if any(aims_at_another_year(s, query, corpus) for s in spans):
+        return None  # "确保五年城镇新增就业18万人" in the plan part does not say what was done in the year asked
     if asks_actual(query) and any(planned(s, corpus) for s in spans):
         return None  # "实际增长了多少": a target or plan quoted would pass for the result
     if aim and query.years and not any(figure_year(corpus, s.doc_id, s.start, s.end) in query.years for s in spans):

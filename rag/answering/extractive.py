@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, asks_target, metric_surfaces
 from rag.answering.retrieval import Hit
-from rag.answering.years import one_year_figure
+from rag.answering.years import fact_around, figure_years, one_year_figure
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import YEAR_RE, multi_year
@@ -407,7 +407,22 @@ def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
         return False
     if asks_actual(query) and planned(span, corpus):
         return False  # "实际增长了多少": the year's target ("主要预期目标是：…增长5.5%") is no result
+    if aims_at_another_year(span, query, corpus):
+        return False
     return _of_year_asked(span, query, corpus)
+
+
+def aims_at_another_year(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Is the sentence an aim of the report's plan part ("确保五年城镇新增就业18万人") while the question asks what was
+    done in another year? An aim there is the year planned's (or a stretch's), unless its own words name the year
+    asked."""
+    if query.plan or asks_target(query.text) or not query.years or multi_year(query.text):
+        return False
+    plan_year = corpus.meta(span.doc_id).plan_year
+    if plan_year is None or plan_year in query.years or not _TARGET_WORDS.search(span.text):
+        return False
+    text = corpus.texts[span.doc_id]
+    return planned(span, corpus) and not figure_years(text, *fact_around(text, span.start, span.end)) & set(query.years)
 
 
 def planned(span: Span, corpus: Corpus) -> bool:

@@ -31,17 +31,23 @@ def plan_part_start(text: str) -> int | None:
 def speaks_of_several_years(text: str, start: int, end: int, averages: bool = True) -> bool:
     """Is text[start:end] stated of several years ("五年来，…地区生产总值突破1500亿元"), in its own sentence or in
     the sentence opening its paragraph ("——这是民生福祉持续改善的五年。…")? Without `averages`, an average rate
-    over years ("年均增长11.4%") does not count: it makes a growth the stretch's, not the amount stated beside it."""
+    over years ("年均增长11.4%") does not count: it makes a growth the stretch's, not the amount stated beside it;
+    and the stretch must lead the figure ("…10500亿元，同比增长7.4%，增速五年来首次超过全省" is the year's)."""
     words = _MULTI_YEAR if averages else _STRETCH
     para = text.rfind("\n", 0, start) + 1
     first_end = text.find("。", para)
     opening = text[para : first_end if 0 <= first_end < start else para] + _list_lead(text, para)
     s_start = max(text.rfind("。", 0, start) + 1, para)
     s_end = text.find("。", end)
-    return bool(words.search(opening) or words.search(text, s_start, s_end if s_end >= 0 else len(text)))
+    s_end = s_end if s_end >= 0 else len(text)
+    if not averages:  # up to the figure
+        figure = _DIGIT.search(text, start, end)
+        s_end = figure.start() if figure else s_end
+    return bool(words.search(opening) or words.search(text, s_start, s_end))
 
 
 _DASH_ITEM = re.compile(r"[ \t\u3000]*——")
+_DIGIT = re.compile(r"\d")
 
 
 def _list_lead(text: str, para: int) -> str:

@@ -1,8 +1,8 @@
 """Reading one fact as every 政府工作报告 writes it, on excerpts of real reports (../shared/corpus-large and
 eval/reports, none of them written for these rules): 黑龙江 七台河市 2022 (001), 江西 吉安市 2022 (019), 云南 大理州 2025
 (028), 甘肃 天水市 2018 (029), 广东 佛山市 2021 (160), 广西 桂林市 2020 (067), 吉林 四平市 2025 (026), 云南省 2022
-(241), 四川 阿坝州 2023 (137), 山西 阳泉市 2021 (136), 福建 三明市 2023 and 河北 承德市 2022 (../shared/corpus),
-广东 市桥街道 2021, 浙江 上城区 2022 and 湖北 大冶 2024 (eval/reports).
+(241), 四川 阿坝州 2023 (137), 山西 阳泉市 2021 (136), 西藏自治区 2016 (280), 江苏 无锡市 2018 (199), 福建 三明市 2023
+and 河北 承德市 2022 (../shared/corpus), 广东 市桥街道 2021, 浙江 上城区 2022 and 湖北 大冶 2024 (eval/reports).
 
 - the exact figure after a round one ("突破1000亿元、达到1035亿元") is the figure;
 - a figure stated of a stretch of years ("五年来，…", a dashed list under "“十三五”时期是…的五年") is no year's;
@@ -145,6 +145,20 @@ CHENGDE_2022 = """2022年1月23日在承德市第十五届人民代表大会第�
 """
 
 
+XIZANG_2016 = """——2016年1月27日在西藏自治区第十届人民代表大会第四次会议上
+
+——五年来，民生事业取得全面改善新成果。坚持把70%以上的财力投向民生领域，着力办好民生“十件实事”，连续五年提标扩面。率先实现15年免费教育，率先实现五保集中供养和孤儿集中收养，率先实现城乡居民基本养老保险均等化。城镇新增就业16.9万人。
+
+“十三五”时期的指导思想、奋斗目标和主要任务
+
+“十三五”时期国民经济和社会发展主要目标是：地区生产总值年均保持两位数增长，全社会固定资产投资年均增长20%左右，公共财政预算收入年均增长12.5%，社会消费品零售总额年均增长12%以上；农村居民人均可支配收入年均增长13%以上，城镇居民人均可支配收入年均增长10%以上；城镇登记失业率控制在3%以内；国家现行标准下59万农牧区贫困人口如期全部脱贫。
+
+五、坚持共享发展，全面改善民生
+
+努力扩大社会就业。实行更加积极的就业政策，以市场为导向，实施高校毕业生就业促进计划和大学生创业引领计划，鼓励到企业、到内地就业和自主创业，确保五年城镇新增就业18万人。
+"""
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embeddings):
     reports = {
@@ -164,6 +178,7 @@ def assistant(tmp_path_factory, embeddings):
         "10_jiangmen_2023.txt": JIANGMEN_2023,
         "06_sanming_2023.txt": SANMING_2023,
         "12_chengde_2022.txt": CHENGDE_2022,
+        "280_西藏自治区_2016.txt": XIZANG_2016,
     }
     return assistant_over(tmp_path_factory.mktemp("facts"), reports, embeddings)
 
@@ -197,6 +212,9 @@ def test_a_figure_of_a_stretch_is_no_years_amount():
     five, one = text.index("42.5万人"), text.index("8.6万人")
     assert speaks_of_several_years(text, five, five + 6, averages=False)
     assert not speaks_of_several_years(text, one, one + 5, averages=False)
+    # a stretch named after the figure does not lead it (江苏 无锡 2018, corpus-large/199)
+    wuxi = "预计全市实现地区生产总值10500亿元，同比增长7.4%，增速五年来首次超过全省平均水平。"
+    assert not speaks_of_several_years(wuxi, 6, 20, averages=False)
     # an amount beside an average rate over years is still the year's own (湖北 咸宁)
     avg = "城镇和农村居民人均可支配收入分别达到23534元、11980元，年均增长11.4%、13.3%。"
     assert not speaks_of_several_years(avg, 20, 26, averages=False) and speaks_of_several_years(avg, 20, 26)
@@ -278,3 +296,11 @@ def test_an_actual_result_is_never_answered_by_a_target(assistant):
         assert answer.status == "not_found", answer.text
     result = ask(assistant, "三明市2022年地区生产总值实际增长了多少？")
     assert result.status == "answered" and "3.5%" in result.text, result.text
+
+
+def test_an_aim_of_the_plan_part_does_not_say_what_a_year_reviewed_did(assistant):
+    """西藏 2016: the review gives five years' new urban jobs, the plan part aims at the next five years'; neither is
+    2015's, so the question is refused rather than answered with either."""
+    answer = ask(assistant, "西藏2015年城镇新增就业多少人？")
+    assert answer.status == "not_found", answer.text
+    assert "18万人" not in answer.text.split("以下")[0] and "16.9万人" not in answer.text.split("以下")[0]
