@@ -299,7 +299,8 @@ def _report_covers(span: Span, query: Query, text: str) -> bool:
 
 def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     """A long sentence cut to the run of clauses that best trades what it holds of the question against length,
-    keeping the figure (and unit, or rank) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
+    keeping the figure (and unit, or rank) asked for and, for a plan question, the clauses stating the aim; still
+    verbatim."""
     if len(span.text) <= MAX_QUOTE_CHARS or (query.defines and defines(span.text, query.defines)):
         return span  # a definition is its whole sentence: a list of what a term covers ends where the sentence does
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
@@ -433,7 +434,7 @@ def planned(span: Span, corpus: Corpus) -> bool:
 
 
 def asks_actual(query: Query) -> bool:
-    """Does the question ask what was actually achieved ("实际增长了多少", "完成了多少"), not a target or plan?"""
+    """Does the question ask what was actually achieved ("实际增长了多少"), not a target or plan?"""
     return bool(_ACTUAL_ASKED.search(query.text)) and not asks_target(query.text) and not query.plan
 
 
