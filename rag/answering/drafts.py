@@ -74,6 +74,8 @@ def indicator_draft(
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
     if one_place and (not query.several or query.asks_rank) and not multi_year(query.text):  # rows are one year's
         draft = compare.single_value(query, corpus, scope)
+        if query.asks_rank and draft is not None and not any(r.indicator.rank for r in draft.rows):
+            return None  # a rank asked and a row without one ("总量排名全国城市第9" unread): quote the sentence
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft
     return None
