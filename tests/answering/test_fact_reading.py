@@ -1,15 +1,16 @@
 """Reading one fact as every 政府工作报告 writes it, on excerpts of real reports (../shared/corpus-large and
 eval/reports, none of them written for these rules): 黑龙江 七台河市 2022 (001), 江西 吉安市 2022 (019), 云南 大理州 2025
 (028), 甘肃 天水市 2018 (029), 广东 佛山市 2021 (160), 广西 桂林市 2020 (067), 吉林 四平市 2025 (026), 云南省 2022
-(241), 四川 阿坝州 2023 (137), 山西 阳泉市 2021 (136), 西藏自治区 2016 (280), 江苏 无锡市 2018 (199), 福建 三明市 2023
-and 河北 承德市 2022 (../shared/corpus), 广东 市桥街道 2021, 浙江 上城区 2022 and 湖北 大冶 2024 (eval/reports).
+(241), 四川 阿坝州 2023 (137), 山西 阳泉市 2021 (136), 西藏自治区 2016 (280), 江苏 无锡市 2018 (199), 浙江 杭州市
+2020 (202), 福建省 2023 (277), 福建 三明市 2023 and 河北 承德市 2022 (../shared/corpus), 广东 市桥街道 2021, 浙江 上城区 2022 and 湖北 大冶 2024 (eval/reports).
 
 - the exact figure after a round one ("突破1000亿元、达到1035亿元") is the figure;
 - a figure stated of a stretch of years ("五年来，…", a dashed list under "“十三五”时期是…的五年") is no year's;
 - a metric sharing its head with the next ("城镇居民和农村居民人均可支配收入") is two metrics;
 - a report may name a metric in its own way ("粮食生产…，总产量…"): the table of metrics is no gate;
 - the turn to the plan may be the figure's own sentence ("主要预期目标建议为：…");
-- a rank asked survives cutting a long sentence ("…3532家,全区排名第二");
+- a rank asked survives cutting a long sentence ("…3532家,全区排名第二") and is never answered by a table row
+  without it;
 - what a question says about the report ("提出", "哪条") is not what it asks about;
 - an actual result asked is never answered by the plan part's target.
 """
@@ -159,6 +160,23 @@ XIZANG_2016 = """——2016年1月27日在西藏自治区第十届人民代表�
 """
 
 
+HANGZHOU_2020 = """政府工作报告
+
+（2020年4月26日在杭州市第十三届人民代表大会第五次会议上）
+
+一、2019年工作回顾
+
+全市地区生产总值完成15373亿元、增长6.8%，总量排名全国城市第9、较上年前进1位，一般公共预算收入增长7.7%，城乡居民人均可支配收入分别增长8%和9.2%。
+"""
+
+FUJIAN_2023 = """——2023年1月11日在福建省第十四届人民代表大会第一次会议上
+
+一、2022年和过去五年工作回顾
+
+全省地区生产总值连跨两个万亿元台阶，年均增长6.4%、居东部地区第一位；人均地区生产总值连跨四个万元台阶，突破12万元，跃升至全国第四位，是唯一所有设区市人均地区生产总值都超过全国平均水平的省份；固定资产投资、社会消费品零售总额均跨上2万亿元台阶，出口总额突破1万亿元。
+"""
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embeddings):
     reports = {
@@ -179,6 +197,8 @@ def assistant(tmp_path_factory, embeddings):
         "06_sanming_2023.txt": SANMING_2023,
         "12_chengde_2022.txt": CHENGDE_2022,
         "280_西藏自治区_2016.txt": XIZANG_2016,
+        "202_杭州市_2020.txt": HANGZHOU_2020,
+        "277_福建省_2023.txt": FUJIAN_2023,
     }
     return assistant_over(tmp_path_factory.mktemp("facts"), reports, embeddings)
 
@@ -304,3 +324,12 @@ def test_an_aim_of_the_plan_part_does_not_say_what_a_year_reviewed_did(assistant
     answer = ask(assistant, "西藏2015年城镇新增就业多少人？")
     assert answer.status == "not_found", answer.text
     assert "18万人" not in answer.text.split("以下")[0] and "16.9万人" not in answer.text.split("以下")[0]
+
+
+def test_a_rank_asked_is_not_answered_by_a_row_without_it(assistant):
+    """The table reads the amount but not every rank ("总量排名全国城市第9", "跃升至全国第四位"): the sentence is quoted."""
+    hangzhou = ask(assistant, "杭州市2019年地区生产总值是多少？全国城市排第几？")
+    assert hangzhou.status == "answered" and "15373亿元" in hangzhou.text, hangzhou.text
+    assert "全国城市第9" in hangzhou.text, hangzhou.text
+    fujian = ask(assistant, "福建人均地区生产总值在全国排第几？")
+    assert fujian.status == "answered" and "全国第四位" in fujian.text, fujian.text
