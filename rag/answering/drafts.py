@@ -8,6 +8,8 @@ from rag.answering.corpus import Cite, Corpus, Draft, Part
 from rag.answering.extractive import (
     Meaning,
     Span,
+    aims_at_another_year,
+    asks_actual,
     asks_number,
     coverage,
     following,
@@ -15,6 +17,7 @@ from rag.answering.extractive import (
     has_unit_asked,
     is_heading,
     list_item,
+    planned,
     select,
     shorten,
     states_aim,
@@ -76,6 +79,8 @@ def indicator_draft(
     # The table's row is one figure (with its rank): two figures asked ("是多少？增长多少？") are quoted instead.
     if one_place and (not query.several or query.asks_rank) and not multi_year(query.text):  # rows are one year's
         draft = compare.single_value(query, corpus, scope)
+        if query.asks_rank and draft is not None and not any(r.indicator.rank for r in draft.rows):
+            return None  # a rank asked and a row without one ("总量排名全国城市第9" unread): quote the sentence
         if draft is not None and _quote_coverage(draft, query, corpus) >= MIN_COVERAGE:
             return draft
     return None
@@ -135,6 +140,10 @@ def quote_draft(
     aim = target or (asks_target(query.text) and asks_number(query))  # "计划举办什么" asks no figure
     if aim and not any(states_aim(s, corpus) for s in spans):
         return None  # a target figure asked: an achieved figure does not answer it
+    if any(aims_at_another_year(s, query, corpus) for s in spans):
+        return None  # "确保五年城镇新增就业18万人" in the plan part does not say what was done in the year asked
+    if asks_actual(query) and any(planned(s, corpus) for s in spans):
+        return None  # "实际增长了多少": a target or plan quoted would pass for the result
     if aim and query.years and not any(figure_year(corpus, s.doc_id, s.start, s.end) in query.years for s in spans):
         return None  # a target for another year ("年底力争…" in a review of the year before) is not the one asked
     if require_metric and query.metric:

@@ -18,7 +18,7 @@ from pathlib import Path
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query, asks_target, metric_surfaces
 from rag.answering.retrieval import Hit
-from rag.answering.years import one_year_figure
+from rag.answering.years import fact_around, figure_years, one_year_figure
 from rag.ingest.tables import row_spans
 from rag.text.numerals import CN_NUMBER, CN_NUMERAL_CHARS, NOTE_MARK, SCALE_CHARS
 from rag.text.periods import YEAR_RE, multi_year
@@ -42,6 +42,8 @@ _TARGET_WORDS = re.compile(alternation(markers("aim")))
 _PLAN_WORDS = re.compile(alternation(markers("aim") + markers("target") + markers("future")))
 # What makes a sentence state a target or plan rather than a result (in it, its full sentence or its section).
 _AIM_CONTEXT = re.compile(alternation(markers("aim") + markers("target") + markers("forecast") + markers("future")))
+_ACTUAL_ASKED = re.compile(alternation(markers("actual_question")))
+_PLAN_SECTION = re.compile(alternation(markers("plan_section")))
 _FULL_STOP = re.compile(r"[。！？!?\n]")
 _MODIFIER = re.compile(
     rf"(?:{alternation(markers('year_on_year'))})?(?:{alternation(markers('increase') + markers('decrease'))})"
@@ -340,7 +342,8 @@ def _report_covers(span: Span, query: Query, text: str) -> bool:
 
 def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     """A long sentence cut to the run of clauses that best trades what it holds of the question against length,
-    keeping the figure (and unit) asked for and, for a plan question, the clauses stating the aim; still verbatim."""
+    keeping the figure (and unit, or rank) asked for and, for a plan question, the clauses stating the aim; still
+    verbatim."""
     if len(span.text) <= MAX_QUOTE_CHARS or (query.defines and defines(span.text, query.defines)):
         return span  # a definition is its whole sentence: a list of what a term covers ends where the sentence does
     clauses = [(span.start + m.start(), span.start + m.end()) for m in _CLAUSE.finditer(span.text)]
@@ -348,6 +351,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
     wants_number = asks_number(query) and bool(_DIGIT.search(span.text))
     wants_unit = bool(query.expected_units) and _has_unit(span.text, query.expected_units)
     wants_percent = query.wants_percent and "%" in span.text
+    wants_rank = query.asks_rank and bool(_RANK_WORDS.search(span.text))  # "…3532家,全区排名第二": the rank asked
     must = [(s, e) for s, e in clauses if query.plan and _aim_clause(corpus.quote(span.doc_id, s, e), query, corpus)]
     best: tuple[float, int, int] | None = None
     for i in range(len(clauses)):
@@ -361,7 +365,7 @@ def shorten(span: Span, query: Query, corpus: Corpus) -> Span:
                 continue
             if (wants_number and not _DIGIT.search(text)) or (wants_unit and not _has_unit(text, query.expected_units)):
                 continue
-            if wants_percent and "%" not in text:
+            if (wants_percent and "%" not in text) or (wants_rank and not _RANK_WORDS.search(text)):
                 continue
             value = cov - LENGTH_COST * len(text)
             if best is None or value > best[0]:
@@ -442,10 +446,39 @@ def select(
 
 def _may_answer(span: Span, query: Query, corpus: Corpus) -> bool:
     """Could the sentence answer: of the year asked, and for a target figure asked, a target (an achieved figure of
-    the year reviewed does not answer "计划建设多少")?"""
+    the year reviewed does not answer "计划建设多少"); for an achievement asked, no target or plan?"""
     if asks_target(query.text) and asks_number(query) and not states_aim(span, corpus):
         return False
+    if asks_actual(query) and planned(span, corpus):
+        return False  # "实际增长了多少": the year's target ("主要预期目标是：…增长5.5%") is no result
+    if aims_at_another_year(span, query, corpus):
+        return False
     return _of_year_asked(span, query, corpus)
+
+
+def aims_at_another_year(span: Span, query: Query, corpus: Corpus) -> bool:
+    """Is the sentence an aim of the report's plan part ("确保五年城镇新增就业18万人") while the question asks what was
+    done in another year? An aim there is the year planned's (or a stretch's), unless its own words name the year
+    asked."""
+    if query.plan or asks_target(query.text) or not query.years or multi_year(query.text):
+        return False
+    plan_year = corpus.meta(span.doc_id).plan_year
+    if plan_year is None or plan_year in query.years or not _TARGET_WORDS.search(span.text):
+        return False
+    text = corpus.texts[span.doc_id]
+    return planned(span, corpus) and not figure_years(text, *fact_around(text, span.start, span.end)) & set(query.years)
+
+
+def planned(span: Span, corpus: Corpus) -> bool:
+    """Is the sentence in the report's plan part (past its turn to the plan, which may be the sentence's own lead:
+    "今年主要预期目标是：…") or under a plan section title: what is to be done, not what was?"""
+    plan = plan_part_start(corpus.texts[span.doc_id])
+    return (plan is not None and plan < span.end) or bool(_PLAN_SECTION.search(span.hit.chunk.section or ""))
+
+
+def asks_actual(query: Query) -> bool:
+    """Does the question ask what was actually achieved ("实际增长了多少"), not a target or plan?"""
+    return bool(_ACTUAL_ASKED.search(query.text)) and not asks_target(query.text) and not query.plan
 
 
 def _of_year_asked(span: Span, query: Query, corpus: Corpus) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rag.answering.corpus import Corpus
 from rag.answering.query import Query
-from rag.answering.years import figure_year, other_year_only
+from rag.answering.years import figure_year, one_year_figure
 from rag.indexing.indicators import Indicator
 from rag.text.periods import same_period
 from rag.text.vocab import money_scale
@@ -94,13 +94,13 @@ def answers_facet(ind: Indicator, query: Query) -> bool:
 
 def of_years(corpus: Corpus, picks: list[Pick], years: tuple[int, ...], target: bool) -> list[Pick]:
     """The rows about the years asked (all rows when none is asked). A target's year is read from its sentence,
-    section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside only when its
-    text states other years and not the one asked."""
+    section or report (a "年底力争…" in a review of 2020 is 2020's); an achieved figure is set aside when its text
+    states other years and not the one asked, or states it of a stretch of years ("五年来，…保持在20亿斤以上")."""
     if not years:
         return picks
     if target:
         return [p for p in picks if figure_year(corpus, p.doc_id, p.ind.start, p.ind.end) in years]
-    return [p for p in picks if not other_year_only(corpus, p.doc_id, p.ind.start, p.ind.end, years)]
+    return [p for p in picks if one_year_figure(corpus, p.doc_id, p.ind.start, p.ind.end, years, growth=False)]
 
 
 def for_year(corpus: Corpus, doc_ids: list[str], year: int, target: bool) -> list[str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from rag.answering import picks
 from rag.answering.corpus import Corpus
 from rag.answering.named_places import docs_naming, unknown_places
 from rag.answering.query import Query, asks_target, content_terms, english_words_for, metric_surfaces, quoted_terms
 from rag.answering.retrieval import Filters, Hit
-from rag.text.vocab import alternation, markers
+from rag.text.lexicon import word_parts
+from rag.text.vocab import alternation, asked_units, markers
 
 BULLETIN_TITLE = 300  # characters at the head of a report where a statistical bulletin's title stands
 
@@ -37,8 +39,7 @@ def resolve_scope(query: Query, corpus: Corpus, filters: Filters) -> tuple[list[
             return having, True
     clause = query.referent
     if clause and not query.which_place:
-        terms = content_terms(clause)
-        scores = {d: _share(terms, corpus.texts[d], corpus) for d in allowed}
+        scores = _referent_shares(referent_terms(clause), allowed, corpus)
         best = max(scores.values(), default=0.0)
         picked = [d for d, s in scores.items() if s == best]
         if best >= REFERENT_COVERAGE and len(picked) < len(allowed):
@@ -91,9 +92,28 @@ def rescue(query: Query, corpus: Corpus, hits: list[Hit], scope: list[str]) -> l
     return extra
 
 
-def _share(terms: list[str], text: str, corpus: Corpus) -> float:
+_FIGURE = re.compile(rf"(\d[\d.]*)\s*({alternation(asked_units())})")
+
+
+def referent_terms(clause: str) -> list[str]:
+    """The words of a referent clause, a figure with its unit ("引进亿元项目13个": "13个", not any "13")."""
+    figures = {m.group(1): m.group(1) + m.group(2) for m in _FIGURE.finditer(clause)}
+    return [figures.get(t, t) for t in content_terms(clause)]
+
+
+def _referent_shares(terms: list[str], docs: list[str], corpus: Corpus) -> dict[str, float]:
+    """Per report, the share of the referent's words that one of its passages holds: a referent states one fact
+    ("引进亿元项目13个的那个街道"), so its words are found together, not scattered over a report."""
     total = sum(corpus.weight(t) for t in terms)
-    return sum(corpus.weight(t) for t in terms if t in text) / total if total else 0.0
+    held: dict[tuple[str, int], float] = defaultdict(float)
+    for term in terms:
+        for chunk in corpus.passages_with(term):
+            held[(chunk.doc_id, chunk.start)] += corpus.weight(term)
+    best = {d: 0.0 for d in docs}
+    for (doc_id, _start), weight in held.items():
+        if doc_id in best:
+            best[doc_id] = max(best[doc_id], weight / total if total else 0.0)
+    return best
 
 
 def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
@@ -114,9 +134,21 @@ def refusal(query: Query, corpus: Corpus, scope: list[str]) -> str | None:
         surfaces = metric_surfaces(query.metric) + (
             english_words_for(query.text, query.metric) if query.english else ()
         )
-        if not any(s in corpus.texts[d] for d in scope for s in surfaces):
+        named = any(s in corpus.texts[d] for d in scope for s in surfaces)
+        if not named and not _parts_together(query.metric, corpus, scope):
             return f"{whose(query, corpus, scope, '的')}{query.metric}数据"
     return None
+
+
+def _parts_together(metric: str, corpus: Corpus, scope: list[str]) -> bool:
+    """Does one passage in scope write every part of the metric's name, apart ("粮食生产再夺丰收，总产量20.48亿斤"
+    for 粮食产量)? The table of metrics names what it knows; a report may still say it in its own way."""
+    docs = set(scope)
+    held: set[tuple[str, int]] | None = None
+    for part in word_parts(metric):
+        found = {(c.doc_id, c.start) for c in corpus.passages_with(part) if c.doc_id in docs}
+        held = found if held is None else held & found
+    return bool(held)
 
 
 def other_years(query: Query, corpus: Corpus, scope: list[str]) -> str | None:

@@ -109,8 +109,9 @@ def one_year_figure(
     corpus: Corpus, doc_id: str, start: int, end: int, years: tuple[int, ...], growth: bool = True
 ) -> bool:
     """Is a figure one of the years asked: its sentence says so, or it is of no other year (other_year_only) and not
-    stated of several years at once when a growth is asked ("五年来…", a paragraph opened by "这是…的五年": "比2016年
-    增长30.9%" is no year's growth)?"""
+    stated of several years at once ("五年来…", a paragraph opened by "这是…的五年": "比2016年增长30.9%" is no year's
+    growth, "粮食产量保持在20亿斤以上" no year's amount); when a growth is asked, an average over years
+    ("年均增长") is not the year's either."""
     text = corpus.texts[doc_id]
     if figure_years(text, *fact_around(text, start, end)) & set(years):
         return True  # "从2015年的958.5亿元增加到2020年的1425.7亿元，年均增长5.9%": 2020's amount, said so
@@ -118,7 +119,7 @@ def one_year_figure(
         return False
     # An amount stated beside a five-year average ("分别达到23534元、11980元，年均增长11.4%") is the last year's own;
     # a growth stated of five years is no year's.
-    return not (growth and speaks_of_several_years(text, start, end))
+    return not speaks_of_several_years(text, start, end, averages=growth)
 
 
 def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
@@ -134,7 +135,9 @@ def _part_year(corpus: Corpus, doc_id: str, pos: int) -> int | None:
     text = corpus.texts[doc_id]
     plan = plan_part_start(text)
     last = _last_part(text, pos)
-    if plan is not None and plan <= pos and (last is None or last.start() < plan):
+    # the turn may be the lead of the figure's own sentence ("今年…主要预期目标建议为：地区生产总值增长7%左右")
+    turned = plan is not None and plan < sentence_around(text, pos, pos)[1]
+    if turned and (last is None or last.start() < plan):
         # past the turn to the plan ("二、2023年工作安排" without its year, "主要预期目标是："), after any part line
         # naming a year: the year the report plans
         return meta.plan_year or meta.year

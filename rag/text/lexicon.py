@@ -42,3 +42,16 @@ def is_ordinary_word(word: str) -> bool:
     """A verb, adjective, adverb … in the dictionary ("建设", "发展"): not a name."""
     tag = word_tag(word)
     return bool(tag) and tag.startswith(ORDINARY_TAGS)
+
+
+@lru_cache(maxsize=1024)
+def word_parts(word: str) -> tuple[str, ...]:
+    """The smallest dictionary words of a compound, as jieba's search mode cuts it ("粮食产量" -> 粮食, 产量): a
+    report may write them apart ("粮食生产再夺丰收，总产量20.48亿斤"). The word itself when it has no parts."""
+    try:
+        import jieba
+    except ImportError:
+        return (word,)
+    found = [w for w in jieba.lcut_for_search(word) if len(w) >= 2]
+    atoms = [w for w in found if not any(o != w and o in w for o in found)]
+    return tuple(dict.fromkeys(atoms)) or (word,)

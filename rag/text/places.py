@@ -90,13 +90,15 @@ def is_unit_name(name: str) -> bool:
 
 
 def short_name(name: str) -> str:
-    """ "嘉兴市" -> "嘉兴", "甘孜藏族自治州" -> "甘孜", "西林街道" -> "西林"; names of one character keep the suffix."""
+    """ "嘉兴市" -> "嘉兴", "甘孜藏族自治州" -> "甘孜", "阿坝藏族羌族自治州" -> "阿坝" (every ethnic name dropped),
+    "西林街道" -> "西林"; names of one character keep the suffix."""
     for suffix, _ in vocabulary().suffixes:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             stem = name[: -len(suffix)]
-            for ethnic in vocabulary().ethnic:
-                if stem.endswith(ethnic) and len(stem) - len(ethnic) >= 2:
-                    return stem[: -len(ethnic)]
+            while ethnic := next(
+                (e for e in vocabulary().ethnic if stem.endswith(e) and len(stem) - len(e) >= 2), None
+            ):
+                stem = stem[: -len(ethnic)]
             return stem
     return name
 

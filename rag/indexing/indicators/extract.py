@@ -27,6 +27,11 @@ _TARGET_RE = re.compile(rf"^(?:{alternation(markers('aim') + markers('aim_lead')
 _TARGET_LIST_RE = re.compile(rf"(?:{alternation(markers('target'))})(?:任务)?(?:安排)?(?:是|为|如下)?$")
 
 
+# The exact figure after a round one in the same clause ("社会消费品零售总额突破1000亿元、达到1035亿元"): the same
+# metric restated, as a following clause restates it ("突破4000亿元，实现4028.51亿元").
+_RESTATED_RE = re.compile(r"^[、，,]?\s*(?:实现|达到|达|增至|为)$")
+
+
 # "到2025年，…" / "力争到2025年，…": a period so introduced heads the clause, and what follows is for that period.
 _PERIOD_LEAD_RE = re.compile(r"^(?:力争|争取)?(?:到|至)$")
 
@@ -173,7 +178,9 @@ def _extract_sentence(
                 else:
                     run = [tok]
                     i += 1
-                    new = _single_value(tok, metric_text, anchor, c_start, period, current, prev_clause_made_fact)
+                    restated = made_fact and bool(_RESTATED_RE.match(metric_text.strip()))  # "、达" names nothing
+                    named = "" if restated else metric_text
+                    new = _single_value(tok, named, anchor, c_start, period, current, prev_clause_made_fact or restated)
                 for d in new:
                     d.kind = _kind(target_mode, estimate)
                 if clean_metric(metric_text)[1]:  # a restated value ("预计全年可完成220亿元") forecasts only itself
@@ -237,14 +244,15 @@ def _single_value(
     c_start: int,
     period: str | None,
     current: list[IndicatorDraft],
-    prev_clause_made_fact: bool,
+    may_restate: bool,
 ) -> list[IndicatorDraft]:
     value, value_text = tok.nums[0]
     off, raw = clean_metric(metric_text)
     if not raw.strip():
         # "完成服务业应税销售171.22亿元,预计全年可完成220亿元": same metric, restated; only when the fact is in
-        # the clause right before and has the same unit ("…提升,达到75.45%" after a 亿元 fact is dropped).
-        if prev_clause_made_fact and len(current) == 1 and current[0].unit == tok.unit:
+        # the clause right before (or earlier in this one, "突破1000亿元、达到1035亿元") and has the same unit
+        # ("…提升,达到75.45%" after a 亿元 fact is dropped).
+        if may_restate and len(current) == 1 and current[0].unit == tok.unit:
             prev = current[0]
             return [IndicatorDraft(prev.raw_metric, value, value_text, tok.unit, prev.start, c_start + tok.end, period)]
         return []

@@ -88,7 +88,30 @@ def _metric_mentions(question: str) -> list[tuple[int, int, str]]:
             before = haystack[: m.start()].removesuffix("居民")  # "农村居民人均…" blocks "人均可支配收入" too
             if not before.endswith(_BLOCKING_PREFIXES):
                 found.append((m.start(), m.end(), norm))
-    return found
+    return found + _shared_heads(haystack, found)
+
+
+# A conjunct before a metric that shares its head: "城镇居民和农村居民人均可支配收入", "城镇、农村居民人均…".
+_CONJUNCT = re.compile(r"([\u4e00-\u9fff]{1,4})[和、及与]$")
+_MIN_HEAD = 4  # the shared head is a metric's own words ("人均可支配收入"), not one or two characters
+
+
+def _shared_heads(haystack: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Metrics named by a conjunct that borrows the next metric's head: in "城镇居民和农村居民人均可支配收入" the
+    first conjunct is 城镇居民人均可支配收入 when that is a metric of the table (its qualifier replaced)."""
+    out = []
+    for start, end, _norm in found:
+        m = _CONJUNCT.search(haystack, 0, start)
+        if m is None:
+            continue
+        surface, words = haystack[start:end], m.group(1)
+        pairs = [(words[i:], cut) for i in range(len(words)) for cut in range(1, len(surface) - _MIN_HEAD + 1)]
+        # the longest conjunct that, given the head, names a metric ("2018年城镇和…": 城镇)
+        named = [(w, _SURFACE_TO_METRIC.get(w + surface[cut:])) for w, cut in pairs if w != surface[:cut]]
+        first = next(((w, norm) for w, norm in named if norm is not None), None)
+        if first is not None:
+            out.append((m.end(1) - len(first[0]), m.end(1), first[1]))
+    return out
 
 
 def strip_lead_fillers(s: str) -> tuple[int, str]:
