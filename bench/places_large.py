@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "places_large.json")
     args = parser.parse_args(argv)
     result = compare(args.folder)
-    print(f"{result['reports']} reports: {result['same']} same place, {result['wrong']} wrong, {result['missing']} none")
+    print(
+        f"{result['reports']} reports: {result['same']} same place, {result['wrong']} wrong, {result['missing']} none"
+    )
     for r in result["rows"]:
         if not r["same"]:
             print(f"- {r['file']}: detected {r['detected']!r} ({r['level']})")
