@@ -297,3 +297,22 @@ def test_a_province_level_report_naming_no_province_clearly_gets_no_place() -> N
     )
     meta = detect_meta(opening, "report.txt")
     assert meta.place.name is None and meta.place.level == "省"
+
+
+# Openings of real 州 政府工作报告 (贵州 黔南, 甘肃 甘南) that speak as "州" and name themselves only in the body, in a
+# document title (《黔南州…纲要》) or a party committee (中共黔南州委).
+_QIANNAN_2021 = "（2021年3月29日在州十四届人民代表大会第七次会议上）\n\n代州长钟阳\n\n各位代表：\n\n现在，我代表州人民政府向大会作工作报告，请予审议，并请州政协委员和其他列席同志提出意见和建议。\n\n根据《中共黔南州委关于制定黔南州国民经济和社会发展第十四个五年规划和二〇三五年远景目标的建议》，州政府组织编制了《黔南州国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要（草案）》，提请大会审议。"
+_GANNAN_2023 = "各位代表：\n\n现在，我代表州人民政府，向大会报告工作，请予审议，并请各位政协委员和列席人员提出意见。\n\n新认证“三品一标”产品8个，阿孜畜牧科技示范园认定为国家级牦牛保种场，甘南州入选第三批国家农业绿色发展先行区创建名单。\n\n创新实施文化惠民工程，提升公共文化服务设施数字化水平，改造提升村级综合性文化服务中心，重点扶持2家文化产业骨干企业，编纂完成《甘南州扶贫开发志》。"
+
+
+@pytest.mark.parametrize(("opening", "place"), [(_QIANNAN_2021, "黔南州"), (_GANNAN_2023, "甘南州")])
+def test_a_prefecture_state_report_without_a_title_gets_the_state_it_names_formally(opening: str, place: str) -> None:
+    meta = detect_meta(opening, "report.txt")
+    assert (meta.place.name, meta.place.level) == (place, "州")
+    assert meta.source_of("place")[1] < 0.7  # a body signal: shown as uncertain
+
+
+def test_a_state_named_formally_only_once_is_not_enough() -> None:
+    # One 《…》 mention and no other: too weak to name the report (a missing place beats a wrong one).
+    opening = _GANNAN_2023.split("新认证")[0] + "编纂完成《甘南州扶贫开发志》。"
+    assert detect_meta(opening, "report.txt").place.name is None

@@ -293,6 +293,24 @@ def _most_named_province(text: str) -> tuple[str | None, float]:
     return ranked[0][0], BODY
 
 
+# A 州 named formally: a document's title ("《黔南州国民经济和社会发展…》") or its party committee ("中共黔南州委").
+_FORMAL_STATE = re.compile(rf"(?:《|中共)([{_HAN}]{{2,5}}?州)(?=[{_HAN}])")
+
+
+def _formal_prefecture_state(text: str) -> str | None:
+    """The one "XX州" a 州's report names formally, and more than once in all; None when unsure."""
+    provinces = set(vocabulary().provinces.values())
+    names = Counter(
+        m.group(1)
+        for m in _FORMAL_STATE.finditer(text)
+        if is_unit_name(m.group(1)) and not any(m.group(1).startswith(p) for p in provinces)
+    )
+    ranked = sorted(names, key=lambda n: -text.count(n))
+    if not ranked or text.count(ranked[0]) < 2 or (len(ranked) > 1 and text.count(ranked[1]) == text.count(ranked[0])):
+        return None
+    return ranked[0]
+
+
 # ------------------------------------------------------------------------------------------------ years & kind
 
 
@@ -378,6 +396,8 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     _lower_level_place(place, level, hints, body_level)
     if not place.value and level.value == "省":  # "我代表省人民政府", no name: the province its body names most
         place.offer(*_most_named_province(text))
+    if not place.value and level.value in ("州", "自治州"):  # "我代表州人民政府", no name: its formally named 州
+        place.offer(_formal_prefecture_state(text), BODY)
     if place.value and level.value is None:
         level.offer(level_of(str(place.value)), place.confidence)
     parents = _parents(text, str(place.value) if place.value else None, level.value, chain, hints)
