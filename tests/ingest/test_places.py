@@ -316,3 +316,15 @@ def test_a_state_named_formally_only_once_is_not_enough() -> None:
     # One 《…》 mention and no other: too weak to name the report (a missing place beats a wrong one).
     opening = _GANNAN_2023.split("新认证")[0] + "编纂完成《甘南州扶贫开发志》。"
     assert detect_meta(opening, "report.txt").place.name is None
+
+
+# Real 市 report text (河北 石家庄, 福建 三明) that never names its city formally and writes "力争市区…": a verb before
+# 市区 (the city's urban area) is no city's name.
+_SHIJIAZHUANG_2016 = "一、“十二五”时期工作回顾\n\n强力推进市区交通拥堵治理，通过实施堵点改造、完善道路配套设施、优化交通组织等综合措施，力争市区道路拥堵问题得到有效缓解。力争到2020年，研发投入占GDP的比重达到2.6%，全市科技型中小企业达到8000家，科技进步贡献率达到58%。到2020年，新建20家院士工作站、5个高技能人才培训基地，力争培养10万名各行各业高技能人才。力争到2020年，规模以上工业增加值年均增长6.5%以上，主营业务收入超100亿元企业达到10家。"
+_SANMING_2023 = "深入打好污染防治攻坚战。深化“蓝天工程”，持续抓好钢铁水泥行业超低排放改造、燃煤锅炉整治，强化城市扬尘、餐饮油烟管控，力争市区空气质量优良天数比率达99.2%以上。\n\n一年来，我们坚持以习近平新时代中国特色社会主义思想为指导，认真学习宣传贯彻党的二十大精神，深入贯彻落实习近平总书记来福建、来三明考察重要讲话重要指示精神，在省委省政府和市委领导下，全面落实疫情要防住、经济要稳住、发展要安全重要要求，聚焦“三提三效”、聚力真抓实干，有力克服了宏观经济下行、疫情反复、天气前涝后旱等多重超预期因素冲击，扎实做好“两稳一保一防”各项工作，全市经济社会发展取得了新的成效。初步统计，全市地区生产总值3100亿元，增长3.5%；地方一般公共预算收入111.35亿元，同口径增长6.35%；固定资产投资1205亿元，增长8.3%；社会消费品零售总额886亿元，增长4.0%；外贸出口136.6亿元，增长17.3%；城镇居民、农村居民人均可支配收入分别增长5.5%、7.0%。做好“农业+”文章，加快先正达中国水稻种子供应链创新中心、温氏畜禽产业园等项目建设，大力发展预制菜产业，力争新培育省级以上龙头企业15家；鼓励发展各具特色的农家乐、农事体验等业态，促进农业就地增值、农民就近增收。实施传统优势产业技改赋能工程，加快钢铁与装备制造、新型建材、高端纺织等产业智能化改造、数字化转型，力争全市传统产业技改面90%以上，增强核心竞争力。"
+
+
+@pytest.mark.parametrize("text", [_SHIJIAZHUANG_2016, _SANMING_2023])
+def test_a_verb_before_shiqu_is_never_a_city(text: str) -> None:
+    meta = detect_meta(text, "report.txt")
+    assert meta.place.name is None and meta.place.level == "市"  # not "力争市": a missing place beats a wrong one
