@@ -258,3 +258,73 @@ def test_collected_street_and_town_reports_never_get_a_made_up_place() -> None:
         assert got["place"] in (None, truth["place"]), row["file"]  # empty when unsure, never another name
         assert got["level"] in (None, truth["level"]), row["file"]
         assert got["year"] in (None, truth["year"]), row["file"]
+
+
+# Openings of real 政府工作报告 of 省-level units (../shared/corpus-large) that never write their own name in a formal
+# line: they speak as 自治区/省 ("我代表自治区人民政府") and name themselves only in the body.
+_NEIMENGGU_2022 = "各位代表：\n\n现在，我代表自治区人民政府，向大会报告工作，请予审议，并请自治区政协委员提出意见。\n\n一、“十四五”开局起步之年的工作回顾\n\n过去的一年，是党和国家历史上具有里程碑意义的一年，也是内蒙古发展历程中很不平凡的一年。在习近平总书记亲切关怀和党中央坚强领导下，我们深入学习贯彻习近平新时代中国特色社会主义思想特别是习近平总书记对内蒙古重要讲话重要指示批示精神，全面贯彻落实党中央、国务院决策部署和自治区党委要求，紧紧依靠全区各族人民推动各项事业发展，以“十四五”良好开局庆祝党的百年华诞。\n\n一年来，我们直面各种困难和挑战，稳中求进、负重奋进，在自治区党委带领下着重抓了几件要事难事。精心编制规划体系，紧紧围绕贯彻落实习近平总书记和党中央为内蒙古确定的战略定位和行动纲领，按照自治区党委“十四五”规划建议，坚持一张蓝图绘到底，在开局之年基本编制完成各类综合规划和专项规划，绘就了“十四五”发展的施工图。全面挖潜保障煤电供应，坚持保大"
+_NEIMENGGU_2026 = "<!-- 自治区人民政府主席包钢作政府工作报告。 本报记者 韩卿立 摄 -->\n\n自治区人民政府主席 包钢\n\n各位代表：\n\n现在，我代表自治区人民政府向大会报告工作，请予审议，并请各位政协委员和列席同志提出意见。\n\n“十四五”时期发展成就和2025年工作回顾\n\n“十四五”时期内蒙古发展历程极不平凡。2023年6月习近平总书记亲临内蒙古考察并发表重要讲话，勉励我们在中国式现代化建设中闯出新路来，为内蒙古发展注入了强大动力。国务院出台《关于推动内蒙古高质量发展奋力书写中国式现代化新篇章的意见》，44个国家部委制定配套支持文件，为内蒙古发展带来了重大机遇。在自治区党委正确领导下，我们坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平总书记对内蒙"
+_GUANGXI_2023 = "各位代表：\n\n现在，我代表自治区人民政府，向大会报告政府工作，请予审议，并请自治区政协委员和列席会议的同志提出意见。\n\n一、2022年和过去五年工作回顾\n\n刚刚过去的2022年，是党的二十大胜利召开之年。全区各族人民牢记领袖嘱托、勇担历史使命，坚决贯彻落实党中\n\n全面启动中石油广西石化炼化一体化转型升级项目，推进桐昆钦州绿色化工基地一期等“双百双新”项目483个。\n\n推进工业数字化升级，新培育智能工厂、数字化车间各70家，建成“星火·链网”超级节点，创建广西（柳州）国家级车联网先导区。\n\n加强全国采购商广西行产销对接。"
+_GANSU_2020 = "各位代表：\n\n我代表省人民政府，向大会报告工作，请予审议，并请省政协委员和其他列席人员提出意见。\n\n一、2019年工作回顾\n\n刚刚过去的一年，是甘肃发展历程中极为特殊、极不平凡的一年。习近平总书记3月份参加全国两会甘肃代表团审议、8月份亲临甘肃视察，连续两次对我省工作作出重要指示，给全省干部群众巨大鼓舞和极大鞭策。在省委的坚强领导下，全省上下坚持以习近平新时代中国特色社会主义思想为引领，认真学习贯彻习近平总书记对甘肃重要讲话和指示精神，全面落实党中央、国务院各项决策部署，坚持稳中求进工作总基调，落实高质量发展要求，笃定实干、克难进取，推动各项事业取得明显进步，呈现出经济平稳运行、改革有序推进、开放不断扩大、民生持续改善、社会和谐稳定的良好局面。\n\n一年来，我们的一切工作都向习近平总书记重要讲话重要指示精神对标对表，按照省委的部署要求，着重在打好具体落实战役上狠下功夫。我们紧紧扭住两大底线任务，敢死拼命抓脱贫，动真碰硬促整治，提升"
+_SHANXI_2026 = "各位代表：\n\n现在，我代表省人民政府向大会报告工作，请予审议，并请省政协委员和其他列席人员提出意见。\n\n一、“十四五”时期工作回顾\n\n“十四五”时期是我省发展历程中极不寻常、极不平凡的五年。在省委坚强领导下，全省上下坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻习近平总书记对山西工作的重要讲话重要指示精神，坚决贯彻党中央、国务院决策部署，克服新冠肺炎疫情、能源市场波动和经济下行压力加大等困难挑战，坚定不移推动高质量发展、深化全方位转型，“十四五”规划主要目标任务基本完成，各项事业发展取得新进步新成就，中国式现代化山西实践迈出新的坚实步伐！\n\n——经济运行稳中有进。地区生产总值超过2.5万亿元、年均增长5%。人均GDP从2020年的5.2万元提高到2025年的7.4万元。“两新”政策持续扩围提质，196个“两重”项目全部开工。开展重大项目建设年行动，实施省级重点工程项目超2000个，完成投资超万亿元。\n\n——能源革命纵深推"
+
+
+@pytest.mark.parametrize(
+    ("opening", "place"),
+    [
+        (_NEIMENGGU_2022, "内蒙古自治区"),
+        (_NEIMENGGU_2026, "内蒙古自治区"),  # also a speaker line "自治区人民政府主席 包钢"
+        (_GUANGXI_2023, "广西壮族自治区"),
+    ],
+)
+def test_an_autonomous_region_is_the_province_level_place_never_the_word_zizhiqu(opening: str, place: str) -> None:
+    meta = detect_meta(opening, "report.txt")
+    assert (meta.place.name, meta.place.level) == (place, "省")
+    assert not meta.place.parents  # no 市 it merely names becomes its parent
+
+
+@pytest.mark.parametrize(("opening", "place"), [(_GANSU_2020, "甘肃省"), (_SHANXI_2026, "山西省")])
+def test_a_province_report_without_a_title_gets_the_province_its_body_names(opening: str, place: str) -> None:
+    meta = detect_meta(opening, "report.txt")
+    assert (meta.place.name, meta.place.level) == (place, "省")
+    assert meta.source_of("place")[1] < 0.7  # a body signal: shown as uncertain
+
+
+def test_a_province_level_report_naming_no_province_clearly_gets_no_place() -> None:
+    # Two provinces named equally often: which one is the report's own is unknowable -> no made-up name.
+    opening = (
+        _GANSU_2020.split("一、")[0] + "一、工作回顾\n\n甘肃与陕西深化区域协作，陕西企业落户甘肃，甘肃产品进入陕西。"
+    )
+    meta = detect_meta(opening, "report.txt")
+    assert meta.place.name is None and meta.place.level == "省"
+
+
+# Openings of real 州 政府工作报告 (贵州 黔南, 甘肃 甘南) that speak as "州" and name themselves only in the body, in a
+# document title (《黔南州…纲要》) or a party committee (中共黔南州委).
+_QIANNAN_2021 = "（2021年3月29日在州十四届人民代表大会第七次会议上）\n\n代州长钟阳\n\n各位代表：\n\n现在，我代表州人民政府向大会作工作报告，请予审议，并请州政协委员和其他列席同志提出意见和建议。\n\n根据《中共黔南州委关于制定黔南州国民经济和社会发展第十四个五年规划和二〇三五年远景目标的建议》，州政府组织编制了《黔南州国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要（草案）》，提请大会审议。"
+_GANNAN_2023 = "各位代表：\n\n现在，我代表州人民政府，向大会报告工作，请予审议，并请各位政协委员和列席人员提出意见。\n\n新认证“三品一标”产品8个，阿孜畜牧科技示范园认定为国家级牦牛保种场，甘南州入选第三批国家农业绿色发展先行区创建名单。\n\n创新实施文化惠民工程，提升公共文化服务设施数字化水平，改造提升村级综合性文化服务中心，重点扶持2家文化产业骨干企业，编纂完成《甘南州扶贫开发志》。"
+
+
+@pytest.mark.parametrize(("opening", "place"), [(_QIANNAN_2021, "黔南州"), (_GANNAN_2023, "甘南州")])
+def test_a_prefecture_state_report_without_a_title_gets_the_state_it_names_formally(opening: str, place: str) -> None:
+    meta = detect_meta(opening, "report.txt")
+    assert (meta.place.name, meta.place.level) == (place, "州")
+    assert meta.source_of("place")[1] < 0.7  # a body signal: shown as uncertain
+
+
+def test_a_state_named_formally_only_once_is_not_enough() -> None:
+    # One 《…》 mention and no other: too weak to name the report (a missing place beats a wrong one).
+    opening = _GANNAN_2023.split("新认证")[0] + "编纂完成《甘南州扶贫开发志》。"
+    assert detect_meta(opening, "report.txt").place.name is None
+
+
+# Real 市 report text (河北 石家庄, 福建 三明) that never names its city formally and writes "力争市区…": a verb before
+# 市区 (the city's urban area) is no city's name.
+_SHIJIAZHUANG_2016 = "一、“十二五”时期工作回顾\n\n强力推进市区交通拥堵治理，通过实施堵点改造、完善道路配套设施、优化交通组织等综合措施，力争市区道路拥堵问题得到有效缓解。力争到2020年，研发投入占GDP的比重达到2.6%，全市科技型中小企业达到8000家，科技进步贡献率达到58%。到2020年，新建20家院士工作站、5个高技能人才培训基地，力争培养10万名各行各业高技能人才。力争到2020年，规模以上工业增加值年均增长6.5%以上，主营业务收入超100亿元企业达到10家。"
+_SANMING_2023 = "深入打好污染防治攻坚战。深化“蓝天工程”，持续抓好钢铁水泥行业超低排放改造、燃煤锅炉整治，强化城市扬尘、餐饮油烟管控，力争市区空气质量优良天数比率达99.2%以上。\n\n一年来，我们坚持以习近平新时代中国特色社会主义思想为指导，认真学习宣传贯彻党的二十大精神，深入贯彻落实习近平总书记来福建、来三明考察重要讲话重要指示精神，在省委省政府和市委领导下，全面落实疫情要防住、经济要稳住、发展要安全重要要求，聚焦“三提三效”、聚力真抓实干，有力克服了宏观经济下行、疫情反复、天气前涝后旱等多重超预期因素冲击，扎实做好“两稳一保一防”各项工作，全市经济社会发展取得了新的成效。初步统计，全市地区生产总值3100亿元，增长3.5%；地方一般公共预算收入111.35亿元，同口径增长6.35%；固定资产投资1205亿元，增长8.3%；社会消费品零售总额886亿元，增长4.0%；外贸出口136.6亿元，增长17.3%；城镇居民、农村居民人均可支配收入分别增长5.5%、7.0%。做好“农业+”文章，加快先正达中国水稻种子供应链创新中心、温氏畜禽产业园等项目建设，大力发展预制菜产业，力争新培育省级以上龙头企业15家；鼓励发展各具特色的农家乐、农事体验等业态，促进农业就地增值、农民就近增收。实施传统优势产业技改赋能工程，加快钢铁与装备制造、新型建材、高端纺织等产业智能化改造、数字化转型，力争全市传统产业技改面90%以上，增强核心竞争力。"
+
+
+@pytest.mark.parametrize("text", [_SHIJIAZHUANG_2016, _SANMING_2023])
+def test_a_verb_before_shiqu_is_never_a_city(text: str) -> None:
+    meta = detect_meta(text, "report.txt")
+    assert meta.place.name is None and meta.place.level == "市"  # not "力争市": a missing place beats a wrong one

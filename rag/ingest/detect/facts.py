@@ -124,11 +124,18 @@ class _Guess:
 def _unit_from_words(name: str, stated: list[str]) -> str | None:
     """ "嘉兴市" -> 嘉兴市; "常州市钟楼区" -> 钟楼区 (常州市 goes to `stated` parents); "" -> None (a level, no name)."""
     name = re.sub(r"^(?:中共)", "", name)
+    if _level_word(name):
+        return None  # "我代表自治区人民政府": a level, not a name ("自治区" ends with 区 but names no district)
     units = _chain_units(name) if name else []
     if units and "".join(units) == name:
         stated[:] = units[:-1]
         return units[-1]
     return name if name and is_unit_name(name) else None
+
+
+def _level_word(name: str) -> str | None:
+    """The level a bare level word names: "市" -> 市, "自治区" -> 省, "自治州" -> 自治州; a name -> None."""
+    return vocabulary().self_words.get(name) or dict(vocabulary().suffixes).get(name)
 
 
 def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool]:
@@ -147,8 +154,8 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
             if unit:
                 place.offer(unit, STATED)
                 level.offer(level_of(unit), STATED)
-            elif name in vocabulary().self_words:
-                level.offer(vocabulary().self_words[name], STATED)
+            elif _level_word(name):
+                level.offer(_level_word(name), STATED)
     if m := _REPRESENT.search(head_text):
         found = True
         name = m.group("name")
@@ -158,8 +165,8 @@ def _government_signals(head_text: str) -> tuple[_Guess, _Guess, list[str], bool
         elif unit := _unit_from_words(name, stated):
             place.offer(unit, TITLE)
             level.offer(level_of(unit), TITLE)
-        elif name in vocabulary().self_words:
-            level.offer(vocabulary().self_words[name], TITLE)
+        elif _level_word(name):
+            level.offer(_level_word(name), TITLE)
     for line in head_lines(head_text, 8):
         if m := _speaker().match(line):
             level.offer(vocabulary().heads[m.group("head")], BODY)
@@ -240,8 +247,8 @@ def _chain_units(line: str) -> list[str]:
         return []
     suffixes = alternation([suffix for suffix, _ in vocabulary().suffixes])
     units = re.findall(rf"[{_HAN}]{{2,10}}?(?:{suffixes})", m.group("chain"))
-    if "".join(units) != m.group("chain") or not all(is_unit_name(u) for u in units):
-        return []
+    if "".join(units) != m.group("chain") or not all(is_unit_name(u) and not _level_word(u) for u in units):
+        return []  # "自治区人民政府主席": a level word, not a unit's name
     ranks = [vocabulary().rank.get(level_of(u) or "", 9) for u in units]
     return units if ranks == sorted(ranks) else []
 
@@ -269,6 +276,11 @@ def _province_parent(text: str) -> tuple[str | None, float]:
     """The province a city report belongs to: named most, clearly ahead of any other, and the text has 省委/全省."""
     if not re.search(r"省委|全省|省政府", text):
         return None, 0.0
+    return _most_named_province(text)
+
+
+def _most_named_province(text: str) -> tuple[str | None, float]:
+    """The province (or 自治区) the text names most by its short name, at least twice and twice any other."""
     counts = Counter()
     for full, short in vocabulary().provinces.items():
         if full.endswith("市"):  # a 直辖市 has no 省委 above a city
@@ -279,6 +291,24 @@ def _province_parent(text: str) -> tuple[str | None, float]:
     if not ranked or ranked[0][1] < 2 or ranked[0][1] < 2 * ranked[1][1]:
         return None, 0.0
     return ranked[0][0], BODY
+
+
+# A 州 named formally: a document's title ("《黔南州国民经济和社会发展…》") or its party committee ("中共黔南州委").
+_FORMAL_STATE = re.compile(rf"(?:《|中共)([{_HAN}]{{2,5}}?州)(?=[{_HAN}])")
+
+
+def _formal_prefecture_state(text: str) -> str | None:
+    """The one "XX州" a 州's report names formally, and more than once in all; None when unsure."""
+    provinces = set(vocabulary().provinces.values())
+    names = Counter(
+        m.group(1)
+        for m in _FORMAL_STATE.finditer(text)
+        if is_unit_name(m.group(1)) and not any(m.group(1).startswith(p) for p in provinces)
+    )
+    ranked = sorted(names, key=lambda n: -text.count(n))
+    if not ranked or text.count(ranked[0]) < 2 or (len(ranked) > 1 and text.count(ranked[1]) == text.count(ranked[0])):
+        return None
+    return ranked[0]
 
 
 # ------------------------------------------------------------------------------------------------ years & kind
@@ -364,6 +394,10 @@ def describe(text: str, filename: str, hints: Hints | None = None) -> Facts:
     if not government and body_level:
         level.offer(body_level, body_conf)
     _lower_level_place(place, level, hints, body_level)
+    if not place.value and level.value == "省":  # "我代表省人民政府", no name: the province its body names most
+        place.offer(*_most_named_province(text))
+    if not place.value and level.value in ("州", "自治州"):  # "我代表州人民政府", no name: its formally named 州
+        place.offer(_formal_prefecture_state(text), BODY)
     if place.value and level.value is None:
         level.offer(level_of(str(place.value)), place.confidence)
     parents = _parents(text, str(place.value) if place.value else None, level.value, chain, hints)

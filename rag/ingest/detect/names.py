@@ -312,7 +312,8 @@ def _prefecture_ok(name: str, ev: _Evidence, text: str) -> bool:
 
 
 def _detect_prefecture(text: str, strong: list[str], lower: tuple[str, ...]) -> str | None:
-    found = _admin_evidence(text, r"市(?!场|政|容|民|值|面|井|级)", _PREFECTURE_END_STOP, "《【省", lower)
+    # "力争市区…", "推进市区…": the word before 市区 (a city's urban area) is as often a verb as a name: no evidence.
+    found = _admin_evidence(text, r"市(?!场|政|容|民|值|面|井|级|区)", _PREFECTURE_END_STOP, "《【省", lower)
     _add_strong(found, strong, "prefecture")
     scored = {name: _prefecture_points(name, ev, text) for name, ev in found.items() if _prefecture_ok(name, ev, text)}
     return _best(scored, text)
