@@ -117,8 +117,12 @@ def test_report_markup_never_goes_live(hostile_server, browser):  # noqa: F811  
         # The export of the LLM's answer (the first of the two): the same text, no live markup.
         llm_answer = page.locator('[data-testid="stChatMessage"]').nth(1)
         llm_answer.get_by_role("button", name=re.compile("导出 Export")).click()
+        download = page.get_by_role("button", name=re.compile("下载 Markdown"))
+        download.wait_for()
         with page.expect_download() as info:
-            page.get_by_role("button", name=re.compile("下载 Markdown")).click()
+            # The popover's layer may open above the fold when the page has scrolled to the newest answer (seen under
+            # load: "outside of the viewport" for two minutes); the click event itself is what is tested here.
+            download.dispatch_event("click")
         markdown = Path(info.value.path()).read_text(encoding="utf-8")
         assert "3.21亿元[1]" in markdown
         assert_inert_markdown(markdown)
