@@ -3,7 +3,8 @@
 Both are written to rag/answering/quote_model.json; the runtime only reads that file.
 
 1. **The sentence model** (rag.answering.extractive: SENTENCE_FEATURES, `sentence_features`, `score_span`): a
-   sentence's score is a weighted sum of its features (share of the question's terms, passage rank, metric named,
+   sentence's score is a weighted sum of its features (share of the question's terms, passage rank or rescued
+   (scope.rescue's passages come after every retrieved one but are not ranked: not charged for it), metric named,
    figure/unit of the kind asked, amount asked but only a change stated, forecast or aim not asked, rank, definition
    of the term asked, stretch of years as asked, year asked stated, the report's year, length). The weights are a
    conditional logit (a softmax over the candidate sentences of one question): for every answerable Chinese

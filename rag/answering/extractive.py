@@ -67,6 +67,7 @@ _TAIL_TRIM = " \t\n\r\u3000，,、；;：:。"
 SENTENCE_FEATURES = (
     "coverage",
     "position",
+    "rescued",
     "metric",
     "no_figure",
     "change_only",
@@ -275,15 +276,27 @@ def has_unit_asked(spans: list[Span], query: Query) -> bool:
     return not query.expected_units or any(_has_unit(s.text, query.expected_units) for s in spans)
 
 
+def rescued(hit: Hit) -> bool:
+    """A passage added after retrieval (scope.rescue), not ranked by it: retrieved hits are ranked from 1."""
+    return hit.rank == 0
+
+
 def sentence_features(span: Span, query: Query, corpus: Corpus, position: int) -> dict[str, float]:
     """What the sentence holds of what the question expects, one number per feature of SENTENCE_FEATURES (the
-    sentence model in quote_model.json weighs them): its share of the question's terms, its passage's rank, the
-    metric named, a figure and unit of the kind asked, a forecast or an aim where none is asked, a rank, the
-    definition of the term asked, a stretch of years as asked, the year asked stated."""
+    sentence model in quote_model.json weighs them): its share of the question's terms, its passage's rank (or that
+    the passage was rescued, not retrieved), the metric named, a figure and unit of the kind asked, a forecast or an
+    aim where none is asked, a rank, the definition of the term asked, a stretch of years as asked, the year asked
+    stated."""
     cov, _matched = coverage(span.text, query.terms, corpus)
     text = span.text
     x = dict.fromkeys(SENTENCE_FEATURES, 0.0)
-    x["coverage"], x["position"] = cov, float(position)
+    x["coverage"] = cov
+    # A rescued passage (scope.rescue: it alone holds the question's rarest term) comes after every retrieved one
+    # but was never ranked: its place in the list says nothing, so it is not charged for it; `rescued` weighs it.
+    if rescued(span.hit):
+        x["rescued"] = 1.0
+    else:
+        x["position"] = float(position)
     x["metric"] = float(names_metric(text, query))
     if asks_number(query) and not gives_figure(text, query):
         x["no_figure"] = 1.0

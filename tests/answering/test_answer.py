@@ -325,3 +325,26 @@ def test_forecasts_are_flagged_in_the_indicator_table():
     assert got[("一般公共预算收入", "1.47")] is True and got[("规模工业产值", "8.6")] is True
     assert got[("服务业应税销售", "171.22")] is False and got[("服务业应税销售", "220")] is True
     assert got[("营利性服务业营业收入", "增幅-11.9%")] is False, "a restated forecast covers only itself"
+
+
+def test_a_rescued_passage_is_not_buried_by_its_place_in_the_list(assistant, monkeypatch):
+    """scope.rescue adds the one passage naming the question's rarest term after every retrieved one; its place in
+    the list was never a rank, so even a steep passage-rank weight (a fit gave -.125 a place) leaves it first."""
+    from rag.answering import extractive
+    from rag.answering.retrieval import Filters
+    from rag.answering.scope import rescue, resolve_scope
+
+    question = "哪个街道建成了街道非诉服务中心？"
+    corpus = assistant.corpus()
+    query = understand(question, assistant.searcher.analyze(question), corpus.index.place_names())
+    scope, narrowed = resolve_scope(query, corpus, Filters())
+    hits = assistant._retrieve(query, scope, narrowed, None, assistant.settings.k)
+    more = rescue(query, corpus, hits, scope)
+    assert more and not any("非诉服务中心" in h.chunk.text for h in hits), "the premise: only a rescued passage"
+    steep = extractive.sentence_weights() | {"position": -0.125, "rescued": 0.0}
+    monkeypatch.setattr(extractive, "sentence_weights", lambda: steep)
+    chosen = extractive.select(query, hits + more, corpus, set(scope))
+    assert chosen and "非诉服务中心" in chosen[0].span.text
+    span = chosen[0].span
+    far, near = (extractive.score_span(span, query, corpus, p).score for p in (len(hits) + 5, 0))
+    assert far == near
