@@ -184,3 +184,11 @@ def private_copy(settings, target: Path):
     shutil.copytree(settings.seeds_dir, target / "seeds")
     shutil.copytree(settings.index_dir, target / "index", ignore=shutil.ignore_patterns(".lock"))
     return replace(settings, seeds_dir=target / "seeds", index_dir=target / "index")
+
+
+def answers(assistant, question: str, *figures: str, never: tuple[str, ...] = ()) -> str:
+    """Asked without an LLM, the question is answered with every figure and none of `never`; returns the text."""
+    answer = assistant.ask(question, mode="extractive")
+    assert answer.status == "answered", answer.text
+    assert all(f in answer.text for f in figures) and not any(f in answer.text for f in never), answer.text
+    return answer.text

@@ -18,7 +18,7 @@ eval/reports, none of them written for these rules): 黑龙江 七台河市 2022
 from __future__ import annotations
 
 import pytest
-from helpers import assistant_over
+from helpers import answers, assistant_over
 
 from rag.answering.query import content_terms
 from rag.indexing.indicators import extract_indicators, find_metrics
@@ -205,14 +205,6 @@ def assistant(tmp_path_factory, embeddings):
 
 def ask(assistant, question: str):
     return assistant.ask(question, mode="extractive")
-
-
-def answers(assistant, question: str, *figures: str, never: tuple[str, ...] = ()) -> str:
-    """The question is answered with every figure and none of `never`; returns the answer's text."""
-    answer = ask(assistant, question)
-    assert answer.status == "answered", answer.text
-    assert all(f in answer.text for f in figures) and not any(f in answer.text for f in never), answer.text
-    return answer.text
 
 
 # ------------------------------------------------------------------------------------------------ no index
