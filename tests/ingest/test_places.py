@@ -328,3 +328,24 @@ _SANMING_2023 = "深入打好污染防治攻坚战。深化“蓝天工程”，
 def test_a_verb_before_shiqu_is_never_a_city(text: str) -> None:
     meta = detect_meta(text, "report.txt")
     assert meta.place.name is None and meta.place.level == "市"  # not "力争市": a missing place beats a wrong one
+
+
+# Real openings that never name their place formally (安徽 合肥 2020 names 巢湖市, a county-level city, in its body;
+# 内蒙古 鄂尔多斯 2018 and 云南 文山 2022 speak only as 市/州): the file name, numbered as folders of reports often are,
+# names the place.
+_HEFEI_2020 = "各位代表：\n\n现在，我代表市人民政府向大会报告工作，请予审议，并请政协委员和其他列席人员提出意见。\n\n一、2019年工作回顾\n\n全市地区生产总值9409.4亿元、增长7.6%。巢湖市获批国家全域旅游示范区，巢湖市农村人居环境整治成效明显，巢湖市成功创建省级文明城市。"
+_ORDOS_2018 = "各位代表：\n\n本届政府2013年1月就职，任期即将结束。现在，我代表市人民政府向大会报告工作，请予审议，并请市政协委员和列席人员提出意见。\n\n一、过去五年工作回顾\n\n市三届人大一次会议以来的五年，鄂尔多斯走过了极不平凡的奋斗历程。"
+_WENSHAN_2022 = "——2022年2月10日在州第十五届人民代表大会第一次会议上\n\n马忠俊\n\n各位代表：\n\n现在，我代表州第十四届人民政府，向大会报告工作，请予审议，并请州政协委员和列席人员提出意见。\n\n一、2021年和过去五年工作回顾\n\n2021年是党和国家历史上具有里程碑意义的一年，是文山发展进程中极不平凡的一年。"
+
+
+@pytest.mark.parametrize(
+    ("opening", "filename", "place"),
+    [
+        (_HEFEI_2020, "175_合肥市_2020.txt", "合肥市"),
+        (_ORDOS_2018, "02-鄂尔多斯市政府工作报告.docx", "鄂尔多斯市"),
+        (_WENSHAN_2022, "3. 文山壮族苗族自治州2022年政府工作报告.pdf", "文山壮族苗族自治州"),
+    ],
+)
+def test_a_numbered_file_name_names_a_report_that_never_names_itself(opening: str, filename: str, place: str) -> None:
+    assert detect_meta(opening, filename).place.name == place
+    assert detect_meta(opening, "report.txt").place.name != place  # the text alone does not say it

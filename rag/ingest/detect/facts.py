@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rag.ingest.detect.lines import ENUMERATED, head_lines
+from rag.ingest.detect.lines import ENUMERATED, filename_line, head_lines
 from rag.text.numerals import CN_LIST_DIGITS, CN_YEAR, parse_int, year_number
 from rag.text.periods import PLAN_TITLE, YEAR, YEAR_RE
 from rag.text.places import HAN as _HAN
@@ -264,9 +264,8 @@ def _title_candidates(text: str, filename: str, hints: Hints) -> list[str]:
         for line in head_lines(text, 6)
         if len(line) <= 60 and not re.search(r"[。；;，,]", line) and not ENUMERATED.match(line)
     ]
-    stem = Path(filename).stem
-    if re.search(rf"[{_HAN}]", stem):
-        lines.append(stem)
+    if name_line := filename_line(filename):
+        lines.append(name_line)
     if hints.title:
         lines.append(hints.title)
     return list(dict.fromkeys(lines))

@@ -35,8 +35,9 @@ def is_title_line(line: str) -> bool:
 
 
 def filename_line(filename: str) -> str | None:
-    """A file name that reads like a title ("西林街道2023年上半年工作总结.docx"); hashes and numbers do not."""
-    stem = Path(filename).stem
+    """A file name that reads like a title ("西林街道2023年上半年工作总结.docx"); hashes and numbers do not. A
+    numbering prefix that folders of reports often carry ("01_", "175-", "3. ") is not part of the title."""
+    stem = re.sub(r"^[\d\s._\-—、()（）]+(?=\D)", "", Path(filename).stem)
     return stem.replace("_", " ").strip() if any(is_cjk(ch) for ch in stem) else None
 
 
