@@ -102,7 +102,14 @@ def test_every_collected_report_is_sourced_and_no_reserved_place_is_in_it():
     assert [(p.name, place) for p, t in zip(reports, texts, strict=True) for place in RESERVED if place in t] == []
 
 
-LARGE_SETS = ("large_dev.jsonl", "large_holdout.jsonl", "large_holdout2.jsonl", "large_holdout3.jsonl")
+LARGE_SETS = (
+    "large_dev.jsonl",
+    "large_holdout.jsonl",
+    "large_holdout2.jsonl",
+    "large_holdout3.jsonl",
+    "large_dev2.jsonl",
+)
+NO_BULLETIN = {"large_holdout3.jsonl", "large_dev2.jsonl"}  # written after every national file was cited elsewhere
 NATIONAL = {"政府工作报告-国务院", "国家统计局年度统计"}  # one place, split by year
 
 
@@ -115,10 +122,11 @@ def _large_docs(rows: list[dict]) -> set[str]:
 
 
 def test_large_sets_are_split_by_report_and_place():
-    """The corpus-large parts (development, held-out, and the second and third held-out sets written once the one
-    before was spent) share no report, and no place but 全国, with one another; each held-out part has 100+
-    questions, and each part covers every kind. The first three cite a 国家统计局 bulletin and ask its definitions;
-    the third held-out set cannot (every national file was already in another set), so it has no definition rows."""
+    """The corpus-large parts (development, held-out, the second and third held-out sets written once the one
+    before was spent, and the second development set) share no report, and no place but 全国, with one another; each
+    part after the first has 100+ questions, and each part covers every kind. The first three cite a 国家统计局
+    bulletin and ask its definitions; the third held-out set and the second development set cannot (every national
+    file was already in another set), so they have no definition rows."""
     parts = {name: _rows(name) for name in LARGE_SETS}
     docs = {name: _large_docs(rows) for name, rows in parts.items()}
     assert all(d.startswith(check.LARGE_PREFIX) for ds in docs.values() for d in ds)
@@ -134,7 +142,7 @@ def test_large_sets_are_split_by_report_and_place():
     assert sum(r["type"] == "unanswerable" for r in parts["large_holdout2.jsonl"]) >= 10
     assert len(docs["large_dev.jsonl"] | docs["large_holdout.jsonl"]) >= 60
     for name, rows in parts.items():
-        with_bulletin = name != "large_holdout3.jsonl"
+        with_bulletin = name not in NO_BULLETIN
         assert set(Counter(r["type"] for r in rows)) == CORPUS_TYPES | ({"definition"} if with_bulletin else set())
         assert any("国家统计局" in r["doc"] for r in rows) == with_bulletin
 
@@ -165,3 +173,22 @@ def test_third_holdout_is_over_places_no_other_set_or_rule_has_touched():
     assert sum(r["lang"] == "en" and not r["unanswerable"] for r in rows) >= 10
     assert sum(r["lang"] == "en" and r["unanswerable"] for r in rows) >= 2
     assert sum(r["unanswerable"] for r in rows) >= 10
+
+
+def test_second_dev_set_is_weighted_to_the_weak_kinds():
+    """large_dev2.jsonl: 150+ questions from 30+ reports, weighted to comparisons, targets, plans, English and
+    unanswerable questions; its trends cite two reports of one place, its comparisons two or three places, and some
+    English questions are unanswerable."""
+    rows = _rows("large_dev2.jsonl")
+    kinds = Counter(r["type"] for r in rows)
+    assert len(rows) >= 150 and len(_large_docs(rows)) >= 30
+    assert min(kinds[k] for k in ("comparison", "target", "plan", "english", "unanswerable")) >= 20
+    assert kinds["comparison"] >= kinds["fact"] + kinds["ranking"]
+    for r in rows:
+        cited = [r["doc"], *r.get("docs", [])]
+        if r["type"] == "trend":
+            assert len(cited) == 2 and len({_large_place(d) for d in cited}) == 1, r["question"]
+        if r["type"] == "comparison":
+            assert 2 <= len({_large_place(d) for d in cited}) == len(cited) <= 3, r["question"]
+    assert sum(r["lang"] == "en" and r["unanswerable"] for r in rows) >= 2
+    assert sum(r["lang"] == "en" and r["type"] == "comparison" for r in rows) >= 2
